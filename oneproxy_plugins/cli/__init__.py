@@ -1,0 +1,43 @@
+"""The ``oneproxy`` command.
+
+Each command group lives in its own module of this package and is attached to :data:`main`
+here. User mistakes print one line (``Error: ...``) and exit with status 2; ``--debug`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from oneproxy_plugins.cli._common import CONTEXT_SETTINGS, OneProxyGroup
+
+__all__ = ["main"]
+
+
+@click.group(cls=OneProxyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="oneproxy-plugins")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """One proxy device is enough: hardware-aware NAS for Optuna and NNI."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def _attach() -> None:
+    from oneproxy_plugins.cli import data, spaces
+
+    main.add_command(spaces.spaces)
+    main.add_command(data.data)
+    try:
+        from oneproxy_plugins.cli import measure
+    except ImportError:  # landing separately
+        return
+    main.add_command(measure.measure)
+
+
+_attach()

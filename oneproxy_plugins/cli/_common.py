@@ -1,0 +1,48 @@
+"""Shared CLI plumbing: one-line errors for user mistakes, JSON output, comma lists."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from oneproxy_plugins.exceptions import OneProxyError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+USER_ERRORS = (OneProxyError, ValueError, LookupError, FileNotFoundError, PermissionError,
+               IsADirectoryError, NotADirectoryError, ImportError)
+"""Exceptions that mean the user gave something wrong: one line, exit status 2."""
+
+
+class OneProxyGroup(click.Group):
+    """A click group that turns user mistakes into one line and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            if (ctx.obj or {}).get("debug") or "--debug" in sys.argv:
+                raise
+            message = str(exc) or type(exc).__name__
+            if isinstance(exc, KeyError) and message.startswith(("'", '"')):
+                message = message[1:-1]
+            click.echo(f"Error: {message}", err=True)
+            ctx.exit(2)
+
+
+def split_list(value: str | None, what: str) -> list[str]:
+    """Parse a comma-separated list option; empty items are an error."""
+    if value is None:
+        return []
+    items = [v.strip() for v in value.split(",")]
+    if not items or any(not v for v in items):
+        raise click.BadParameter(f"expected a comma-separated list of {what}; got {value!r}.")
+    return items
+
+
+def echo_json(payload: Any) -> None:
+    """Print a JSON document on stdout."""
+    click.echo(json.dumps(payload, indent=2, sort_keys=False))

@@ -1,0 +1,93 @@
+"""Exceptions raised by oneproxy-plugins.
+
+Every exception derives from :class:`OneProxyError` and also from the built-in exception a
+caller would naturally catch (``ValueError`` for bad values, ``LookupError`` for unknown names),
+so ``except ValueError`` keeps working for code that does not know this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "OneProxyError",
+    "InvalidArchitectureError",
+    "DataFormatError",
+    "UnknownNameError",
+    "UnknownSpaceError",
+    "UnknownDeviceError",
+    "UnknownRuntimeError",
+    "UnknownPredictorError",
+    "MeasurementError",
+    "NotFittedError",
+]
+
+
+class OneProxyError(Exception):
+    """Base class of every error raised on purpose by oneproxy-plugins."""
+
+
+class InvalidArchitectureError(OneProxyError, ValueError):
+    """An architecture id, parameter dict or field is malformed or out of range."""
+
+
+class DataFormatError(OneProxyError, ValueError):
+    """A latency or architecture file does not have the expected layout or values."""
+
+
+class UnknownNameError(OneProxyError, LookupError):
+    """A name (space, device, runtime, predictor) is not registered.
+
+    Args:
+        kind: What was looked up, e.g. ``"space"``.
+        name: The name given.
+        known: The names that exist.
+    """
+
+    def __init__(self, kind: str, name: object, known: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = sorted(known)
+        super().__init__(f"Unknown {kind} {name!r}; known: {', '.join(self.known) or '(none)'}.")
+
+    def __str__(self) -> str:  # LookupError/KeyError would repr() the message
+        return self.args[0]
+
+
+class UnknownSpaceError(UnknownNameError):
+    """A search space name is not registered."""
+
+    def __init__(self, name: object, known: Iterable[str]) -> None:
+        super().__init__("space", name, known)
+
+
+class UnknownDeviceError(UnknownNameError):
+    """A device is not a column of the table, or not a valid device spec."""
+
+    def __init__(self, name: object, known: Iterable[str]) -> None:
+        super().__init__("device", name, known)
+
+
+class UnknownRuntimeError(UnknownNameError):
+    """A runtime (torch, ort, ...) named in a device spec is not registered."""
+
+    def __init__(self, name: object, known: Iterable[str]) -> None:
+        super().__init__("runtime", name, known)
+
+
+class UnknownPredictorError(UnknownNameError):
+    """A predictor or adaptation method name is not known."""
+
+    def __init__(self, name: object, known: Iterable[str]) -> None:
+        super().__init__("method", name, known)
+
+
+class MeasurementError(OneProxyError, RuntimeError):
+    """An architecture could not be built or run on a device."""
+
+
+class NotFittedError(OneProxyError, ValueError, AttributeError):
+    """An estimator was used before ``fit``.
+
+    Subclasses ``ValueError`` and ``AttributeError`` like scikit-learn's ``NotFittedError``.
+    """

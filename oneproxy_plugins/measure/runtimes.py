@@ -1,0 +1,2 @@
+"""Placeholder until the measurement module lands."""
+BUILTIN_RUNTIMES: tuple = ()

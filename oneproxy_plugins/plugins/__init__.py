@@ -1,0 +1,16 @@
+"""The pluggy registry: hook specifications, the ``hookimpl`` marker and the plugin manager.
+
+Example:
+    A third-party package adds a space::
+
+        from oneproxy_plugins.plugins import hookimpl
+
+        @hookimpl
+        def oneproxy_add_spaces():
+            return [MyTinySpace]
+"""
+
+from oneproxy_plugins.plugins._manager import collect, get_plugin_manager, reset_plugin_manager
+from oneproxy_plugins.plugins.hookspecs import hookimpl, hookspec
+
+__all__ = ["hookimpl", "hookspec", "get_plugin_manager", "reset_plugin_manager", "collect"]

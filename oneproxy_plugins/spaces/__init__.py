@@ -1,0 +1,44 @@
+"""Search spaces: NAS-Bench-201, FBNet, Once-for-All MobileNetV3, MobileNet-V2, ProxylessNAS.
+
+Every space has the interface of :class:`BaseSpace`. Look one up by name with
+:func:`get_space`, which also finds spaces added by plugins.
+
+Example:
+    >>> from oneproxy_plugins.spaces import get_space
+    >>> space = get_space("nasbench201")
+    >>> arch = space.sample(0)
+    >>> space.from_id(space.to_id(arch)) == arch
+    True
+"""
+
+from __future__ import annotations
+
+from oneproxy_plugins.exceptions import UnknownSpaceError
+from oneproxy_plugins.spaces._base import Arch, BaseSpace, as_rng
+from oneproxy_plugins.spaces.nasbench201 import NASBench201Space
+
+__all__ = ["BaseSpace", "Arch", "as_rng", "NASBench201Space", "get_space", "list_spaces",
+           "BUILTIN_SPACES"]
+
+BUILTIN_SPACES: tuple[type[BaseSpace], ...] = (NASBench201Space,)
+
+
+def list_spaces() -> dict[str, BaseSpace]:
+    """Every registered space (built-in and from plugins) by name."""
+    from oneproxy_plugins.plugins import collect
+
+    return dict(collect("oneproxy_add_spaces"))
+
+
+def get_space(space: str | BaseSpace) -> BaseSpace:
+    """Return a registered space by name (a space instance is returned as is).
+
+    Raises:
+        UnknownSpaceError: No space has that name; the message lists the known ones.
+    """
+    if isinstance(space, BaseSpace):
+        return space
+    spaces = list_spaces()
+    if space not in spaces:
+        raise UnknownSpaceError(space, spaces)
+    return spaces[space]
