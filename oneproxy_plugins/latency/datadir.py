@@ -47,11 +47,12 @@ def load_architectures(data_dir: str | os.PathLike, space: str | BaseSpace
     Raises:
         FileNotFoundError: No architectures file.
         DataFormatError: A row does not parse (its line and the reason are named), or an index
-            repeats.
+            or an architecture repeats.
     """
     space = get_space(space)
     folder = _space_dir(data_dir, space)
     out: dict[int, str] = {}
+    index_of: dict[str, int] = {}
 
     def add(idx_raw: object, record: dict, where: str) -> None:
         try:
@@ -61,13 +62,18 @@ def load_architectures(data_dir: str | os.PathLike, space: str | BaseSpace
         if idx in out:
             raise DataFormatError(f"{where}: index {idx} appears more than once.")
         try:
-            out[idx] = space.to_id(space.from_record(record))
+            arch_id = space.to_id(space.from_record(record))
         except ValueError as exc:
             raise DataFormatError(f"{where}: {exc}") from None
+        if arch_id in index_of:
+            raise DataFormatError(f"{where}: index {idx} is the same architecture as index "
+                                  f"{index_of[arch_id]} ({arch_id!r}).")
+        out[idx] = arch_id
+        index_of[arch_id] = idx
 
     csv_path, jsonl_path = folder / "architectures.csv", folder / "architectures.jsonl"
     if csv_path.exists():
-        with csv_path.open(newline="", encoding="utf-8") as fh:
+        with csv_path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             if not reader.fieldnames or "index" not in reader.fieldnames:
                 raise DataFormatError(f"{csv_path.name}: needs an 'index' column; got "

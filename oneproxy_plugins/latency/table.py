@@ -22,6 +22,7 @@ import csv
 import io
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -30,13 +31,21 @@ import numpy as np
 from oneproxy_plugins._io import atomic_write_text
 from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError
 
-__all__ = ["LatencyTable", "parse_latency", "MISSING_MARKERS", "UNIT_FACTORS"]
+__all__ = ["LatencyTable", "parse_latency", "MISSING_MARKERS", "UNIT_FACTORS", "JOIN_RTOL"]
 
 MISSING_MARKERS = frozenset({"", "nan", "none", "null", "na", "n/a", "-1", "-1.0"})
 """Cell values read as 'not measured' (case-insensitive)."""
 
 UNIT_FACTORS = {"ms": 1.0, "s": 1000.0, "us": 1e-3}
 """Multipliers that turn each accepted unit into milliseconds."""
+
+JOIN_RTOL = 1e-5
+"""Relative tolerance within which two sources' latencies of the same device and architecture
+agree (:meth:`LatencyTable.join`): the tidy CSVs keep 6 significant digits."""
+
+# Plain ASCII decimals only: float() alone would also take "1_000" and non-ASCII digits.
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)",
+                        re.ASCII | re.IGNORECASE)
 
 
 def _unit_factor(unit: str) -> float:
@@ -63,11 +72,10 @@ def parse_latency(value: object, *, where: str = "value", unit: str = "ms") -> f
         text = value.strip()
         if text.lower() in MISSING_MARKERS:
             return math.nan
-        try:
-            number = float(text)
-        except ValueError:
+        if not _NUMBER_RE.fullmatch(text):
             raise DataFormatError(f"{where}: {value!r} is not a number; latencies are positive "
-                                  "numbers (missing values are empty, NaN or -1).") from None
+                                  "numbers (missing values are empty, NaN or -1).")
+        number = float(text)
     elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         number = float(value)
     else:
@@ -98,7 +106,11 @@ class LatencyTable:
                  space: str | None = None, index: Sequence[int] | None = None) -> None:
         archs = [str(a) for a in archs]
         devices = [str(d) for d in devices]
-        values = np.array(values, dtype=np.float64, copy=True)
+        try:
+            values = np.array(values, dtype=np.float64, copy=True)
+        except (TypeError, ValueError) as exc:
+            raise DataFormatError(f"values must be numbers (milliseconds, NaN where missing); "
+                                  f"{exc}.") from None
         if values.ndim == 1 and len(devices) == 1:
             values = values[:, None]
         if values.shape != (len(archs), len(devices)):
@@ -112,9 +124,13 @@ class LatencyTable:
             raise DataFormatError(f"row {r} ({archs[r]!r}), device {devices[c]!r}: {values[r, c]!r} "
                                   "ms; latencies must be positive and finite (missing is NaN).")
         if index is not None:
-            index = np.asarray(index, dtype=np.int64)
-            if index.shape != (len(archs),):
-                raise DataFormatError(f"index has {index.shape[0]} entries for {len(archs)} rows.")
+            raw = np.array(list(index) if isinstance(index, range) else index, copy=True)
+            if raw.shape != (len(archs),):
+                raise DataFormatError(f"index has shape {raw.shape}; expected ({len(archs)},), "
+                                      "one integer per row.")
+            if raw.size and not np.issubdtype(raw.dtype, np.integer):
+                raise DataFormatError(f"index must hold integers; got dtype {raw.dtype}.")
+            index = raw.astype(np.int64)
         values.setflags(write=False)
         self._archs = archs
         self._devices = devices
@@ -219,8 +235,9 @@ class LatencyTable:
         """Join two tables on architecture id, side by side.
 
         Args:
-            other: Table of the same space. A device present in both must agree wherever both
-                have a value (it is then merged), otherwise it is an error.
+            other: Table of the same space. A device present in both must agree (within
+                :data:`JOIN_RTOL`, relative) wherever both have a value; it is then merged, the
+                first table's value kept. Otherwise it is an error.
             how: ``"outer"`` (all ids of either table), ``"inner"`` (ids in both) or ``"left"``.
 
         Raises:
@@ -248,8 +265,9 @@ class LatencyTable:
                 incoming = np.full(len(archs), np.nan)
                 incoming[present] = table._values[rows[present], c]
                 both = ~np.isnan(values[:, pos]) & ~np.isnan(incoming)
-                if both.any() and not np.allclose(values[both, pos], incoming[both], rtol=1e-9):
-                    r = int(np.flatnonzero(both & ~np.isclose(values[:, pos], incoming))[0])
+                conflict = both & ~np.isclose(values[:, pos], incoming, rtol=JOIN_RTOL, atol=0.0)
+                if conflict.any():
+                    r = int(np.flatnonzero(conflict)[0])
                     raise DataFormatError(
                         f"Device {d!r} has conflicting latencies for {archs[r]!r}: "
                         f"{values[r, pos]} vs {incoming[r]} ms.")
@@ -298,7 +316,7 @@ class LatencyTable:
         """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's BOM is not a name
         except UnicodeDecodeError as exc:
             raise DataFormatError(f"{path.name}: not UTF-8 text ({exc}).") from None
         return cls._from_csv_text(text, name=path.name, space=space, index_to_arch=index_to_arch,
@@ -310,10 +328,14 @@ class LatencyTable:
                        canonicalize: bool) -> LatencyTable:
         _unit_factor(unit)
         try:
-            rows = list(csv.reader(io.StringIO(text)))
+            reader = csv.reader(io.StringIO(text))
+            # (physical line where the record ends, record): blank lines are skipped, so the
+            # position in the list is not the line a user sees in an editor.
+            numbered = [(reader.line_num, r) for r in reader]
         except csv.Error as exc:
             raise DataFormatError(f"{name}: not a valid CSV file ({exc}).") from None
-        rows = [r for r in rows if r and any(cell.strip() for cell in r)]
+        numbered = [(n, r) for n, r in numbered if r and any(cell.strip() for cell in r)]
+        rows = [r for _, r in numbered]
         if not rows:
             raise DataFormatError(f"{name}: empty file; expected a header 'arch,<device>,...' or "
                                   "'index,<device>,...'.")
@@ -334,19 +356,18 @@ class LatencyTable:
             sp = get_space(space)
         archs: list[str] = []
         index: list[int] = []
+        first_line: dict[str, int] = {}
         values = np.empty((len(rows) - 1, len(devices)))
-        for r, row in enumerate(rows[1:]):
-            line = r + 2
+        for r, (line, row) in enumerate(numbered[1:]):
             if len(row) != len(header):
                 raise DataFormatError(f"{name} line {line}: {len(row)} fields; the header has "
                                       f"{len(header)}.")
             keyval = row[0].strip()
             if key == "index":
-                try:
-                    idx = int(keyval)
-                except ValueError:
+                if not re.fullmatch(r"[+-]?[0-9]+", keyval):  # int() also takes "1_0", "\u0661"
                     raise DataFormatError(f"{name} line {line}: index {keyval!r} is not an "
-                                          "integer.") from None
+                                          "integer.")
+                idx = int(keyval)
                 index.append(idx)
                 if index_to_arch is None:
                     arch = str(idx)
@@ -360,18 +381,21 @@ class LatencyTable:
                                               "architecture in the architecture list.") from None
             else:
                 arch = keyval
+                if not arch:
+                    raise DataFormatError(f"{name} line {line}: empty architecture id.")
                 if sp is not None and canonicalize:
                     try:
                         arch = sp.canonical_id(arch)
                     except ValueError as exc:
                         raise DataFormatError(f"{name} line {line}: {exc}") from None
+            if arch in first_line:
+                raise DataFormatError(f"{name} line {line}: architecture {arch!r} already "
+                                      f"appears on line {first_line[arch]}.")
+            first_line[arch] = line
             archs.append(arch)
             for c, cell in enumerate(row[1:]):
                 values[r, c] = parse_latency(cell, where=f"{name} line {line}, device "
                                              f"{devices[c]!r}", unit=unit)
-        dup = _first_duplicate(archs)
-        if dup is not None:
-            raise DataFormatError(f"{name}: architecture {dup!r} appears more than once.")
         return cls(archs, devices, values, space=space,
                    index=index if key == "index" else None)
 

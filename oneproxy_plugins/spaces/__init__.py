@@ -15,12 +15,18 @@ from __future__ import annotations
 
 from oneproxy_plugins.exceptions import UnknownSpaceError
 from oneproxy_plugins.spaces._base import Arch, BaseSpace, as_rng
+from oneproxy_plugins.spaces.fbnet import FBNetSpace
+from oneproxy_plugins.spaces.mobilenetv2 import MobileNetV2Arch, MobileNetV2Space
 from oneproxy_plugins.spaces.nasbench201 import NASBench201Space
+from oneproxy_plugins.spaces.ofa_mbv3 import OFAArch, OFAMobileNetV3Space
+from oneproxy_plugins.spaces.proxylessnas import ProxylessNASSpace
 
-__all__ = ["BaseSpace", "Arch", "as_rng", "NASBench201Space", "get_space", "list_spaces",
-           "BUILTIN_SPACES"]
+__all__ = ["BaseSpace", "Arch", "as_rng", "NASBench201Space", "FBNetSpace",
+           "OFAMobileNetV3Space", "OFAArch", "MobileNetV2Space", "MobileNetV2Arch",
+           "ProxylessNASSpace", "get_space", "list_spaces", "BUILTIN_SPACES"]
 
-BUILTIN_SPACES: tuple[type[BaseSpace], ...] = (NASBench201Space,)
+BUILTIN_SPACES: tuple[type[BaseSpace], ...] = (NASBench201Space, FBNetSpace, OFAMobileNetV3Space,
+                                               MobileNetV2Space, ProxylessNASSpace)
 
 
 def list_spaces() -> dict[str, BaseSpace]:

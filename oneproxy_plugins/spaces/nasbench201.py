@@ -147,5 +147,8 @@ class NASBench201Space(BaseSpace):
             raise ValueError(f"The 'C' argument must be an int >= 1; got {C!r}.")
         if not isinstance(N, int) or N < 1:
             raise ValueError(f"The 'N' argument must be an int >= 1; got {N!r}.")
+        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+            raise ValueError(f"The 'num_classes' argument must be an int >= 1; "
+                             f"got {num_classes!r}.")
         return NB201Network(self.coerce(arch), C=C, N=N, num_classes=num_classes,
                             in_channels=in_channels).eval()

@@ -1,0 +1,29 @@
+# The two set-up commands of README.md:
+#   make demo   creates .venv, installs the package, runs the main job on this host
+#   make test   creates .venv, installs the package with its test tools, runs the tests
+# torch is pinned (CPU build) in constraints.txt, the one place it is pinned.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PIP     = $(VENV)/bin/pip
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test install clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt torch
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,onnx,nni]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/oneproxy demo
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -n 2 -q
+
+clean:
+	rm -rf $(VENV) oneproxy-output

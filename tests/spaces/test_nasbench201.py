@@ -1,0 +1,96 @@
+"""Tests of ``oneproxy_plugins.spaces.nasbench201``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from oneproxy_plugins.exceptions import InvalidArchitectureError
+from oneproxy_plugins.spaces import NASBench201Space
+from oneproxy_plugins.spaces.nasbench201 import NB201_OPS
+
+SPACE = NASBench201Space()
+ARCH_ID = "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|"
+
+
+class TestRealData:
+    pytestmark = pytest.mark.shared_data
+
+    def test_every_row_parses_to_its_own_string(self, nb201_rows):
+        assert len(nb201_rows) == 15625
+        for row in nb201_rows:
+            assert SPACE.to_id(SPACE.from_record(row)) == row["arch"]
+
+    def test_enumerate_follows_the_benchmark_index(self, nb201_rows):
+        by_index = sorted(nb201_rows, key=lambda r: int(r["index"]))
+        assert [int(r["index"]) for r in by_index] == list(range(15625))
+        assert [SPACE.to_id(a) for a in SPACE.enumerate()] == [r["arch"] for r in by_index]
+
+
+class TestSpace:
+    def test_params_and_size(self):
+        assert list(SPACE.params) == ["edge_0_1", "edge_0_2", "edge_1_2", "edge_0_3", "edge_1_3",
+                                      "edge_2_3"]
+        assert all(c == NB201_OPS for c in SPACE.params.values())
+        assert SPACE.size == 15625 == len(set(SPACE.enumerate()))
+
+    def test_from_id(self):
+        assert SPACE.from_id(ARCH_ID) == ("nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3",
+                                          "none", "nor_conv_1x1")
+
+    def test_encode_counts_ops(self):
+        vec = SPACE.encode(ARCH_ID)
+        assert vec.shape == (35,)
+        np.testing.assert_array_equal(vec[30:], [2, 1, 1, 1, 1])  # none, skip, 1x1, 3x3, pool
+
+    def test_from_record_needs_arch(self):
+        with pytest.raises(InvalidArchitectureError,
+                           match="needs an 'arch' column; got \\['index', 'ops'\\]"):
+            SPACE.from_record({"index": "0", "ops": "x"})
+
+
+class TestErrors:
+    @pytest.mark.parametrize("arch_id", ["", "|none~0|", "|none~0|+|none~0|none~1|", "a+b+c"])
+    def test_malformed(self, arch_id):
+        with pytest.raises(InvalidArchitectureError, match="Malformed nasbench201 arch string"):
+            SPACE.from_id(arch_id)
+
+    def test_wrong_number_of_inputs(self):
+        with pytest.raises(InvalidArchitectureError, match="node 2 has 1 inputs; expected 2"):
+            SPACE.from_id("|none~0|+|none~0|+|none~0|none~1|none~2|")
+
+    def test_unknown_op(self):
+        with pytest.raises(InvalidArchitectureError,
+                           match=r"unknown op 'conv_5x5' on edge 0->1; allowed: \['none', 'skip"):
+            SPACE.from_id(ARCH_ID.replace("nor_conv_3x3", "conv_5x5"))
+
+    def test_wrong_input_index(self):
+        with pytest.raises(InvalidArchitectureError, match="input '~2' of node 2 should be '~1'"):
+            SPACE.from_id("|none~0|+|none~0|none~2|+|none~0|none~1|none~2|")
+
+    def test_tuple_with_an_unknown_op(self):
+        with pytest.raises(InvalidArchitectureError, match="Expected a nasbench201 architecture"):
+            SPACE.coerce(("none",) * 5 + ("conv",))
+
+
+class TestBuild:
+    def test_cifar_network(self):
+        model = SPACE.build(ARCH_ID, C=8, N=1)
+        with torch.no_grad():
+            assert model(torch.randn(SPACE.input_shape(2))).shape == (2, 10)
+
+    def test_imagenet16_network(self):
+        model = SPACE.build(ARCH_ID, C=8, N=1, num_classes=120)
+        assert SPACE.input_shape(1, input_size=16) == (1, 3, 16, 16)
+        with torch.no_grad():
+            assert model(torch.randn(SPACE.input_shape(1, input_size=16))).shape == (1, 120)
+
+    @pytest.mark.parametrize(("cfg", "message"), [
+        ({"C": 0}, "'C' argument must be an int >= 1; got 0"),
+        ({"N": 1.5}, "'N' argument must be an int >= 1; got 1.5"),
+        ({"num_classes": 0}, "'num_classes' argument must be an int >= 1; got 0"),
+    ])
+    def test_bad_config(self, cfg, message):
+        with pytest.raises(ValueError, match=message):
+            SPACE.build(ARCH_ID, **cfg)
