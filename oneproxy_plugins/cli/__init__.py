@@ -29,10 +29,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _attach() -> None:
-    from oneproxy_plugins.cli import data, spaces
+    from oneproxy_plugins.cli import bench, data, demo, spaces
 
     main.add_command(spaces.spaces)
     main.add_command(data.data)
+    main.add_command(bench.bench)
+    main.add_command(demo.demo)
     try:
         from oneproxy_plugins.cli import measure
     except ImportError:  # landing separately

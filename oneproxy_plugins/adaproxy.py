@@ -1,0 +1,529 @@
+"""AdaProxy: adapt proxy devices' latency knowledge to a new target from a few measurements.
+
+Two adapters, both scikit-learn-style estimators from architecture ids to milliseconds:
+
+:class:`AdaProxyPaper` is the paper's formulation (Lu et al., SIGMETRICS 2022). A linear proxy
+predictor with weights ``w`` on the space's encoding ``x`` is adapted to the target as
+
+.. math::
+
+    \\hat y(x) = \\sum_j x_j w_j (a + b_j) + c
+
+with ``a`` and ``c`` free and a penalty ``lambda * ||b||`` (L2 by default, L1 as an option). The
+paper's notebook grid-searches 100,000 values of ``lambda`` with a convex solver per point; here
+the L2 path is solved in closed form for a whole grid at once from one SVD, and ``lambda`` is the
+grid point with the smallest leave-one-out error (also closed form). L1 uses K-fold selection
+over a short grid with coordinate descent.
+
+:class:`AdaProxyPredictor` (the default, ``"adaproxy"``) goes further:
+
+1. *A pool of proxies as a basis.* Every device the user has measured in full is a candidate
+   basis function. In log-latency space, each proxy ``p`` gives an affine model
+   ``log y = c_p + s_p * z_p(x)`` (``z_p`` the standardised log latency of the proxy); the
+   models are averaged with weights from their rank agreement (SRCC) with the ``k`` target
+   samples and their closed-form leave-one-out error (a tempered likelihood). With one proxy
+   this is the proxy, rescaled. Both terms matter: on samples spread over the whole latency
+   range many proxies fit well in magnitude, while within a narrow band (HELP's protocol) only
+   the ranks tell the device that orders architectures like the target.
+2. *A residual with a prior learned from the pool.* What no proxy explains is modelled as a
+   linear function of the encoding (per-position one-hot plus op counts) whose Gaussian prior
+   covariance is the covariance of the proxies' own linear latency models (plus a small
+   isotropic part): the pool tells which directions of the encoding latency usually moves
+   along, so ten samples suffice to fit it. Posterior mean in closed form (a ``k x k`` solve).
+3. *Log latency*, where devices differ by factors rather than offsets.
+
+:func:`oneproxy_plugins.sampling.select_samples` chooses which architectures to measure on
+the target: greedy maximum posterior variance under the same prior, i.e. the architectures the
+pool is least sure about, spread over the latency range.
+
+Example:
+    >>> import numpy as np
+    >>> from oneproxy_plugins.latency import LatencyTable
+    >>> from oneproxy_plugins.spaces import get_space
+    >>> space = get_space("nasbench201")
+    >>> archs = [space.to_id(a) for a in space.sample_many(300, rng=0)]
+    >>> x = space.encode_many(archs)
+    >>> proxies = LatencyTable(archs, ["cpu", "gpu"],
+    ...                        np.c_[1 + x[:, :30] @ np.linspace(0.1, 1, 30),
+    ...                              1 + x[:, :30] @ np.linspace(1, 0.1, 30)], space=space.name)
+    >>> target = 2 + x[:, :30] @ np.linspace(0.5, 0.6, 30)
+    >>> model = AdaProxyPredictor(proxies).fit(archs[:10], target[:10])
+    >>> model.predict(archs[10:]).shape
+    (290,)
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from oneproxy_plugins.exceptions import DataFormatError, NotFittedError, UnknownDeviceError
+from oneproxy_plugins.latency.table import LatencyTable
+from oneproxy_plugins.spaces import BaseSpace, get_space
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ProxyPool", "AdaProxyPredictor", "AdaProxyPaper", "ADAPTATION_METHODS"]
+
+_LOG_NOISE = 0.01
+"""Prior noise variance of a log-latency measurement (about 10% relative noise)."""
+
+
+def _check_targets(y: Any, n: int, min_samples: int = 2) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if y.shape[0] != n:
+        raise ValueError(f"Got {n} architectures but {y.shape[0]} latencies.")
+    if n < min_samples:
+        raise ValueError(f"The target needs at least {min_samples} measured architectures; "
+                         f"got {n}.")
+    bad = ~np.isfinite(y) | (y <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(f"Target latency #{i} is {y[i]!r} ms; latencies must be positive "
+                              "and finite.")
+    if np.ptp(y) == 0:
+        raise ValueError(f"All {n} target latencies are equal ({y[0]} ms): a constant target "
+                         "has no ranking to adapt to.")
+    return y
+
+
+class ProxyPool:
+    """Proxy devices measured in full, the basis that adapters build on.
+
+    Args:
+        table: Latencies of the proxy devices. Rows missing any proxy are dropped from the pool.
+        devices: Which columns of ``table`` are proxies (default: all).
+        space: Space of the table's ids (default: ``table.space``).
+
+    Architectures outside the table get proxy latencies from a ridge model of each proxy on
+    the encoding, fitted on the table (log latency), so adapters also predict unseen ones.
+
+    Raises:
+        UnknownDeviceError: A device is not a column of ``table``.
+        ValueError: No architecture is measured on every proxy, or a proxy column is constant.
+    """
+
+    def __init__(self, table: LatencyTable, devices: Sequence[str] | None = None,
+                 space: str | BaseSpace | None = None) -> None:
+        if not isinstance(table, LatencyTable):
+            raise TypeError(f"The 'table' argument must be a LatencyTable; got "
+                            f"{type(table).__name__}.")
+        devices = list(devices) if devices is not None else table.devices
+        if not devices:
+            raise ValueError("The proxy pool needs at least one proxy device.")
+        for d in devices:
+            if d not in table:
+                raise UnknownDeviceError(d, table.devices)
+        space = space if space is not None else table.space
+        if space is None:
+            raise ValueError("The proxy table has no space; pass space=<name>.")
+        self.space = get_space(space)
+        sub = table.select(devices).dropna()
+        if len(sub) < 3:
+            raise ValueError(f"Only {len(sub)} architectures are measured on every proxy of "
+                             f"{devices}; the pool needs at least 3.")
+        self.devices = devices
+        self.archs = sub.archs
+        self._row = {a: i for i, a in enumerate(self.archs)}
+        log = np.log(sub.values)
+        std = log.std(axis=0)
+        if (std == 0).any():
+            raise ValueError(f"Proxy {devices[int(np.argmin(std))]!r} has constant latencies.")
+        self._log_mean = log.mean(axis=0)
+        self._log_std = std
+        self.z = (log - self._log_mean) / std  # (n, m) standardised log latency
+        features = self.space.encode_many(self.archs)
+        self._feature_mean = features.mean(axis=0)
+        self.features = features - self._feature_mean  # (n, d) centred encoding
+        self._prior: tuple[np.ndarray, np.ndarray] | None = None
+        self._fallback: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.archs)
+
+    def __repr__(self) -> str:
+        return f"ProxyPool(space={self.space.name!r}, devices={self.devices!r}, n_archs={len(self)})"
+
+    # ------------------------------------------------------------------ lookups
+    def rows(self, archs: Sequence[Any]) -> np.ndarray:
+        """Pool row of each architecture, -1 where it is not in the pool."""
+        out = np.empty(len(archs), dtype=np.int64)
+        for i, a in enumerate(archs):
+            r = self._row.get(a) if isinstance(a, str) else None
+            if r is None:
+                r = self._row.get(self.space.canonical_id(a), -1)
+            out[i] = r
+        return out
+
+    def basis(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Standardised proxy log latencies ``(n, m)`` and centred features ``(n, d)``."""
+        rows = self.rows(archs)
+        known = rows >= 0
+        if known.all():
+            return self.z[rows], self.features[rows]
+        feats = np.empty((len(archs), self.features.shape[1]))
+        z = np.empty((len(archs), len(self.devices)))
+        feats[known] = self.features[rows[known]]
+        z[known] = self.z[rows[known]]
+        unknown = [a for a, k in zip(archs, known) if not k]
+        new = self.space.encode_many(unknown) - self._feature_mean
+        feats[~known] = new
+        z[~known] = self._fallback_z(new)
+        return z, feats
+
+    def _fallback_z(self, features: np.ndarray) -> np.ndarray:
+        if self._fallback is None:
+            a = self.features
+            gram = a.T @ a + 1e-3 * len(a) * np.eye(a.shape[1])
+            self._fallback = np.linalg.solve(gram, a.T @ self.z)
+        return features @ self._fallback
+
+    def latency(self, archs: Sequence[Any]) -> np.ndarray:
+        """Proxy latencies (ms) ``(n, m)``: measured where known, predicted otherwise."""
+        z, _ = self.basis(archs)
+        return np.exp(z * self._log_std + self._log_mean)
+
+    def weight_prior(self, eps: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+        """Gaussian prior ``(mean, cov)`` of a device's linear log-latency weights.
+
+        The mean and covariance of the proxies' own ridge weights on the encoding (log
+        latency, one solve for all proxies), plus ``eps`` times the average variance on the
+        diagonal. With fewer than three proxies the covariance is isotropic.
+        """
+        if self._prior is None:
+            a = self.features
+            gram = a.T @ a + 1e-2 * np.eye(a.shape[1])
+            log = self.z * self._log_std  # centred log latency
+            weights = np.linalg.solve(gram, a.T @ log).T  # (m, d)
+            mean = weights.mean(axis=0)
+            if len(weights) >= 3:
+                cov = np.cov(weights, rowvar=False)
+            else:
+                cov = np.eye(a.shape[1]) * float(np.mean(weights ** 2))
+            self._prior = (mean, cov)
+        mean, cov = self._prior
+        scale = float(np.mean(np.diag(cov))) or 1.0
+        return mean, cov + eps * scale * np.eye(len(mean))
+
+
+def _rank_corr(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman correlation of every column of ``z`` ``(k, m)`` with ``y`` ``(k,)``."""
+    from scipy.stats import rankdata
+
+    rz = rankdata(z, axis=0)
+    ry = rankdata(y)
+    rz -= rz.mean(axis=0)
+    ry -= ry.mean()
+    denom = np.sqrt((rz ** 2).sum(axis=0) * (ry ** 2).sum())
+    return np.divide(rz.T @ ry, denom, out=np.zeros(z.shape[1]), where=denom > 0)
+
+
+def _loo_affine(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Affine fit ``y ~ c + s z`` of every column of ``z`` at once, with LOO residuals.
+
+    Args:
+        z: Array ``(k, m)``.
+        y: Array ``(k,)``.
+
+    Returns:
+        ``(intercepts (m,), slopes (m,), loo_mse (m,))``.
+    """
+    k = len(y)
+    zc = z - z.mean(axis=0)
+    sxx = (zc ** 2).sum(axis=0) + 1e-12
+    slope = zc.T @ (y - y.mean()) / sxx
+    intercept = y.mean() - slope * z.mean(axis=0)
+    resid = y[:, None] - (intercept + slope * z)
+    leverage = 1.0 / k + zc ** 2 / sxx
+    loo = resid / np.clip(1.0 - leverage, 1e-6, None)
+    return intercept, slope, np.mean(loo ** 2, axis=0)
+
+
+class AdaProxyPredictor(RegressorMixin, BaseEstimator):
+    """Few-shot target latency predictor built on a pool of proxy devices (the default).
+
+    Args:
+        pool: A :class:`ProxyPool`, or a :class:`LatencyTable` whose columns are all proxies.
+        rank_weight: Weight of each proxy's SRCC with the target samples in the averaging
+            weights (``exp(rank_weight * srcc - k/2 * log(loo_mse) / temperature)``): the
+            ranking on the samples is what carries over to a proxy's ranking elsewhere.
+        temperature: Tempering of the leave-one-out likelihood term: small values trust the
+            affine fit errors fully, large values leave the choice to the ranks.
+        residual: Fit the encoding residual with the pool-learned prior (``False``: the proxy
+            average alone).
+        prior_eps: Isotropic share added to the pool's weight covariance.
+        noise: Measurement noise variance in log latency (0.01 is about 10%).
+
+    Attributes:
+        proxy_weights_: Model-averaging weight of each proxy, array ``(m,)``.
+        n_samples_: Number of target measurements used.
+
+    Example:
+        See the module docstring.
+    """
+
+    def __init__(self, pool: ProxyPool | LatencyTable | None = None, *, rank_weight: float = 10.0,
+                 temperature: float = 30.0, residual: bool = True, prior_eps: float = 0.1,
+                 noise: float = _LOG_NOISE) -> None:
+        self.pool = pool
+        self.rank_weight = rank_weight
+        self.temperature = temperature
+        self.residual = residual
+        self.prior_eps = prior_eps
+        self.noise = noise
+
+    @property
+    def space(self) -> str:
+        """Name of the search space of the pool (and so of the architectures it predicts)."""
+        return self._pool().space.name
+
+    def _pool(self) -> ProxyPool:
+        if isinstance(self.pool, ProxyPool):
+            return self.pool
+        if isinstance(self.pool, LatencyTable):
+            self.pool = ProxyPool(self.pool)
+            return self.pool
+        raise ValueError("The 'pool' argument must be a ProxyPool or a LatencyTable of proxy "
+                         f"devices; got {type(self.pool).__name__}.")
+
+    def fit(self, X: Sequence[Any], y: Any) -> AdaProxyPredictor:  # noqa: N803
+        """Fit on target measurements.
+
+        Args:
+            X: Architectures (ids or values) measured on the target, ``k`` of them.
+            y: Their latencies in milliseconds, shape ``(k,)``.
+
+        Returns:
+            self
+        """
+        for name, value, low in (("temperature", self.temperature, 0.0),
+                                 ("rank_weight", self.rank_weight, -1e-12),
+                                 ("noise", self.noise, 0.0), ("prior_eps", self.prior_eps, -1e-12)):
+            if not isinstance(value, (int, float)) or not value > low:
+                raise ValueError(f"The {name!r} argument must be a number > {max(low, 0)}; "
+                                 f"got {value!r}.")
+        pool = self._pool()
+        archs = list(X)
+        y = _check_targets(y, len(archs), min_samples=3)
+        z, feats = pool.basis(archs)
+        return self._fit_basis(z, feats, np.log(y))
+
+    def _fit_basis(self, z: np.ndarray, feats: np.ndarray, logy: np.ndarray) -> AdaProxyPredictor:
+        pool = self._pool()
+        k = len(logy)
+        intercepts, slopes, loo = _loo_affine(z, logy)
+        logw = (self.rank_weight * _rank_corr(z, logy)
+                - 0.5 * k * np.log(loo + 1e-12) / self.temperature)
+        weights = np.exp(logw - logw.max())
+        weights /= weights.sum()
+        self.proxy_weights_ = weights
+        self.coef_proxy_ = weights * slopes  # on standardised proxy log latency
+        self.intercept_ = float(weights @ intercepts)
+        self.coef_features_ = np.zeros(feats.shape[1])
+        if self.residual:
+            resid = logy - (self.intercept_ + z @ self.coef_proxy_)
+            _, cov = pool.weight_prior(self.prior_eps)
+            gram = feats @ cov @ feats.T + self.noise * np.eye(k)
+            centred = resid - resid.mean()
+            alpha = np.linalg.solve(gram, centred)
+            self.coef_features_ = cov @ feats.T @ alpha
+            self.intercept_ += float(resid.mean())
+        self.n_samples_ = k
+        self.n_features_in_ = feats.shape[1]
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_proxy_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit() with "
+                                 "target measurements first.")
+
+    def predict_log_basis(self, z: np.ndarray, feats: np.ndarray) -> np.ndarray:
+        """Predicted log latency from a precomputed basis (see :meth:`ProxyPool.basis`)."""
+        self._check_fitted()
+        return self.intercept_ + z @ self.coef_proxy_ + feats @ self.coef_features_
+
+    def predict(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803
+        """Predicted target latency (ms) of architectures (ids or values), shape ``(n,)``."""
+        self._check_fitted()
+        z, feats = self._pool().basis(list(X))
+        return np.exp(self.predict_log_basis(z, feats))
+
+
+class AdaProxyPaper(RegressorMixin, BaseEstimator):
+    """The paper's AdaProxy: ``w_target = w_proxy * (a + b) + c`` with a penalty on ``b``.
+
+    Args:
+        pool: A :class:`ProxyPool` or :class:`LatencyTable`; its ``proxy`` column gives the
+            proxy's linear predictor (least squares on the encoding, milliseconds).
+        proxy: Which pool device is the proxy (default: the first).
+        penalty: ``"l2"`` (closed-form leave-one-out over the grid) or ``"l1"`` (K-fold).
+        alphas: Grid of penalty weights; default 200 values from 1e-6 to 1e6 (log-spaced).
+
+    Attributes:
+        a_, b_, c_: The adaptation: scalar scale, per-feature deviation, offset (ms).
+        alpha_: The chosen penalty weight.
+    """
+
+    def __init__(self, pool: ProxyPool | LatencyTable | None = None, *, proxy: str | None = None,
+                 penalty: str = "l2", alphas: Sequence[float] | None = None) -> None:
+        self.pool = pool
+        self.proxy = proxy
+        self.penalty = penalty
+        self.alphas = alphas
+
+    _pool = AdaProxyPredictor._pool
+    _check_fitted = AdaProxyPredictor._check_fitted
+    space = AdaProxyPredictor.space
+
+    def _proxy_weights(self, pool: ProxyPool) -> np.ndarray:
+        proxy = self.proxy if self.proxy is not None else pool.devices[0]
+        if proxy not in pool.devices:
+            raise UnknownDeviceError(proxy, pool.devices)
+        cache = getattr(pool, "_paper_weights", {})
+        if proxy not in cache:
+            j = pool.devices.index(proxy)
+            ms = pool.latency(pool.archs)[:, j]
+            x = np.c_[pool.features + pool._feature_mean, np.ones(len(pool))]
+            cache[proxy] = np.linalg.lstsq(x, ms, rcond=None)[0]
+            pool._paper_weights = cache
+        return cache[proxy]
+
+    def fit(self, X: Sequence[Any], y: Any) -> AdaProxyPaper:  # noqa: N803
+        """Fit ``a``, ``b``, ``c`` on the target measurements (``k >= 3``)."""
+        if self.penalty not in ("l2", "l1"):
+            raise ValueError(f"The 'penalty' argument must be 'l2' or 'l1'; got {self.penalty!r}.")
+        alphas = np.logspace(-6, 6, 200) if self.alphas is None else np.asarray(self.alphas, float)
+        if alphas.ndim != 1 or alphas.size == 0 or (alphas <= 0).any():
+            raise ValueError(f"The 'alphas' argument must be a non-empty list of positive numbers; "
+                             f"got {self.alphas!r}.")
+        pool = self._pool()
+        archs = list(X)
+        y = _check_targets(y, len(archs), min_samples=3)
+        w = self._proxy_weights(pool)
+        _, feats = pool.basis(archs)
+        u = np.c_[feats + pool._feature_mean, np.ones(len(archs))] * w  # (k, d+1)
+        free = np.c_[np.ones(len(y)), u.sum(axis=1)]  # c and a: not penalised
+        if self.penalty == "l2":
+            b, coef_free, alpha = _ridge_loo_path(u, free, y, alphas)
+        else:
+            b, coef_free, alpha = _lasso_kfold(u, free, y, alphas)
+        self.c_, self.a_ = float(coef_free[0]), float(coef_free[1])
+        self.b_ = b
+        self.alpha_ = float(alpha)
+        self.proxy_weights_ = w
+        self.n_samples_ = len(y)
+        self.coef_proxy_ = w  # marks fitted for _check_fitted
+        return self
+
+    def predict(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803
+        """Predicted target latency (ms), shape ``(n,)``."""
+        self._check_fitted()
+        pool = self._pool()
+        _, feats = pool.basis(list(X))
+        x = np.c_[feats + pool._feature_mean, np.ones(len(feats))]
+        return x @ (self.proxy_weights_ * (self.a_ + self.b_)) + self.c_
+
+
+def _ridge_loo_path(u: np.ndarray, free: np.ndarray, y: np.ndarray, alphas: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Ridge on ``u`` with unpenalised ``free`` columns; alpha by closed-form LOO over a grid."""
+    q, _ = np.linalg.qr(free)
+    m = np.eye(len(y)) - q @ q.T
+    um, ym = m @ u, m @ y
+    v, s, wt = np.linalg.svd(um, full_matrices=False)
+    s2 = s ** 2
+    vy = v.T @ ym
+    shrink = s2[None, :] / (s2[None, :] + alphas[:, None])  # (n_alpha, r)
+    fitted = (shrink * vy) @ v.T  # (n_alpha, k)
+    hat_diag = (q ** 2).sum(axis=1)[None, :] + (shrink[:, None, :] * v[None] ** 2).sum(axis=2)
+    resid = (y - q @ (q.T @ y))[None, :] - fitted
+    loo = resid / np.clip(1.0 - hat_diag, 1e-9, None)
+    best = int(np.argmin(np.mean(loo ** 2, axis=1)))
+    alpha = alphas[best]
+    b = wt.T @ (s / (s2 + alpha) * vy)
+    coef_free = np.linalg.lstsq(free, y - u @ b, rcond=None)[0]
+    return b, coef_free, alpha
+
+
+def _lasso_kfold(u: np.ndarray, free: np.ndarray, y: np.ndarray, alphas: np.ndarray,
+                 n_folds: int = 5) -> tuple[np.ndarray, np.ndarray, float]:
+    """L1 on ``u`` with unpenalised ``free`` columns; alpha by K-fold over a short grid."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import Lasso
+
+    grid = alphas if alphas.size <= 20 else np.geomspace(alphas.min(), alphas.max(), 20)
+
+    def solve(rows: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        q, _ = np.linalg.qr(free[rows])
+        m = np.eye(len(rows)) - q @ q.T
+        scale = np.abs(y[rows]).mean() or 1.0
+        model = Lasso(alpha=alpha / len(rows), fit_intercept=False, max_iter=5000)
+        with warnings.catch_warnings():
+            # weak penalties on k samples rarely converge exactly; K-fold judges the result
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(m @ u[rows] / scale, m @ y[rows] / scale)
+        b = model.coef_
+        coef_free = np.linalg.lstsq(free[rows], y[rows] - u[rows] @ b, rcond=None)[0]
+        return b, coef_free
+
+    k = len(y)
+    folds = np.array_split(np.arange(k), min(n_folds, k))
+    errors = []
+    for alpha in grid:
+        err = 0.0
+        for test in folds:
+            train = np.setdiff1d(np.arange(k), test)
+            b, cf = solve(train, alpha)
+            err += float(np.sum((y[test] - free[test] @ cf - u[test] @ b) ** 2))
+        errors.append(err)
+    alpha = float(grid[int(np.argmin(errors))])
+    b, coef_free = solve(np.arange(k), alpha)
+    return b, coef_free, alpha
+
+
+ADAPTATION_METHODS = {
+    "adaproxy": "Pool of proxies (model averaging) + encoding residual with a pool-learned prior "
+                "(default)",
+    "adaproxy-paper": "The paper's AdaProxy: w_proxy * (a + b) + c, L2 penalty by closed-form LOO",
+    "adaproxy-paper-l1": "The paper's AdaProxy with an L1 penalty on b (K-fold)",
+    "proxy": "Best proxy by SRCC on the samples, affinely rescaled, no adaptation",
+}
+
+
+def make_adapter(method: str, pool: ProxyPool, *, proxy: str | None = None) -> Any:
+    """Build an unfitted adapter by method name (see :data:`ADAPTATION_METHODS`)."""
+    from oneproxy_plugins.exceptions import UnknownPredictorError
+
+    if method == "adaproxy":
+        return AdaProxyPredictor(pool)
+    if method == "adaproxy-paper":
+        return AdaProxyPaper(pool, proxy=proxy)
+    if method == "adaproxy-paper-l1":
+        return AdaProxyPaper(pool, proxy=proxy, penalty="l1")
+    if method == "proxy":
+        return BestProxyPredictor(pool)
+    raise UnknownPredictorError(method, ADAPTATION_METHODS)
+
+
+class BestProxyPredictor(AdaProxyPredictor):
+    """No adaptation: the proxy with the best SRCC on the samples, affinely rescaled."""
+
+    def __init__(self, pool: ProxyPool | LatencyTable | None = None) -> None:
+        super().__init__(pool, residual=False)
+
+    def _fit_basis(self, z: np.ndarray, feats: np.ndarray, logy: np.ndarray) -> BestProxyPredictor:
+        best = int(np.argmax(_rank_corr(z, logy)))
+        intercepts, slopes, _ = _loo_affine(z[:, [best]], logy)
+        self.proxy_weights_ = np.eye(z.shape[1])[best]
+        self.best_proxy_ = self._pool().devices[best]
+        self.coef_proxy_ = self.proxy_weights_ * max(float(slopes[0]), 1e-9)
+        self.intercept_ = float(intercepts[0])
+        self.coef_features_ = np.zeros(feats.shape[1])
+        self.n_samples_ = len(logy)
+        self.n_features_in_ = feats.shape[1]
+        return self

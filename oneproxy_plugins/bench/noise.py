@@ -1,0 +1,226 @@
+"""The measurement noise floor: how well two independent runs on this host agree.
+
+For each device, the same architectures are measured twice, one full run after the other,
+with :func:`~oneproxy_plugins.measure.measure_archs`; the runs are compared by Spearman's
+rank correlation (SRCC), on raw medians and on reference-normalised latencies, beside the
+median relative spread (IQR / median) of the repeats. An SRCC near 1 means a single run's
+ranking can be trusted.
+
+Run it with::
+
+    python -m oneproxy_plugins.bench.noise --device cpu-torch-t1-b1 --device cpu-ort-t1-b1 \\
+        --n-archs 200 --out-dir noise-runs --json noise.json
+
+Example:
+    >>> from oneproxy_plugins.bench.noise import run_noise_floor
+    >>> result = run_noise_floor(["cpu-torch-t1-b1"], n_archs=4, n_rounds=2, n_repeats=2,
+    ...                          build_cfg={"C": 4, "N": 1})
+    >>> result["devices"]["cpu-torch-t1-b1"]["n_archs"]
+    4
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from oneproxy_plugins.measure import MeasurementRun, measure_archs
+from oneproxy_plugins.spaces import get_space
+
+__all__ = ["run_noise_floor", "compare_runs", "study_visit_statistics", "cpu_model"]
+
+
+def compare_runs(first: MeasurementRun, second: MeasurementRun) -> dict[str, float]:
+    """Agreement of two runs over the architectures both measured.
+
+    Returns:
+        ``n_archs``; ``srcc_raw`` and ``srcc_normalized`` between the runs;
+        ``median_spread`` (relative IQR of repeats) and ``median_ratio_spread`` (relative IQR
+        of per-round ratios to the reference), medians over both runs' architectures;
+        ``median_abs_diff_raw`` and ``median_abs_diff_normalized``, the median relative
+        difference of an architecture's latency between the runs; the seconds of each run.
+    """
+    common = [a for a, r in first.results.items()
+              if r.ok and a in second.results and second.results[a].ok]
+    pairs = [(first.results[a], second.results[a]) for a in common]
+
+    def column(attr: str, run: int) -> np.ndarray:
+        return np.array([getattr(p[run], attr) for p in pairs])
+
+    out: dict[str, float] = {"n_archs": len(common)}
+    for name, attr in (("raw", "raw_ms"), ("normalized", "latency_ms")):
+        a, b = column(attr, 0), column(attr, 1)
+        out[f"srcc_{name}"] = float(spearmanr(a, b)[0]) if len(common) > 2 else float("nan")
+        out[f"median_abs_diff_{name}"] = float(np.median(np.abs(a - b) / ((a + b) / 2)))
+    out["median_spread"] = float(np.median(np.r_[column("spread", 0), column("spread", 1)]))
+    out["median_ratio_spread"] = float(np.median(np.r_[column("ratio_spread", 0),
+                                                       column("ratio_spread", 1)]))
+    out["seconds_per_run"] = [round(first.seconds, 1), round(second.seconds, 1)]
+    return out
+
+
+def study_visit_statistics(device: str, *, space: str = "nasbench201", n_archs: int = 200,
+                           arch_seed: int = 0, n_rounds: int = 10, n_warmup: int = 2,
+                           n_repeats: int = 5, build_cfg: Mapping[str, Any] | None = None
+                           ) -> dict[str, float]:
+    """Time the same architectures twice and score each visit statistic on the same timings.
+
+    Both runs are interleaved rounds beside the reference (as :func:`measure_archs` does);
+    each is then summarised with ``visit_statistic`` ``"min"`` and ``"median"``, over all
+    rounds and over the first half of them, and raw (the median of the runs, no reference).
+
+    Returns:
+        ``"<statistic>, <n> rounds" -> SRCC`` between the two runs.
+    """
+    import torch
+
+    from oneproxy_plugins.measure import DeviceSpec, get_runtime
+    from oneproxy_plugins.measure.timing import fixed_threads, run_interleaved, summarize_timings
+
+    sp, spec = get_space(space), DeviceSpec.parse(device)
+    runtime, cfg = get_runtime(spec.runtime), dict(build_cfg or {})
+    ids = [sp.to_id(a) for a in sp.sample_many(n_archs, arch_seed)]
+    x = torch.randn(sp.input_shape(spec.batch_size, **cfg))
+    runs = []
+    with fixed_threads(spec.threads):
+        reference = runtime.prepare(sp.build(sp.sample(0), **cfg), x, spec)
+        for seed in (1, 2):
+            runners = {a: runtime.prepare(sp.build(a, **cfg), x, spec) for a in ids}
+            runs.append(run_interleaved(runners, reference, n_rounds=n_rounds,
+                                        n_warmup=n_warmup, n_repeats=n_repeats,
+                                        timer=runtime.timer(spec), seed=seed))
+            del runners
+    out = {}
+    for rounds in (n_rounds, max(1, n_rounds // 2)):
+        for statistic in ("min", "median"):
+            scores = [[summarize_timings(t.samples[a][:rounds], t.reference[a][:rounds],
+                                         visit_statistic=statistic) for a in ids] for t in runs]
+            out[f"{statistic}, {rounds} rounds"] = float(spearmanr(
+                [s.ratio for s in scores[0]], [s.ratio for s in scores[1]])[0])
+            if statistic == "median":
+                out[f"raw median, {rounds} rounds"] = float(spearmanr(
+                    [s.raw_ms for s in scores[0]], [s.raw_ms for s in scores[1]])[0])
+    return out
+
+
+def cpu_model() -> str:
+    """The processor's model name (``lscpu``'s "Model name"), or ``platform.processor()``."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def run_noise_floor(devices: Sequence[str], *, space: str = "nasbench201", n_archs: int = 200,
+                    arch_seed: int = 0, n_rounds: int = 10, n_warmup: int = 2,
+                    n_repeats: int = 5, visit_statistic: str = "min",
+                    build_cfg: Mapping[str, Any] | None = None,
+                    out_dir: str | os.PathLike | None = None, progress: bool = False
+                    ) -> dict[str, Any]:
+    """Measure the same architectures twice per device and compare the two runs.
+
+    Args:
+        devices: Device specs, e.g. ``["cpu-torch-t1-b1", "cpu-ort-t1-b1"]``.
+        space: Space name.
+        n_archs: Distinct architectures drawn with ``arch_seed``.
+        arch_seed: Seed of the architecture draw.
+        n_rounds, n_warmup, n_repeats, visit_statistic: Passed to :func:`measure_archs`.
+        build_cfg: Passed to :func:`measure_archs`.
+        out_dir: Where the runs' tables go (``<device>-run<i>.csv``; kept, resumable);
+            default a temporary folder, removed afterwards.
+        progress: Show progress bars.
+
+    Returns:
+        JSON-ready dict: the settings, the host (CPU model, cores) and, per device, the
+        statistics of :func:`compare_runs`.
+    """
+    sp = get_space(space)
+    archs = sp.sample_many(n_archs, arch_seed)
+    result: dict[str, Any] = {
+        "space": space, "n_archs": n_archs, "arch_seed": arch_seed, "n_rounds": n_rounds,
+        "n_warmup": n_warmup, "n_repeats": n_repeats, "visit_statistic": visit_statistic,
+        "build_cfg": dict(build_cfg or {}),
+        "host": {"cpu": cpu_model(), "cores": os.cpu_count()}, "devices": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(out_dir) if out_dir is not None else Path(tmp)
+        for device in devices:
+            # The two runs differ in visiting order (seed) as two users' runs would.
+            runs = [measure_archs(sp, archs, device, out=folder / f"{device}-run{i}.csv",
+                                  resume=True, n_rounds=n_rounds, n_warmup=n_warmup,
+                                  n_repeats=n_repeats, visit_statistic=visit_statistic,
+                                  build_cfg=build_cfg, seed=i,
+                                  progress=progress)
+                    for i in (1, 2)]
+            result["devices"][device] = compare_runs(*runs)
+    return result
+
+
+def _format(result: Mapping[str, Any]) -> str:
+    lines = [f"{result['space']}, {result['n_archs']} architectures, {result['n_rounds']} rounds "
+             f"x ({result['n_warmup']} warm-up + {result['n_repeats']} timed), visits "
+             f"compared by their {result['visit_statistic']}; "
+             f"{result['host']['cpu']}, {result['host']['cores']} cores",
+             f"{'device':<18} {'spread':>7} {'ratio spread':>12} {'SRCC raw':>9} "
+             f"{'SRCC norm':>9} {'s/run':>12}"]
+    for device, s in result["devices"].items():
+        lines.append(f"{device:<18} {s['median_spread']:>7.3f} {s['median_ratio_spread']:>12.3f} "
+                     f"{s['srcc_raw']:>9.4f} {s['srcc_normalized']:>9.4f} "
+                     f"{'/'.join(f'{x:.0f}' for x in s['seconds_per_run']):>12}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m oneproxy_plugins.bench.noise``: run the benchmark, print a table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m oneproxy_plugins.bench.noise",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", action="append", required=True,
+                        help="Device spec (repeatable), e.g. cpu-torch-t1-b1.")
+    parser.add_argument("--space", default="nasbench201")
+    parser.add_argument("--n-archs", type=int, default=200)
+    parser.add_argument("--arch-seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--visit-statistic", choices=["min", "median"], default="min")
+    parser.add_argument("--out-dir", help="Keep the runs' tables here (resumable).")
+    parser.add_argument("--json", help="Also write the result as JSON here.")
+    parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--study-statistics", action="store_true",
+                        help="Instead: score the visit statistics on the same two runs' timings.")
+    args = parser.parse_args(argv)
+    if args.study_statistics:
+        for device in args.device:
+            scores = study_visit_statistics(device, space=args.space, n_archs=args.n_archs,
+                                            arch_seed=args.arch_seed, n_rounds=args.rounds,
+                                            n_warmup=args.warmup, n_repeats=args.repeats)
+            for name, srcc in scores.items():
+                print(f"{device:<18} {name:<22} SRCC {srcc:.4f}")  # noqa: T201
+        return
+    result = run_noise_floor(args.device, space=args.space, n_archs=args.n_archs,
+                             arch_seed=args.arch_seed, n_rounds=args.rounds,
+                             n_warmup=args.warmup, n_repeats=args.repeats,
+                             visit_statistic=args.visit_statistic, out_dir=args.out_dir,
+                             progress=args.progress)
+    if args.json:
+        from oneproxy_plugins._io import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
+    print(_format(result))  # noqa: T201 - a command's output
+
+
+if __name__ == "__main__":
+    main()

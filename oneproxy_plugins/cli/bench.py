@@ -1,0 +1,57 @@
+"""``oneproxy bench ...``: the benchmark harnesses (contracts other tools depend on)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from oneproxy_plugins.cli._common import split_list
+from oneproxy_plugins._io import atomic_write_text
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks whose numbers go into docs/benchmarks.md."""
+
+
+@bench.command("fewshot")
+@click.option("--space", required=True, help="nasbench201, fbnet or ofa_mbv3.")
+@click.option("--data", "data_dirs", multiple=True, required=True,
+              type=click.Path(file_okay=False), help="Data directory (repeatable).")
+@click.option("--proxies", required=True, help="Comma-separated proxy devices (used in full).")
+@click.option("--targets", required=True, help="Comma-separated target devices.")
+@click.option("--samples", type=int, required=True, help="K target measurements per repeat.")
+@click.option("--repeats", type=int, default=30, show_default=True, help="Repeats per target.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Base seed.")
+@click.option("--method", default="adaproxy", show_default=True,
+              help="adaproxy, adaproxy-paper, adaproxy-paper-l1 or proxy.")
+@click.option("--sampler", default="greedy", show_default=True, help="random or greedy.")
+@click.option("--protocol", type=click.Choice(["all", "help"]), default="all", show_default=True,
+              help="all: score every architecture; help: HELP's meta-test split.")
+@click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
+              help="Write the result here.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, samples: int,
+            repeats: int, seed: int, method: str, sampler: str, protocol: str, json_out: str,
+            progress: bool) -> None:
+    """Few-shot target latency prediction, scored by SRCC.
+
+    \b
+    Example:
+        oneproxy bench fewshot --space nasbench201 --data ../shared/data \\
+            --proxies 1080ti_1,1080ti_32,1080ti_256,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7 \\
+            --targets titanx_1,titanx_32,titanx_256,gold_6240 --samples 10 --json out.json
+    """
+    from oneproxy_plugins.bench.fewshot import run_fewshot
+
+    result = run_fewshot(space, list(data_dirs), proxies=split_list(proxies, "devices"),
+                         targets=split_list(targets, "devices"), samples=samples,
+                         repeats=repeats, seed=seed, method=method, sampler=sampler,
+                         protocol=protocol, progress=progress)
+    atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    for target, score in result["targets"].items():
+        click.echo(f"{target:<28} SRCC {score['srcc_mean']:.4f} +- {score['srcc_std']:.4f}")
+    click.echo(f"mean SRCC {result['srcc_mean']:.4f} ({method}, {sampler}, K={samples}, "
+               f"protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, predict "
+               f"{result['predict_ms_median']:.2f} ms (medians) -> {json_out}")

@@ -1,0 +1,123 @@
+"""Tests of `oneproxy bench fewshot` (library function and CLI contract)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from oneproxy_plugins.bench.fewshot import protocol_split, run_fewshot
+from oneproxy_plugins.cli import main
+from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
+from oneproxy_plugins.latency import LatencyTable
+
+KEYS = {"space", "samples", "repeats", "method", "sampler", "targets", "srcc_mean",
+        "fit_ms_median", "predict_ms_median"}
+
+
+@pytest.fixture()
+def data_dir(tmp_path, synthetic_nb201):
+    """A data directory laid out like ../shared/data, written from the synthetic table."""
+    table, _ = synthetic_nb201
+    folder = tmp_path / "nasbench201"
+    folder.mkdir()
+    lines = ["index,arch"] + [f"{i},{a}" for i, a in enumerate(table.archs)]
+    (folder / "architectures.csv").write_text("\n".join(lines) + "\n")
+    indexed = LatencyTable(table.archs, table.devices, table.values, space="nasbench201",
+                           index=np.arange(len(table)))
+    indexed.select(["gpu_a", "cpu_a", "odd"]).to_csv(folder / "latency.csv", key="index")
+    indexed.select(["gpu_b", "mix", "cpu_b"]).to_csv(folder / "latency_more.csv", key="index")
+    return tmp_path
+
+
+def _args(data_dir, out, *extra):
+    return ["bench", "fewshot", "--space", "nasbench201", "--data", str(data_dir),
+            "--proxies", "gpu_a,cpu_a,odd", "--targets", "gpu_b,mix", "--samples", "10",
+            "--repeats", "3", "--json", str(out), "--no-progress", *extra]
+
+
+class TestRunFewshot:
+    @pytest.mark.parametrize("method", ["adaproxy", "adaproxy-paper", "proxy"])
+    def test_result_contract(self, data_dir, method):
+        result = run_fewshot("nasbench201", [data_dir], proxies=["gpu_a", "cpu_a", "odd"],
+                             targets=["gpu_b", "mix"], samples=10, repeats=3, method=method)
+        assert KEYS <= set(result)
+        assert set(result["targets"]) == {"gpu_b", "mix"}
+        means = [v["srcc_mean"] for v in result["targets"].values()]
+        assert result["srcc_mean"] == pytest.approx(np.mean(means))
+        assert all(-1 <= m <= 1 for m in means)
+        assert result["fit_ms_median"] > 0 and result["predict_ms_median"] > 0
+
+    def test_adaptation_beats_no_adaptation_on_a_blend(self, data_dir):
+        kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["mix"], samples=20, repeats=5)
+        ada = run_fewshot("nasbench201", [data_dir], method="adaproxy", **kw)
+        proxy = run_fewshot("nasbench201", [data_dir], method="proxy", **kw)
+        assert ada["srcc_mean"] > proxy["srcc_mean"]
+
+    def test_seeded(self, data_dir):
+        kw = dict(proxies=["gpu_a"], targets=["gpu_b"], samples=5, repeats=2, seed=7)
+        a = run_fewshot("nasbench201", [data_dir], **kw)
+        b = run_fewshot("nasbench201", [data_dir], **kw)
+        assert a["targets"] == b["targets"]
+
+    def test_help_protocol_split(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        indexed = LatencyTable(table.archs, table.devices, table.values, space="nasbench201",
+                               index=np.arange(len(table)))
+        pool_rows, scored_rows = protocol_split(indexed, "gpu_b", "help")
+        y = indexed.column("gpu_b")
+        assert indexed.index[pool_rows].max() < 900
+        assert indexed.index[scored_rows].min() >= 900
+        assert indexed.index[scored_rows].max() < 1900
+        low, high = np.percentile(y, [10, 90])
+        assert y[pool_rows].min() >= low and y[scored_rows].max() <= high
+        with pytest.raises(ValueError, match="needs the benchmark's architecture indices"):
+            protocol_split(table, "gpu_b", "help")
+
+    @pytest.mark.parametrize("kwargs, error, match", [
+        (dict(samples=5000), ValueError, "--samples 5000 is larger than the 2000"),
+        (dict(targets=["nope"]), UnknownDeviceError, "Unknown device 'nope'"),
+        (dict(method="magic"), UnknownNameError, "Unknown method 'magic'"),
+        (dict(sampler="magic"), UnknownNameError, "Unknown sampler 'magic'"),
+        (dict(targets=["gpu_a"]), ValueError, "both proxy and target"),
+        (dict(samples=2), ValueError, "'samples' argument must be an int >= 3; got 2"),
+        (dict(protocol="helpx"), ValueError, "'protocol' argument must be one of"),
+    ])
+    def test_errors(self, data_dir, kwargs, error, match):
+        base = dict(proxies=["gpu_a"], targets=["gpu_b"], samples=10, repeats=1)
+        with pytest.raises(error, match=match):
+            run_fewshot("nasbench201", [data_dir], **{**base, **kwargs})
+
+    def test_nan_only_and_constant_targets(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        n = len(table)
+        extra = LatencyTable(table.archs, ["empty", "flat"],
+                             np.c_[np.full(n, np.nan), np.full(n, 3.0)], space="nasbench201")
+        joined = table.join(extra)
+        for target, match in (("empty", "has no measurement"), ("flat", "is constant")):
+            with pytest.raises(ValueError, match=match):
+                run_fewshot("nasbench201", [], proxies=["gpu_a"], targets=[target], samples=5,
+                            repeats=1, table=joined)
+
+
+class TestCLI:
+    def test_writes_the_json_contract(self, data_dir, tmp_path):
+        out = tmp_path / "out.json"
+        result = CliRunner().invoke(main, _args(data_dir, out))
+        assert result.exit_code == 0, result.output
+        payload = json.loads(out.read_text())
+        assert KEYS <= set(payload) and payload["samples"] == 10 and payload["repeats"] == 3
+        assert "mean SRCC" in result.output
+
+    @pytest.mark.parametrize("extra, match", [
+        (["--samples", "99999"], "is larger than"),
+        (["--targets", "ghost"], "Unknown device 'ghost'"),
+        (["--targets", "gpu_b,,mix"], "comma-separated list"),
+    ])
+    def test_user_errors_are_one_line(self, data_dir, tmp_path, extra, match):
+        result = CliRunner().invoke(main, _args(data_dir, tmp_path / "o.json") + extra)
+        assert result.exit_code == 2
+        assert match in result.output
+        assert "Traceback" not in result.output

@@ -1,0 +1,46 @@
+"""Shared test helpers: where ../shared/data is, and a synthetic multi-device table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """``../shared/data`` beside the checkout; tests using it skip when it is absent."""
+    if not (SHARED_DATA / "nasbench201" / "latency.csv").exists():
+        pytest.skip(f"real latency tables not found at {SHARED_DATA} (the shared/data folder "
+                    "beside the checkout)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def synthetic_nb201():
+    """A nasbench201 table made here: 6 devices whose log latency is a device-specific linear
+    function of the encoding plus noise, on 2000 architectures.
+
+    Devices ``gpu_a``/``gpu_b`` share one weight pattern, ``cpu_a``/``cpu_b`` another, and
+    ``mix`` blends both; ``odd`` has its own pattern. Returns ``(table, weights)``.
+    """
+    from oneproxy_plugins.latency import LatencyTable
+    from oneproxy_plugins.spaces import get_space
+
+    space = get_space("nasbench201")
+    rng = np.random.default_rng(12345)
+    archs = [space.to_id(a) for a in space.sample_many(2000, rng=rng)]
+    x = space.encode_many(archs)
+    base_gpu = rng.normal(0, 0.15, x.shape[1])
+    base_cpu = rng.normal(0, 0.15, x.shape[1])
+    weights = {
+        "gpu_a": base_gpu, "gpu_b": base_gpu * 1.1 + rng.normal(0, 0.02, x.shape[1]),
+        "cpu_a": base_cpu, "cpu_b": base_cpu * 0.9 + rng.normal(0, 0.02, x.shape[1]),
+        "mix": 0.5 * base_gpu + 0.5 * base_cpu, "odd": rng.normal(0, 0.15, x.shape[1]),
+    }
+    values = np.stack([np.exp(1.0 + x @ w + rng.normal(0, 0.01, len(x)))
+                       for w in weights.values()], axis=1)
+    return LatencyTable(archs, list(weights), values, space="nasbench201"), weights

@@ -1,0 +1,52 @@
+"""Tests of oneproxy_plugins.sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oneproxy_plugins.adaproxy import ProxyPool
+from oneproxy_plugins.exceptions import UnknownNameError
+from oneproxy_plugins.sampling import select_samples
+
+
+@pytest.fixture(scope="module")
+def pool(synthetic_nb201):
+    table, _ = synthetic_nb201
+    return ProxyPool(table, ["gpu_a", "cpu_a", "odd"])
+
+
+class TestSelectSamples:
+    @pytest.mark.parametrize("method", ["random", "greedy"])
+    def test_distinct_ids_from_candidates(self, pool, method):
+        cands = pool.archs[:200]
+        chosen = select_samples(pool, 10, candidates=cands, method=method, random_state=0)
+        assert len(chosen) == len(set(chosen)) == 10
+        assert set(chosen) <= set(cands)
+
+    @pytest.mark.parametrize("method", ["random", "greedy"])
+    def test_seeded(self, pool, method):
+        a = select_samples(pool, 5, method=method, random_state=3)
+        assert a == select_samples(pool, 5, method=method, random_state=3)
+        assert a != select_samples(pool, 5, method=method, random_state=4)
+
+    def test_greedy_spreads_over_the_latency_range(self, pool):
+        """Greedy picks cover a wider range of proxy latency than random ones, on average."""
+        def spread(method):
+            out = []
+            for seed in range(10):
+                rows = pool.rows(select_samples(pool, 8, method=method, random_state=seed))
+                out.append(np.ptp(pool.z[rows, 0]))
+            return np.mean(out)
+
+        assert spread("greedy") > spread("random")
+
+    def test_errors(self, pool):
+        with pytest.raises(UnknownNameError, match="Unknown sampler 'smart'; known: greedy, random"):
+            select_samples(pool, 3, method="smart")
+        with pytest.raises(ValueError, match=r"'k' argument must be an int in \[1, 4\]"):
+            select_samples(pool, 5, candidates=pool.archs[:4])
+        known = set(pool.archs)
+        unseen = next(a for a in map(pool.space.to_id, pool.space.enumerate()) if a not in known)
+        with pytest.raises(ValueError, match="not measured on every proxy"):
+            select_samples(pool, 1, candidates=[unseen])
