@@ -109,7 +109,8 @@ class ProxyPool:
     """
 
     def __init__(self, table: LatencyTable, devices: Sequence[str] | None = None,
-                 space: str | BaseSpace | None = None) -> None:
+                 space: str | BaseSpace | None = None, *, log: bool = True,
+                 smooth: bool = True) -> None:
         if not isinstance(table, LatencyTable):
             raise TypeError(f"The 'table' argument must be a LatencyTable; got "
                             f"{type(table).__name__}.")
@@ -130,7 +131,8 @@ class ProxyPool:
         self.devices = devices
         self.archs = sub.archs
         self._row = {a: i for i, a in enumerate(self.archs)}
-        log = np.log(sub.values)
+        self.log = bool(log)
+        log = self.forward(sub.values)
         std = log.std(axis=0)
         if (std == 0).any():
             raise ValueError(f"Proxy {devices[int(np.argmin(std))]!r} has constant latencies.")
@@ -142,9 +144,33 @@ class ProxyPool:
         self.features = features - self._feature_mean  # (n, d) centred encoding
         self._prior: tuple[np.ndarray, np.ndarray] | None = None
         self._fallback: np.ndarray | None = None
+        self.basis_names = list(devices)
+        self.smooth = bool(smooth)
+        if self.smooth:
+            # A proxy's own linear model on the encoding is a denoised copy of it: batch-1 GPU
+            # timings are noisy, and the fit can rank a similar device better than the raw
+            # column (FBNet: 1080ti_1 raw vs titanx_1 SRCC 0.946, its fit 0.994).
+            self._smooth_w = self._ridge(self.z)
+            fitted = self.features @ self._smooth_w
+            self._smooth_mean, self._smooth_std = fitted.mean(axis=0), fitted.std(axis=0) + 1e-12
+            self.z = np.c_[self.z, (fitted - self._smooth_mean) / self._smooth_std]
+            self.basis_names += [f"{d}~fit" for d in devices]
+
+    def _ridge(self, targets: np.ndarray, lam: float = 1e-3) -> np.ndarray:
+        a = self.features
+        gram = a.T @ a + lam * len(a) * np.eye(a.shape[1])
+        return np.linalg.solve(gram, a.T @ targets)
 
     def __len__(self) -> int:
         return len(self.archs)
+
+    def forward(self, ms: np.ndarray) -> np.ndarray:
+        """Milliseconds to the pool's modelling scale (log, or ms itself)."""
+        return np.log(ms) if self.log else np.asarray(ms, dtype=np.float64)
+
+    def inverse(self, values: np.ndarray) -> np.ndarray:
+        """The pool's modelling scale back to milliseconds."""
+        return np.exp(values) if self.log else values
 
     def __repr__(self) -> str:
         return f"ProxyPool(space={self.space.name!r}, devices={self.devices!r}, n_archs={len(self)})"
@@ -167,7 +193,7 @@ class ProxyPool:
         if known.all():
             return self.z[rows], self.features[rows]
         feats = np.empty((len(archs), self.features.shape[1]))
-        z = np.empty((len(archs), len(self.devices)))
+        z = np.empty((len(archs), self.z.shape[1]))
         feats[known] = self.features[rows[known]]
         z[known] = self.z[rows[known]]
         unknown = [a for a, k in zip(archs, known) if not k]
@@ -177,16 +203,18 @@ class ProxyPool:
         return z, feats
 
     def _fallback_z(self, features: np.ndarray) -> np.ndarray:
+        m = len(self.devices)
         if self._fallback is None:
-            a = self.features
-            gram = a.T @ a + 1e-3 * len(a) * np.eye(a.shape[1])
-            self._fallback = np.linalg.solve(gram, a.T @ self.z)
-        return features @ self._fallback
+            self._fallback = self._ridge(self.z[:, :m])
+        z = features @ self._fallback
+        if self.smooth:
+            z = np.c_[z, (features @ self._smooth_w - self._smooth_mean) / self._smooth_std]
+        return z
 
     def latency(self, archs: Sequence[Any]) -> np.ndarray:
         """Proxy latencies (ms) ``(n, m)``: measured where known, predicted otherwise."""
         z, _ = self.basis(archs)
-        return np.exp(z * self._log_std + self._log_mean)
+        return self.inverse(z[:, :len(self.devices)] * self._log_std + self._log_mean)
 
     def weight_prior(self, eps: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
         """Gaussian prior ``(mean, cov)`` of a device's linear log-latency weights.
@@ -198,7 +226,7 @@ class ProxyPool:
         if self._prior is None:
             a = self.features
             gram = a.T @ a + 1e-2 * np.eye(a.shape[1])
-            log = self.z * self._log_std  # centred log latency
+            log = self.z[:, :len(self.devices)] * self._log_std  # centred log latency
             weights = np.linalg.solve(gram, a.T @ log).T  # (m, d)
             mean = weights.mean(axis=0)
             if len(weights) >= 3:
@@ -260,7 +288,8 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
         noise: Measurement noise variance in log latency (0.01 is about 10%).
 
     Attributes:
-        proxy_weights_: Model-averaging weight of each proxy, array ``(m,)``.
+        proxy_weights_: Model-averaging weight of each basis column (the proxies, then their
+            smoothed fits), array ``(len(pool.basis_names),)``.
         n_samples_: Number of target measurements used.
 
     Example:
@@ -311,7 +340,7 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
         archs = list(X)
         y = _check_targets(y, len(archs), min_samples=3)
         z, feats = pool.basis(archs)
-        return self._fit_basis(z, feats, np.log(y))
+        return self._fit_basis(z, feats, pool.forward(y))
 
     def _fit_basis(self, z: np.ndarray, feats: np.ndarray, logy: np.ndarray) -> AdaProxyPredictor:
         pool = self._pool()
@@ -328,7 +357,8 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
         if self.residual:
             resid = logy - (self.intercept_ + z @ self.coef_proxy_)
             _, cov = pool.weight_prior(self.prior_eps)
-            gram = feats @ cov @ feats.T + self.noise * np.eye(k)
+            noise = self.noise if pool.log else self.noise * float(np.mean(logy)) ** 2
+            gram = feats @ cov @ feats.T + noise * np.eye(k)
             centred = resid - resid.mean()
             alpha = np.linalg.solve(gram, centred)
             self.coef_features_ = cov @ feats.T @ alpha
@@ -350,8 +380,9 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
     def predict(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803
         """Predicted target latency (ms) of architectures (ids or values), shape ``(n,)``."""
         self._check_fitted()
-        z, feats = self._pool().basis(list(X))
-        return np.exp(self.predict_log_basis(z, feats))
+        pool = self._pool()
+        z, feats = pool.basis(list(X))
+        return pool.inverse(self.predict_log_basis(z, feats))
 
 
 class AdaProxyPaper(RegressorMixin, BaseEstimator):
@@ -520,7 +551,7 @@ class BestProxyPredictor(AdaProxyPredictor):
         best = int(np.argmax(_rank_corr(z, logy)))
         intercepts, slopes, _ = _loo_affine(z[:, [best]], logy)
         self.proxy_weights_ = np.eye(z.shape[1])[best]
-        self.best_proxy_ = self._pool().devices[best]
+        self.best_proxy_ = self._pool().basis_names[best]
         self.coef_proxy_ = self.proxy_weights_ * max(float(slopes[0]), 1e-9)
         self.intercept_ = float(intercepts[0])
         self.coef_features_ = np.zeros(feats.shape[1])

@@ -35,9 +35,21 @@ class TestProxyPool:
     def test_basis_shapes_and_standardisation(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
         z, feats = pool.basis(table.archs[:7])
-        assert z.shape == (7, 3) and feats.shape == (7, 35)
+        # three proxies, then their smoothed fits on the encoding
+        assert z.shape == (7, 6) and feats.shape == (7, 35)
+        assert pool.basis_names == PROXIES + [f"{p}~fit" for p in PROXIES]
         assert np.allclose(pool.z.mean(axis=0), 0, atol=1e-9)
         assert np.allclose(pool.z.std(axis=0), 1)
+
+    def test_smoothed_fit_tracks_a_linear_proxy(self, pool):
+        """The synthetic proxies are linear in the encoding: raw and fitted columns agree."""
+        for j in range(3):
+            assert np.corrcoef(pool.z[:, j], pool.z[:, j + 3])[0, 1] > 0.99
+
+    def test_without_smoothing(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        plain = ProxyPool(table, PROXIES, smooth=False)
+        assert plain.z.shape[1] == 3 and plain.basis_names == PROXIES
 
     def test_latency_roundtrips_known_archs(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
@@ -54,6 +66,8 @@ class TestProxyPool:
         assert (pool.rows(unseen) == -1).all()
         lat = pool.latency(unseen)
         assert lat.shape == (50, 3) and (lat > 0).all()
+        z, _ = pool.basis(unseen)
+        assert z.shape == (50, 6) and np.isfinite(z).all()
 
     def test_weight_prior_is_positive_definite(self, pool):
         mean, cov = pool.weight_prior()
@@ -91,7 +105,7 @@ class TestAdaProxyPredictor:
         table, _ = synthetic_nb201
         model = AdaProxyPredictor(pool, temperature=1.0, residual=False)
         _fit_score(model, table, "cpu_b")
-        assert np.argmax(model.proxy_weights_) == PROXIES.index("cpu_a")
+        assert pool.basis_names[np.argmax(model.proxy_weights_)].startswith("cpu_a")
         assert model.proxy_weights_.sum() == pytest.approx(1.0)
 
     def test_accepts_a_table_as_pool_and_clones(self, synthetic_nb201):
