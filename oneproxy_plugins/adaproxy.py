@@ -70,8 +70,29 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["ProxyPool", "AdaProxyPredictor", "AdaProxyPaper", "ADAPTATION_METHODS"]
 
-_LOG_NOISE = 0.01
-"""Prior noise variance of a log-latency measurement (about 10% relative noise)."""
+_NOISE_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
+"""Residual noise variances (log latency) that ``noise="auto"`` chooses from."""
+
+
+def _gp_loo_select(kernel: np.ndarray, y: np.ndarray, noises: Sequence[float]
+                   ) -> tuple[np.ndarray, float]:
+    """Dual weights of kernel ridge ``(K + s I)^-1 y`` with ``s`` chosen by closed-form LOO.
+
+    For each candidate noise ``s`` the leave-one-out residuals are ``a_i / [(K + s I)^-1]_ii``.
+
+    Returns:
+        ``(alpha (k,), chosen noise)``.
+    """
+    best: tuple[float, np.ndarray, float] | None = None
+    eye = np.eye(len(y))
+    for noise in noises:
+        inv = np.linalg.inv(kernel + noise * eye)
+        alpha = inv @ y
+        loo = float(np.mean((alpha / np.diag(inv)) ** 2))
+        if best is None or loo < best[0]:
+            best = (loo, alpha, noise)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _check_targets(y: Any, n: int, min_samples: int = 2) -> np.ndarray:
@@ -285,7 +306,11 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
         residual: Fit the encoding residual with the pool-learned prior (``False``: the proxy
             average alone).
         prior_eps: Isotropic share added to the pool's weight covariance.
-        noise: Measurement noise variance in log latency (0.01 is about 10%).
+        noise: Noise variance of the residual model in log latency (0.01 is about 10%), or
+            ``"auto"``: the value of a small grid with the smallest closed-form leave-one-out
+            error on the samples. Few proxies leave more unexplained, and a larger noise then
+            keeps the residual from chasing it (single proxy ``pixel3`` on NAS-Bench-201:
+            SRCC 0.889 with 0.01, 0.922 with 0.1).
 
     Attributes:
         proxy_weights_: Model-averaging weight of each basis column (the proxies, then their
@@ -298,7 +323,7 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
 
     def __init__(self, pool: ProxyPool | LatencyTable | None = None, *, rank_weight: float = 10.0,
                  temperature: float = 30.0, residual: bool = True, prior_eps: float = 0.1,
-                 noise: float = _LOG_NOISE) -> None:
+                 noise: float | str = "auto") -> None:
         self.pool = pool
         self.rank_weight = rank_weight
         self.temperature = temperature
@@ -332,10 +357,15 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
         """
         for name, value, low in (("temperature", self.temperature, 0.0),
                                  ("rank_weight", self.rank_weight, -1e-12),
-                                 ("noise", self.noise, 0.0), ("prior_eps", self.prior_eps, -1e-12)):
+                                 ("prior_eps", self.prior_eps, -1e-12)):
             if not isinstance(value, (int, float)) or not value > low:
                 raise ValueError(f"The {name!r} argument must be a number > {max(low, 0)}; "
                                  f"got {value!r}.")
+        if self.noise != "auto" and (isinstance(self.noise, bool)
+                                     or not isinstance(self.noise, (int, float))
+                                     or not self.noise > 0):
+            raise ValueError(f"The 'noise' argument must be 'auto' or a number > 0; "
+                             f"got {self.noise!r}.")
         pool = self._pool()
         archs = list(X)
         y = _check_targets(y, len(archs), min_samples=3)
@@ -357,10 +387,12 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
         if self.residual:
             resid = logy - (self.intercept_ + z @ self.coef_proxy_)
             _, cov = pool.weight_prior(self.prior_eps)
-            noise = self.noise if pool.log else self.noise * float(np.mean(logy)) ** 2
-            gram = feats @ cov @ feats.T + noise * np.eye(k)
+            kernel = feats @ cov @ feats.T
             centred = resid - resid.mean()
-            alpha = np.linalg.solve(gram, centred)
+            grid = _NOISE_GRID if self.noise == "auto" else (float(self.noise),)
+            scale = 1.0 if pool.log else float(np.mean(logy)) ** 2
+            alpha, self.noise_ = _gp_loo_select(kernel, centred, [g * scale for g in grid])
+            self.noise_ /= scale
             self.coef_features_ = cov @ feats.T @ alpha
             self.intercept_ += float(resid.mean())
         self.n_samples_ = k

@@ -114,6 +114,38 @@ class TestAdaProxyPredictor:
         assert clone(model).get_params()["temperature"] == 2.0
         assert _fit_score(model, table, "gpu_b") > 0.9
 
+    def test_auto_noise_picks_from_the_grid(self, pool, synthetic_nb201):
+        from oneproxy_plugins.adaproxy import _NOISE_GRID
+
+        table, _ = synthetic_nb201
+        model = AdaProxyPredictor(pool)
+        _fit_score(model, table, "mix")
+        assert model.noise_ in _NOISE_GRID
+        fixed = AdaProxyPredictor(pool, noise=0.05)
+        _fit_score(fixed, table, "mix")
+        assert fixed.noise_ == 0.05
+        with pytest.raises(ValueError, match="'noise' argument must be 'auto' or a number > 0"):
+            AdaProxyPredictor(pool, noise="high").fit(table.archs[:3], [1.0, 2.0, 3.0])
+
+    def test_gp_loo_matches_brute_force(self):
+        from oneproxy_plugins.adaproxy import _gp_loo_select
+
+        rng = np.random.default_rng(0)
+        f = rng.normal(size=(8, 3))
+        kernel = f @ f.T
+        y = rng.normal(size=8)
+        alpha, noise = _gp_loo_select(kernel, y, [0.01, 1.0])
+        brute = {}
+        for s in (0.01, 1.0):
+            errs = []
+            for i in range(8):
+                keep = np.arange(8) != i
+                a = np.linalg.solve(kernel[np.ix_(keep, keep)] + s * np.eye(7), y[keep])
+                errs.append((y[i] - kernel[i, keep] @ a) ** 2)
+            brute[s] = np.mean(errs)
+        assert noise == min(brute, key=brute.get)
+        assert np.allclose(alpha, np.linalg.solve(kernel + noise * np.eye(8), y))
+
     def test_not_fitted(self, pool):
         with pytest.raises(NotFittedError, match="AdaProxyPredictor is not fitted yet"):
             AdaProxyPredictor(pool).predict(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"])

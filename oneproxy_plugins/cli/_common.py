@@ -12,7 +12,8 @@ from oneproxy_plugins.exceptions import OneProxyError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-USER_ERRORS = (OneProxyError, ValueError, LookupError, FileNotFoundError, PermissionError,
+USER_ERRORS = (OneProxyError, ValueError, LookupError, FileNotFoundError, FileExistsError,
+               PermissionError,
                IsADirectoryError, NotADirectoryError, ImportError)
 """Exceptions that mean the user gave something wrong: one line, exit status 2."""
 

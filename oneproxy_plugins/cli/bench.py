@@ -55,3 +55,30 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
     click.echo(f"mean SRCC {result['srcc_mean']:.4f} ({method}, {sampler}, K={samples}, "
                f"protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, predict "
                f"{result['predict_ms_median']:.2f} ms (medians) -> {json_out}")
+
+
+@bench.command("noise")
+@click.option("--device", "devices", multiple=True, required=True,
+              help="Device spec (repeatable), e.g. cpu-torch-t1-b1.")
+@click.option("--space", default="nasbench201", show_default=True)
+@click.option("--archs", "n_archs", type=click.IntRange(3), default=200, show_default=True)
+@click.option("--rounds", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Keep the two runs' tables here (resumable).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the result as JSON here.")
+def noise(devices: tuple[str, ...], space: str, n_archs: int, rounds: int, out_dir: str | None,
+          json_out: str | None) -> None:
+    """Noise floor: two independent full runs per device, compared by SRCC.
+
+    \b
+    Example:
+        oneproxy bench noise --device cpu-torch-t1-b1 --device cpu-ort-t1-b1 --archs 200
+    """
+    from oneproxy_plugins.bench.noise import _format, run_noise_floor
+
+    result = run_noise_floor(list(devices), space=space, n_archs=n_archs, n_rounds=rounds,
+                             out_dir=out_dir, progress=True)
+    if json_out:
+        atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    click.echo(_format(result))

@@ -1,2 +1,198 @@
-"""Placeholder until the measurement module lands."""
-BUILTIN_RUNTIMES: tuple = ()
+"""Runtimes: how a PyTorch module becomes a callable that runs one inference on a device.
+
+A runtime is named in the second field of a device spec (``cpu-<runtime>-t1-b1``). The
+built-ins are :class:`TorchRuntime` (``torch``: eager PyTorch on CPU or CUDA) and
+:class:`OnnxRuntime` (``ort``: export to ONNX, run with ONNX Runtime on CPU). Plugins add
+runtimes through the ``oneproxy_add_runtimes`` hook; :func:`get_runtime` finds them all.
+
+Example:
+    >>> import torch
+    >>> from oneproxy_plugins.measure import DeviceSpec, get_runtime
+    >>> spec = DeviceSpec.parse("cpu-torch-t1-b1")
+    >>> run = get_runtime("torch").prepare(torch.nn.Linear(4, 2), torch.zeros(1, 4), spec)
+    >>> tuple(run().shape)
+    (1, 2)
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+import io
+import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from oneproxy_plugins._imports import optional_import
+from oneproxy_plugins.exceptions import MeasurementError, UnknownRuntimeError
+from oneproxy_plugins.measure.timing import Timer, cuda_event_timer, wall_timer
+
+if TYPE_CHECKING:
+    import torch
+
+    from oneproxy_plugins.measure.device import DeviceSpec
+
+__all__ = ["BaseRuntime", "TorchRuntime", "OnnxRuntime", "BUILTIN_RUNTIMES", "get_runtime",
+           "list_runtimes"]
+
+
+class BaseRuntime(abc.ABC):
+    """Base class of measurement runtimes.
+
+    Subclasses set :attr:`name` and implement :meth:`prepare`; they narrow :attr:`targets`
+    and :attr:`supports_channels_last` and override :meth:`check_available` and :meth:`timer`
+    where the defaults (CPU only, wall-clock timing) do not fit.
+    """
+
+    name: ClassVar[str]
+    """Registry name used in device specs, e.g. ``"torch"``."""
+
+    targets: ClassVar[tuple[str, ...]] = ("cpu",)
+    """Device targets this runtime can measure on."""
+
+    supports_channels_last: ClassVar[bool] = False
+    """Whether the ``-cl`` (channels-last) option means something to this runtime."""
+
+    def check_spec(self, spec: DeviceSpec) -> None:
+        """Raise ``ValueError`` when ``spec`` asks for something this runtime cannot do."""
+        from oneproxy_plugins.measure.device import DeviceSpecError
+
+        if spec.target not in self.targets:
+            raise DeviceSpecError(f"Runtime {self.name!r} does not run on target {spec.target!r}; "
+                                  f"its targets: {', '.join(self.targets)}.")
+        if spec.channels_last and not self.supports_channels_last:
+            raise DeviceSpecError(f"Runtime {self.name!r} has no channels-last option; drop "
+                                  f"'-cl' from {str(spec)!r}.")
+
+    def check_available(self, spec: DeviceSpec) -> None:
+        """Raise before measuring when this host cannot run ``spec`` (default: always can)."""
+
+    @abc.abstractmethod
+    def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
+                ) -> Callable[[], Any]:
+        """Make a callable that runs one inference of ``module`` on ``example_input``.
+
+        Args:
+            module: The network, in eval mode, on the CPU.
+            example_input: Input tensor on the CPU, shape ``(batch, ...)``.
+            spec: The device to run on.
+
+        Returns:
+            A function of no arguments; each call runs one full inference (and, on
+            asynchronous devices, leaves the work queued for :meth:`timer` to wait on).
+        """
+
+    def timer(self, spec: DeviceSpec) -> Timer:
+        """The function that times one call, in milliseconds (default: wall clock)."""
+        return wall_timer
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class TorchRuntime(BaseRuntime):
+    """Eager PyTorch under ``torch.inference_mode``, on CPU or CUDA.
+
+    On CUDA each call is timed with CUDA events after a synchronisation, so the time is the
+    device's, not the launch overhead's.
+    """
+
+    name = "torch"
+    targets = ("cpu", "cuda")
+    supports_channels_last = True
+
+    def check_available(self, spec: DeviceSpec) -> None:
+        import torch
+
+        if spec.target == "cuda" and not torch.cuda.is_available():
+            raise MeasurementError(f"Device {str(spec)!r} needs CUDA, which this host does not "
+                                   f"have (torch {torch.__version__}).")
+
+    def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
+                ) -> Callable[[], Any]:
+        import torch
+
+        device = torch.device(spec.target)
+        module = module.eval().to(device)
+        x = example_input.to(device)
+        if spec.channels_last:
+            if x.dim() != 4:
+                raise MeasurementError(f"Channels-last needs a 4-d input; got shape "
+                                       f"{tuple(x.shape)}.")
+            module = module.to(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
+
+        def run() -> Any:
+            with torch.inference_mode():
+                return module(x)
+
+        return run
+
+    def timer(self, spec: DeviceSpec) -> Timer:
+        return cuda_event_timer() if spec.target == "cuda" else wall_timer
+
+
+class OnnxRuntime(BaseRuntime):
+    """ONNX Runtime on CPU: the module is exported to ONNX in memory, then run sequentially.
+
+    Export uses PyTorch's TorchScript-based exporter (``dynamo=False``), which needs no
+    package beyond ``onnx``; the dynamo exporter would need ``onnxscript``. The session runs
+    with ``intra_op_num_threads`` = the spec's threads, one inter-op thread and sequential
+    execution. ``onnxruntime`` is imported at first use (extra ``[onnx]``).
+    """
+
+    name = "ort"
+
+    def check_available(self, spec: DeviceSpec) -> None:
+        optional_import("onnxruntime")
+
+    def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
+                ) -> Callable[[], Any]:
+        import torch
+
+        ort = optional_import("onnxruntime")
+        buffer = io.BytesIO()
+        kwargs: dict[str, Any] = {"input_names": ["input"], "output_names": ["output"]}
+        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+            kwargs["dynamo"] = False
+        with warnings.catch_warnings():
+            # The legacy exporter warns that it is deprecated on every call.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(module.eval(), (example_input,), buffer, **kwargs)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = spec.threads or 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        session = ort.InferenceSession(buffer.getvalue(), options,
+                                       providers=["CPUExecutionProvider"])
+        feed = {"input": example_input.detach().cpu().numpy()}
+
+        def run() -> Any:
+            return session.run(None, feed)
+
+        return run
+
+
+BUILTIN_RUNTIMES: tuple[type[BaseRuntime], ...] = (TorchRuntime, OnnxRuntime)
+"""The runtimes registered by oneproxy-plugins itself (through the plugin hook)."""
+
+
+def list_runtimes() -> dict[str, BaseRuntime]:
+    """Every registered runtime (built-in and from plugins) by name."""
+    from oneproxy_plugins.plugins import collect
+
+    return dict(collect("oneproxy_add_runtimes"))
+
+
+def get_runtime(name: str | BaseRuntime) -> BaseRuntime:
+    """Return a registered runtime by name (a runtime instance is returned as is).
+
+    Raises:
+        UnknownRuntimeError: No runtime has that name; the message lists the known ones.
+    """
+    if isinstance(name, BaseRuntime):
+        return name
+    runtimes = list_runtimes()
+    if name not in runtimes:
+        raise UnknownRuntimeError(name, runtimes)
+    return runtimes[name]

@@ -1,0 +1,112 @@
+"""``oneproxy measure``: measure sampled architectures of a space on this host, resumably."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import click
+
+from oneproxy_plugins.cli._common import split_list
+
+
+def _parse_value(text: str) -> Any:
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def parse_build_cfg(value: str | None) -> dict[str, Any]:
+    """``"C=4,N=1"`` -> ``{"C": 4, "N": 1}`` (ints, floats, true/false, else strings)."""
+    cfg: dict[str, Any] = {}
+    for item in split_list(value, "KEY=VALUE pairs"):
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip() or not text.strip():
+            raise click.BadParameter(f"expected KEY=VALUE pairs like 'C=4,N=1'; got {item!r}.",
+                                     param_hint="'--build-cfg'")
+        cfg[key.strip()] = _parse_value(text.strip())
+    return cfg
+
+
+def read_archs(space: Any, path: str) -> list[Any]:
+    """Architectures of a CSV file, one per row, read with ``space.from_record`` (e.g. an
+    ``arch`` column of ids)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise ValueError(f"{path}: no architectures (expected a header and one row per "
+                         "architecture, e.g. an 'arch' column).")
+    archs = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            archs.append(space.from_record(row))
+        except ValueError as exc:
+            raise ValueError(f"{path} line {line}: {exc}") from None
+    return archs
+
+
+@click.command()
+@click.option("--space", required=True, help="Search space, e.g. nasbench201.")
+@click.option("--device", required=True,
+              help="Device spec, e.g. cpu-torch-t1-b1, cpu-torch-t1-b1-cl, cpu-ort-t1-b1, "
+                   "cuda-torch-b1.")
+@click.option("--samples", type=click.IntRange(min=1),
+              help="Measure this many distinct architectures drawn with --seed.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the architecture draw.")
+@click.option("--archs", "archs_file", type=click.Path(dir_okay=False),
+              help="Measure the architectures of this CSV instead (an 'arch' column).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Results CSV (arch,<device>); details go to <stem>.details.jsonl.")
+@click.option("--resume", is_flag=True, help="Continue --out, measuring only what it lacks.")
+@click.option("--rounds", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Interleaved rounds; each times every architecture once.")
+@click.option("--warmup", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Discarded runs at the start of each visit.")
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Timed runs per visit.")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Timing seconds per architecture over all rounds.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=250, show_default=True,
+              help="Architectures kept in memory and written together.")
+@click.option("--reference", help="Reference architecture id (default: the space's sample(0)).")
+@click.option("--build-cfg", help="Arguments of the space's build, e.g. 'C=4,N=1'.")
+@click.option("--progress/--no-progress", default=True, help="Progress bar on a terminal.")
+@click.pass_context
+def measure(ctx: click.Context, space: str, device: str, samples: int | None, seed: int,
+            archs_file: str | None, out: str, resume: bool, rounds: int, warmup: int,
+            repeats: int, budget: float, chunk_size: int, reference: str | None,
+            build_cfg: str | None, progress: bool) -> None:
+    """Measure the latency of architectures on this host and write them to --out.
+
+    Architectures are timed in interleaved rounds beside a fixed reference network; the
+    table holds the reference-normalised latency in ms, the details file the raw medians
+    too. Rows are appended as chunks finish: a killed run keeps them, and --resume measures
+    only what is missing.
+
+    \b
+    Example:
+        oneproxy measure --space nasbench201 --device cpu-torch-t1-b1 --samples 20 --out t.csv
+    """
+    from oneproxy_plugins.measure import DeviceSpec, measure_archs
+    from oneproxy_plugins.spaces import get_space
+
+    spec = DeviceSpec.parse(device)
+    sp = get_space(space)
+    cfg = parse_build_cfg(build_cfg)
+    if (samples is None) == (archs_file is None):
+        raise click.UsageError("pass either --samples N or --archs FILE.")
+    if Path(out).exists() and not resume:
+        click.echo(f"Error: {out} exists; pass --resume to continue it, or choose another "
+                   "--out file.", err=True)
+        ctx.exit(2)
+    archs = read_archs(sp, archs_file) if archs_file else sp.sample_many(samples, seed)
+    run = measure_archs(sp, archs, spec, out=out, resume=resume, n_rounds=rounds,
+                        n_warmup=warmup, n_repeats=repeats, budget_s=budget,
+                        chunk_size=chunk_size, reference=reference, build_cfg=cfg,
+                        progress=progress)
+    click.echo(run.summary())

@@ -1,0 +1,63 @@
+"""``oneproxy bench search``: the one-proxy Pareto-set benchmark (attach to the ``bench`` group).
+
+Defined here as a stand-alone click command; the ``bench`` group adds it with
+``bench.add_command(search)``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from oneproxy_plugins._io import atomic_write_text
+from oneproxy_plugins.cli._common import split_list
+
+__all__ = ["search"]
+
+
+@click.command("search")
+@click.option("--space", required=True, help="Search space, e.g. nasbench201.")
+@click.option("--data", "data_dirs", multiple=True, required=True,
+              type=click.Path(file_okay=False), help="Data directory (repeatable).")
+@click.option("--accuracy", required=True,
+              type=click.Choice(["cifar10", "cifar100", "imagenet16_120"]),
+              help="Accuracy column of <space>/accuracy.csv.")
+@click.option("--proxy", required=True, help="The one proxy device.")
+@click.option("--targets", required=True, help="Comma-separated target devices.")
+@click.option("--samples", type=int, required=True,
+              help="K target measurements for AdaProxy (0: the proxy as is).")
+@click.option("--optimizer", type=click.Choice(["exhaustive", "nsga2"]), default="exhaustive",
+              show_default=True, help="Rank every architecture, or one NSGA-II study.")
+@click.option("--trials", type=int, default=500, show_default=True,
+              help="NSGA-II trials (--optimizer nsga2).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed.")
+@click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
+              help="Write the result here.")
+def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, targets: str,
+           samples: int, optimizer: str, trials: int, seed: int, json_out: str) -> None:
+    """One-proxy search: the Pareto set found with the proxy, scored on each target.
+
+    \b
+    Example:
+        oneproxy bench search --space nasbench201 --data ../shared/data --accuracy cifar10 \\
+            --proxy pixel3 --targets titanx_1,titanx_32,titanx_256,gold_6240 --samples 10 \\
+            --json search.json
+    """
+    from oneproxy_plugins.bench.search import run_search_bench
+
+    result = run_search_bench(space, list(data_dirs), accuracy=accuracy, proxy=proxy,
+                              targets=split_list(targets, "devices"), samples=samples,
+                              optimizer=optimizer, trials=trials, seed=seed)
+    atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    for target, score in result["targets"].items():
+        click.echo(f"{target:<28} hv_ratio {score['hv_ratio']:.4f}  front_recall "
+                   f"{score['front_recall']:.2f}  ({score['set_size']} in set, "
+                   f"{score['front_size']} on the true front)")
+    extra = ""
+    if optimizer == "nsga2":
+        extra = (f"; one study of {result['trials']} trials instead of "
+                 f"{result['evaluations_per_target_studies']}")
+    click.echo(f"hv_ratio min {result['hv_ratio_min']:.4f} mean {result['hv_ratio_mean']:.4f}, "
+               f"front_recall mean {result['front_recall_mean']:.2f} ({optimizer}, K={samples}"
+               f"{extra}) -> {json_out}")

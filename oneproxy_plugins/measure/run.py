@@ -1,0 +1,346 @@
+"""`measure_archs`: measure architectures of a space on this host, resumably.
+
+The architectures still missing from the results file are taken in chunks (bounded in count
+and in parameter memory). For each chunk every network is built and prepared once, kept in
+memory, and timed in interleaved rounds beside the reference network (see
+:mod:`oneproxy_plugins.measure.timing`); then the chunk's rows are appended to the file (see
+:mod:`oneproxy_plugins.measure.store`). A killed run loses at most the chunk in flight; run
+again with ``resume=True`` and only the missing architectures are measured. An architecture
+that fails to build or run is recorded as failed with its reason and the run goes on.
+
+Example:
+    >>> from oneproxy_plugins.measure import measure_archs
+    >>> from oneproxy_plugins.spaces import get_space
+    >>> space = get_space("nasbench201")
+    >>> run = measure_archs(space, space.sample_many(3, 0), "cpu-torch-t1-b1", n_rounds=2,
+    ...                     n_repeats=2, build_cfg={"C": 4, "N": 1}, progress=False)
+    >>> run.n_measured, bool((run.table().column("cpu-torch-t1-b1") > 0).all())
+    (3, True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from oneproxy_plugins.exceptions import MeasurementError
+from oneproxy_plugins.latency.table import LatencyTable
+from oneproxy_plugins.measure.device import DeviceSpec
+from oneproxy_plugins.measure.runtimes import BaseRuntime, get_runtime
+from oneproxy_plugins.measure.store import ArchResult, ResultStore
+from oneproxy_plugins.measure.timing import (OUTLIER_Z, VISIT_STATISTICS, _reason,
+                                             fixed_threads, reference_level, run_interleaved,
+                                             summarize_timings)
+from oneproxy_plugins.spaces import BaseSpace, get_space
+
+__all__ = ["measure_archs", "MeasurementRun"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class MeasurementRun:
+    """What :func:`measure_archs` did.
+
+    Attributes:
+        device: The device spec string (the table's column).
+        space: The space's name.
+        reference: Id of the reference architecture.
+        reference_ms: The reference's level anchoring normalised latencies, milliseconds
+            (see :func:`~oneproxy_plugins.measure.timing.reference_level`; NaN when nothing
+            was measured).
+        results: Every requested architecture id to its result (measured now or before), in
+            the order requested; ids with no result yet (none) are absent.
+        n_measured: Architectures measured by this call.
+        n_skipped: Requested architectures already in the file.
+        n_failed: Architectures that failed in this call.
+        path: The results file, or ``None`` for an in-memory run.
+        seconds: Wall-clock duration of the call.
+    """
+
+    device: str
+    space: str
+    reference: str
+    reference_ms: float
+    results: dict[str, ArchResult]
+    n_measured: int
+    n_skipped: int
+    n_failed: int
+    path: Path | None
+    seconds: float
+
+    def table(self, *, raw: bool = False) -> LatencyTable:
+        """One-column table of the requested architectures: normalised (default) or raw ms.
+
+        Failed architectures are NaN.
+        """
+        values = [r.raw_ms if raw else r.latency_ms for r in self.results.values()]
+        return LatencyTable(list(self.results), [self.device], values, space=self.space)
+
+    def summary(self) -> str:
+        """One line: measured, skipped, failed and where."""
+        where = f" -> {self.path}" if self.path is not None else ""
+        return (f"{self.device}: measured {self.n_measured}, skipped {self.n_skipped}, "
+                f"failed {self.n_failed}{where} ({self.seconds:.1f} s)")
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"The {name!r} argument must be an int >= {minimum}; got {value!r}.")
+
+
+def _example_input(space: BaseSpace, spec: DeviceSpec, build_cfg: Mapping[str, Any],
+                   seed: int) -> Any:
+    import torch
+
+    shape = space.input_shape(spec.batch_size, **build_cfg)
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+
+def _module_bytes(module: Any) -> int:
+    tensors = [*module.parameters(), *module.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+@dataclasses.dataclass
+class _Prepared:
+    order: list[str] = dataclasses.field(default_factory=list)
+    runners: dict[str, Callable[[], Any]] = dataclasses.field(default_factory=dict)
+    failed: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _prepare(space: BaseSpace, arch_id: str, runtime: BaseRuntime, spec: DeviceSpec,
+             build_cfg: Mapping[str, Any], example: Any) -> tuple[Callable[[], Any], int]:
+    """Build, prepare and run once (so a network that cannot run fails here, not mid-round)."""
+    module = space.build(arch_id, **build_cfg)
+    size = _module_bytes(module)
+    run = runtime.prepare(module, example, spec)
+    run()
+    return run, size
+
+
+def _chunks(space: BaseSpace, arch_ids: Sequence[str], runtime: BaseRuntime, spec: DeviceSpec,
+            build_cfg: Mapping[str, Any], example: Any, chunk_size: int, max_chunk_mb: float,
+            on_prepared: Callable[[], None]) -> Iterator[_Prepared]:
+    """Prepared chunks of at most ``chunk_size`` networks and about ``max_chunk_mb`` MB."""
+    chunk = _Prepared()
+    chunk_bytes = 0
+    for arch_id in arch_ids:
+        chunk.order.append(arch_id)
+        try:
+            chunk.runners[arch_id], size = _prepare(space, arch_id, runtime, spec, build_cfg,
+                                                    example)
+            chunk_bytes += size
+        except Exception as exc:  # recorded, the run goes on
+            chunk.failed[arch_id] = _reason(exc)
+            logger.warning("%s failed to build or run: %s", arch_id, chunk.failed[arch_id])
+        on_prepared()
+        if len(chunk.order) >= chunk_size or chunk_bytes >= max_chunk_mb * 2**20:
+            yield chunk
+            chunk, chunk_bytes = _Prepared(), 0
+    if chunk.order:
+        yield chunk
+
+
+def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step", leave=False,
+                disable=not (enabled and sys.stderr.isatty()))
+
+
+def _open_store(store: ResultStore, resume: bool, meta: dict[str, Any]) -> dict[str, ArchResult]:
+    """Create the results file, or check it matches this run and return what it holds."""
+    if not store.exists():
+        store.create(meta)
+        return {}
+    if not resume:
+        raise FileExistsError(f"{store.path} exists; pass resume=True (CLI: --resume) to "
+                              "continue it, or choose another file.")
+    stored = store.read()
+    for key in ("space", "reference", "build_cfg"):
+        if key in stored.meta and stored.meta[key] != meta[key]:
+            raise ValueError(f"{store.path} was measured with {key} {stored.meta[key]!r}; this "
+                             f"run has {meta[key]!r}. Resume with the same settings or choose "
+                             "another file.")
+    return stored.results
+
+
+def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSpec | str, *,
+                  out: str | os.PathLike | None = None, resume: bool = False,
+                  n_rounds: int = 10, n_warmup: int = 2, n_repeats: int = 5,
+                  budget_s: float = 10.0, chunk_size: int = 250, max_chunk_mb: float = 1024.0,
+                  reference: Any = None, build_cfg: Mapping[str, Any] | None = None,
+                  outlier_z: float = OUTLIER_Z, visit_statistic: str = "min", seed: int = 0,
+                  progress: bool = True) -> MeasurementRun:
+    """Measure the latency of architectures on this host, in interleaved rounds.
+
+    Args:
+        space: The search space or its name.
+        archs: Architectures or their ids (duplicates are measured once).
+        device: Device spec, e.g. ``"cpu-torch-t1-b1"``.
+        out: Results CSV (``arch,<device>``, normalised ms) plus its ``.details.jsonl``
+            sidecar; ``None`` keeps the results in memory only.
+        resume: Continue an existing ``out``, measuring only the architectures it lacks.
+        n_rounds: Interleaved rounds; each times every architecture once.
+        n_warmup: Discarded runs at the start of each visit.
+        n_repeats: Timed runs per visit at most.
+        budget_s: Timing seconds per architecture over all rounds (each visit makes at
+            least one timed run).
+        chunk_size: Architectures prepared and kept in memory together at most.
+        max_chunk_mb: Parameter memory of a chunk's networks at most (MB, approximate).
+        reference: The reference architecture (or id) timed beside every visit; default
+            ``space.sample(0)``, or the one recorded in ``out`` when resuming.
+        build_cfg: Keyword arguments of ``space.build`` and ``space.input_shape`` (e.g.
+            ``{"C": 16, "N": 5}``).
+        outlier_z: Robust z-score above which a timed run is left out.
+        visit_statistic: ``"min"`` (default) or ``"median"``: how a visit's timed runs are
+            summarised before the ratio to the reference's (see
+            :func:`~oneproxy_plugins.measure.timing.summarize_timings`).
+        seed: Seed of the input tensor and of the visiting orders.
+        progress: Show a progress bar (only when stderr is a terminal).
+
+    Returns:
+        A :class:`MeasurementRun`; ``run.table()`` is the normalised latency table.
+
+    Raises:
+        FileExistsError: ``out`` exists and ``resume`` is False.
+        ValueError: A bad argument, or ``out`` was measured with other settings.
+        UnknownDeviceError: A malformed device spec (also a ``ValueError``).
+        UnknownRuntimeError: The spec's runtime is not registered.
+        MeasurementError: The device is not available here, or the reference fails.
+        ImportError: The runtime's optional dependency is missing (names the extra).
+    """
+    start = time.perf_counter()
+    space = get_space(space)
+    spec = DeviceSpec.parse(device)
+    _check_settings(n_rounds=n_rounds, n_warmup=n_warmup, n_repeats=n_repeats,
+                    chunk_size=chunk_size, budget_s=budget_s, max_chunk_mb=max_chunk_mb,
+                    outlier_z=outlier_z, visit_statistic=visit_statistic)
+    build_cfg = dict(build_cfg or {})
+    runtime = get_runtime(spec.runtime)
+    runtime.check_available(spec)
+
+    arch_ids = list(dict.fromkeys(space.canonical_id(a) for a in archs))
+    store = ResultStore(out, str(spec)) if out is not None else None
+    if reference is None and store is not None and store.exists() and resume:
+        reference = store.read().meta.get("reference")
+    reference_id = space.canonical_id(space.sample(0) if reference is None else reference)
+    timing = {"n_rounds": n_rounds, "n_warmup": n_warmup, "n_repeats": n_repeats,
+              "budget_s": budget_s, "outlier_z": outlier_z, "visit_statistic": visit_statistic}
+    meta = {"space": space.name, "reference": reference_id, "build_cfg": build_cfg, **timing,
+            "seed": seed}
+    stored = _open_store(store, resume, meta) if store is not None else {}
+    todo = [a for a in arch_ids if a not in stored]
+    logger.info("%s: %d architectures, %d already measured, %d to measure", spec,
+                len(arch_ids), len(arch_ids) - len(todo), len(todo))
+
+    new, anchor_ms = {}, math.nan
+    if todo:
+        with fixed_threads(spec.threads):
+            new, anchor_ms = _measure_missing(
+                space, todo, runtime, spec, store, reference_id=reference_id,
+                build_cfg=build_cfg, chunk_size=chunk_size, max_chunk_mb=max_chunk_mb,
+                seed=seed, progress=progress, **timing)
+    if store is not None:
+        final = store.read()
+        everything, anchor_ms = final.results, final.reference_ms or math.nan
+    else:
+        everything = new
+    return MeasurementRun(
+        device=str(spec), space=space.name, reference=reference_id, reference_ms=anchor_ms,
+        results={a: everything[a] for a in arch_ids if a in everything},
+        n_measured=sum(r.ok for r in new.values()), n_skipped=len(arch_ids) - len(todo),
+        n_failed=sum(not r.ok for r in new.values()), path=None if out is None else Path(out),
+        seconds=time.perf_counter() - start)
+
+
+def _check_settings(*, visit_statistic: str, **numbers: float) -> None:
+    for name in ("n_rounds", "n_warmup", "n_repeats", "chunk_size"):
+        _check_int(name, numbers[name], 0 if name == "n_warmup" else 1)
+    for name in ("budget_s", "max_chunk_mb", "outlier_z"):
+        value = numbers[name]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+            raise ValueError(f"The {name!r} argument must be a number > 0; got {value!r}.")
+    if visit_statistic not in VISIT_STATISTICS:
+        raise ValueError(f"The 'visit_statistic' argument must be one of "
+                         f"{list(VISIT_STATISTICS)}; got {visit_statistic!r}.")
+
+
+def _measure_missing(space: BaseSpace, todo: Sequence[str], runtime: BaseRuntime,
+                     spec: DeviceSpec, store: ResultStore | None, *, reference_id: str,
+                     build_cfg: Mapping[str, Any], n_rounds: int, n_warmup: int,
+                     n_repeats: int, budget_s: float, outlier_z: float, visit_statistic: str,
+                     chunk_size: int, max_chunk_mb: float, seed: int, progress: bool
+                     ) -> tuple[dict[str, ArchResult], float]:
+    """Measure ``todo`` chunk by chunk; append each chunk to ``store`` as it finishes.
+
+    Returns:
+        The new results, and the reference level of the first chunk (the in-memory anchor).
+    """
+    example = _example_input(space, spec, build_cfg, seed)
+    try:
+        ref_run, _ = _prepare(space, reference_id, runtime, spec, build_cfg, example)
+    except Exception as exc:
+        raise MeasurementError(f"The reference {reference_id!r} cannot be measured on "
+                               f"{spec}: {_reason(exc)}") from exc
+    new: dict[str, ArchResult] = {}
+    anchor_ms = math.nan
+    # One step per network prepared and per visit.
+    with _progress_bar((n_rounds + 1) * len(todo), str(spec), progress) as bar:
+        chunks = _chunks(space, todo, runtime, spec, build_cfg, example, chunk_size,
+                         max_chunk_mb, bar.update)
+        for i, chunk in enumerate(chunks):
+            bar.update(n_rounds * len(chunk.failed))
+            timings = run_interleaved(chunk.runners, ref_run, n_rounds=n_rounds,
+                                      n_warmup=n_warmup, n_repeats=n_repeats,
+                                      budget_s=budget_s, timer=runtime.timer(spec),
+                                      seed=seed + i, on_visit=lambda _key: bar.update())
+            results = _chunk_results(chunk, timings, outlier_z, visit_statistic)
+            chunk_ref = reference_level(
+                [r for visits in timings.reference.values() for r in visits],
+                outlier_z=outlier_z, visit_statistic=visit_statistic)
+            if math.isnan(anchor_ms):
+                anchor_ms = chunk_ref
+            if store is not None:
+                results = store.append(results, reference_ms=chunk_ref)
+            else:
+                results = [r if not r.ok else
+                           dataclasses.replace(r, latency_ms=r.ratio * anchor_ms)
+                           for r in results]
+            new.update((r.arch, r) for r in results)
+            logger.info("chunk %d: %d measured, %d failed", i + 1,
+                        sum(r.ok for r in results), sum(not r.ok for r in results))
+            del chunk, timings  # free the chunk's networks before preparing the next
+            gc.collect()
+    return new, anchor_ms
+
+
+def _chunk_results(chunk: _Prepared, timings: Any, outlier_z: float, visit_statistic: str
+                   ) -> list[ArchResult]:
+    """The chunk's results in the order requested."""
+    results = []
+    for arch_id in chunk.order:
+        if arch_id in chunk.failed:
+            results.append(ArchResult.failed(arch_id, chunk.failed[arch_id]))
+        elif arch_id in timings.errors:
+            logger.warning("%s failed while timed: %s", arch_id, timings.errors[arch_id])
+            results.append(ArchResult.failed(arch_id, timings.errors[arch_id]))
+        else:
+            s = summarize_timings(timings.samples[arch_id], timings.reference[arch_id],
+                                  outlier_z=outlier_z, visit_statistic=visit_statistic)
+            results.append(ArchResult(arch_id, "ok", ratio=s.ratio, raw_ms=s.raw_ms,
+                                      reference_ms=s.reference_ms, spread=s.spread,
+                                      ratio_spread=s.ratio_spread, n_runs=s.n_runs,
+                                      n_rounds=s.n_rounds, n_outliers=s.n_outliers))
+    return results
