@@ -80,7 +80,8 @@ def run_demo(out_dir: str | Path = "oneproxy-output", *, n_archs: int = 120, k: 
     chosen = select_samples(pool, k, method="greedy", random_state=seed)
     target = table.column(TARGET_DEVICE)
     model = AdaProxyPredictor(pool).fit(chosen, target[table.rows_of(chosen)])
-    heldout = [a for a in table.archs if a not in set(chosen)]
+    chosen_set = set(chosen)
+    heldout = [a for a in table.archs if a not in chosen_set]
     rows = table.rows_of(heldout)
     before = float(spearmanr(table.column(PROXY_DEVICE)[rows], target[rows]).statistic)
     after = float(spearmanr(model.predict(heldout), target[rows]).statistic)

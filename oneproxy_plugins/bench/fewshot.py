@@ -135,7 +135,8 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     for target in targets:
         _check_target(table, target)
     pool = ProxyPool(table, proxies, space=space_obj)
-    pool_rows_of_table = pool.rows(table.archs)
+    archs = table.archs  # a copy per access: take it once
+    pool_rows_of_table = pool.rows(archs)
 
     splits = {}
     for target in targets:
@@ -162,7 +163,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         sample_rows, scored_rows = splits[target]
         y = table.column(target)
         rng = np.random.default_rng(seed * 1_000_003 + 1000 * i + r)
-        candidates = [table.archs[j] for j in sample_rows]
+        candidates = [archs[j] for j in sample_rows]
         chosen = select_samples(pool, samples, candidates=candidates, method=sampler,
                                 random_state=rng)
         chosen_rows = table.rows_of(chosen)
@@ -170,7 +171,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         start = time.perf_counter()
         model.fit(chosen, y[chosen_rows])
         fit_ms.append(1e3 * (time.perf_counter() - start))
-        scored_archs = [table.archs[j] for j in scored_rows]
+        scored_archs = [archs[j] for j in scored_rows]
         start = time.perf_counter()
         pred = model.predict(scored_archs)
         predict_ms.append(1e3 * (time.perf_counter() - start))

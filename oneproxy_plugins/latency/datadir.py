@@ -136,7 +136,8 @@ def load_data_dir(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
                                 f"{[str(d) for d in data_dirs]}.")
     if table.index is not None:
         order = np.argsort(table.index, kind="stable")
-        table = table.select(archs=[table.archs[i] for i in order])
+        archs = table.archs  # one copy, not one per row
+        table = table.select(archs=[archs[i] for i in order])
     return table
 
 

@@ -142,7 +142,7 @@ class LatencyTable:
     # ------------------------------------------------------------------ basic access
     @property
     def archs(self) -> list[str]:
-        """Architecture ids, one per row."""
+        """Architecture ids, one per row (a new list on every access: bind it once in loops)."""
         return list(self._archs)
 
     @property

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The few-shot benchmarks of docs/benchmarks.md. Usage: benchmarks/fewshot.sh DATA_DIR OUT_DIR
+# Proxies are HELP's meta-training devices; targets are the validation devices named in
+# ../shared/data/README.md (tuning was done on these only) and the devices never used for tuning.
+set -euo pipefail
+DATA=${1:?data dir}; OUT=${2:?out dir}; mkdir -p "$OUT"
+OP=${OP:-oneproxy}
+NB_P=1080ti_1,1080ti_32,1080ti_256,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7
+NB_V=titanx_1,titanx_32,titanx_256,gold_6240
+NB_U=2080ti_1,2080ti_32,2080ti_256,titan_rtx_1,titan_rtx_32,titanxp_1,titanxp_32,titanxp_256
+FB_P=1080ti_1,1080ti_32,1080ti_64,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7
+FB_V=titanx_1,titanx_32,titanx_64,gold_6240
+FB_U=2080ti_1,2080ti_32,2080ti_64,gold_6226,pixel2,titan_rtx_1,titan_rtx_32,titan_rtx_64,titanxp_1,titanxp_32,titanxp_64
+run() { local name=$1; shift; echo "== $name"; $OP bench fewshot --no-progress --json "$OUT/$name.json" "$@" | tail -1; }
+
+for m in adaproxy adaproxy-paper proxy; do
+  run nb201-val-k10-all-$m --space nasbench201 --data "$DATA" --proxies $NB_P --targets $NB_V --samples 10 --method $m
+done
+run nb201-val-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets $NB_V --samples 10 --protocol help
+run nb201-val-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets $NB_V --samples 5
+run nb201-val-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets $NB_V --samples 10
+run nb201-unseen-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets $NB_U --samples 10
+run nb201-unseen-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets $NB_U --samples 10 --protocol help
+run nb201-unseen-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets $NB_U --samples 5
+run nb201-unseen-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets $NB_U --samples 10
+run fbnet-val-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets $FB_V --samples 10
+run fbnet-val-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets $FB_V --samples 10 --protocol help
+run fbnet-unseen-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets $FB_U --samples 10
+run fbnet-unseen-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets $FB_U --samples 10 --protocol help
+
+# OneProxy's own 1999-architecture subset: the VPU alone as proxy, Eagle devices as targets
+EAGLE=eagle_i7_7820x,eagle_sd855_cpu,eagle_sd855_gpu,eagle_sd855_dsp,eagle_jetson_nano_fp32,eagle_jetson_nano_fp16,eagle_edgetpu
+run subset-vpu-k10 --space nasbench201 --data "$DATA" --proxies nnmeter_myriadvpu --targets $EAGLE --samples 10
+run subset-vpu-k70-paper --space nasbench201 --data "$DATA" --proxies nnmeter_myriadvpu --targets $EAGLE --samples 70 --method adaproxy-paper --sampler random
+SUBSET=nnmeter_adreno630,nnmeter_adreno640,nnmeter_myriadvpu,eagle_i7_7820x,eagle_sd855_cpu,eagle_sd855_gpu,eagle_sd855_dsp,eagle_jetson_nano_fp32,eagle_jetson_nano_fp16,eagle_edgetpu,hwnasbench_edgegpu
+for t in ${EAGLE//,/ }; do
+  pool=$(echo "$SUBSET" | tr , '\n' | grep -vx "$t" | paste -sd,)
+  run subset-pool-k10-$t --space nasbench201 --data "$DATA" --proxies "$pool" --targets "$t" --samples 10
+done
