@@ -74,6 +74,16 @@ class TestProxyPool:
         assert mean.shape == (35,)
         assert np.all(np.linalg.eigvalsh(cov) > 0)
 
+    def test_single_proxy_prior_boosts_op_counts(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["gpu_a"])
+        _, cov = single.weight_prior()
+        counts = np.array([n.startswith("count[") for n in single.space.feature_names()])
+        assert np.diag(cov)[counts].min() > 3 * np.diag(cov)[~counts].max()
+        _, cov_many = ProxyPool(table, PROXIES).weight_prior(count_boost=100.0)
+        _, cov_plain = ProxyPool(table, PROXIES).weight_prior(count_boost=0.0)
+        assert np.allclose(cov_many, cov_plain)  # enough proxies: the pool's own covariance
+
     def test_errors(self, synthetic_nb201):
         table, _ = synthetic_nb201
         with pytest.raises(UnknownDeviceError, match="Unknown device 'nope'; known: cpu_a"):
