@@ -1,0 +1,109 @@
+"""The plugin registry end to end: a toy package found through its entry point."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from click.testing import CliRunner
+from scipy.stats import spearmanr
+
+from oneproxy_plugins.exceptions import OneProxyError, UnknownSpaceError
+from oneproxy_plugins.plugins import get_plugin_manager, hookimpl, reset_plugin_manager
+
+HERE = __import__("pathlib").Path(__file__).resolve().parent
+
+
+@pytest.fixture()
+def toy_installed(tmp_path, monkeypatch):
+    """Install the toy plugin the way pip would: a dist-info with an entry point on sys.path."""
+    dist = tmp_path / "toy_oneproxy_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-oneproxy-plugin\n"
+                                   "Version: 0.1\n")
+    (dist / "entry_points.txt").write_text("[oneproxy_plugins]\ntoy = toy_oneproxy_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(HERE))
+    reset_plugin_manager()
+    yield
+    sys.modules.pop("toy_oneproxy_plugin", None)
+    reset_plugin_manager()
+
+
+class TestPluginManager:
+    def test_builtins_without_plugins(self):
+        from oneproxy_plugins.latency import list_loaders
+        from oneproxy_plugins.measure.runtimes import list_runtimes
+        from oneproxy_plugins.spaces import list_spaces
+
+        reset_plugin_manager()
+        assert {"nasbench201", "fbnet", "ofa_mbv3", "mobilenetv2", "proxylessnas"} <= set(
+            list_spaces())
+        assert {"torch", "ort"} <= set(list_runtimes())
+        assert {"help", "hwnasbench", "oneproxy", "eagle"} <= set(list_loaders())
+        assert get_plugin_manager() is get_plugin_manager()  # built once
+
+    def test_toy_plugin_end_to_end(self, toy_installed, tmp_path):
+        from oneproxy_plugins.cli import main
+        from oneproxy_plugins.measure.run import measure_archs
+        from oneproxy_plugins.spaces import get_space
+
+        space = get_space("tiny")
+        assert space.size == 16
+        result = CliRunner().invoke(main, ["spaces"])
+        assert result.exit_code == 0 and "tiny" in result.output
+        archs = [space.to_id((a, b)) for a in (1, 8) for b in (1, 8)]
+        run = measure_archs("tiny", archs, "cpu-fakephone-t1-b1", out=tmp_path / "t.csv",
+                            n_rounds=2, n_warmup=1, n_repeats=2, progress=False)
+        table = run.table()
+        assert table.devices == ["cpu-fakephone-t1-b1"] and (table.values > 0).all()
+        n_params = [sum(p.numel() for p in space.build(a).parameters()) for a in archs]
+        assert spearmanr(table.column("cpu-fakephone-t1-b1"), n_params).statistic > 0.7
+
+    def test_unknown_space_lists_plugins(self, toy_installed):
+        from oneproxy_plugins.spaces import get_space
+
+        with pytest.raises(UnknownSpaceError, match="Unknown space 'huge'; known: .*tiny"):
+            get_space("huge")
+
+    def test_duplicate_names_are_an_error(self):
+        from oneproxy_plugins.spaces import NASBench201Space, list_spaces
+
+        class Clash:
+            @hookimpl
+            def oneproxy_add_spaces(self):
+                return [NASBench201Space]
+
+        reset_plugin_manager()
+        pm = get_plugin_manager()
+        pm.register(Clash())
+        try:
+            with pytest.raises(OneProxyError, match="two plugins register the name 'nasbench201'"):
+                list_spaces()
+        finally:
+            reset_plugin_manager()
+
+    def test_unnamed_object_is_an_error(self):
+        from oneproxy_plugins.spaces import list_spaces
+
+        class Bad:
+            @hookimpl
+            def oneproxy_add_spaces(self):
+                return [object()]
+
+        reset_plugin_manager()
+        get_plugin_manager().register(Bad())
+        try:
+            with pytest.raises(OneProxyError, match="without a 'name'"):
+                list_spaces()
+        finally:
+            reset_plugin_manager()
+
+    def test_not_built_at_import(self):
+        import subprocess
+
+        code = ("import oneproxy_plugins, oneproxy_plugins.plugins._manager as m; "
+                "print(m.get_plugin_manager.cache_info().currsize)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True)
+        assert out.stdout.strip() == "0"

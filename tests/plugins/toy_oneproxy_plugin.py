@@ -1,0 +1,89 @@
+"""A third-party plugin as another package would write it: a tiny space and a fake runtime.
+
+The fake runtime stands in for a device that cannot run here (a phone): its "inference" is a
+busy loop whose length follows the network's parameter count, so latencies are real timings
+with a known ranking.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from oneproxy_plugins.exceptions import InvalidArchitectureError
+from oneproxy_plugins.measure.runtimes import BaseRuntime
+from oneproxy_plugins.plugins import hookimpl
+from oneproxy_plugins.spaces import BaseSpace
+
+WIDTHS = (1, 2, 4, 8)
+
+
+class TinySpace(BaseSpace):
+    """Two layers, each with a width in WIDTHS; ids like ``w2-w8``."""
+
+    name = "tiny"
+    data_folder = "tiny"
+
+    @property
+    def params(self) -> Mapping[str, tuple]:
+        return {"w0": WIDTHS, "w1": WIDTHS}
+
+    def to_id(self, arch: tuple[int, int]) -> str:
+        return "-".join(f"w{w}" for w in self.coerce(arch))
+
+    def _is_arch(self, value: Any) -> bool:
+        return isinstance(value, tuple) and len(value) == 2 and all(v in WIDTHS for v in value)
+
+    def _parse_id(self, arch_id: str) -> tuple[int, int]:
+        parts = arch_id.split("-")
+        try:
+            widths = tuple(int(p.removeprefix("w")) for p in parts)
+        except ValueError:
+            widths = ()
+        if len(widths) != 2 or any(w not in WIDTHS for w in widths):
+            raise InvalidArchitectureError(f"Malformed tiny id {arch_id!r}; expected 'w<a>-w<b>' "
+                                           f"with widths in {list(WIDTHS)}.")
+        return widths
+
+    def _from_params(self, params: Mapping[str, Any]) -> tuple[int, int]:
+        return (params["w0"], params["w1"])
+
+    def to_params(self, arch: tuple[int, int]) -> dict[str, Any]:
+        a = self.coerce(arch)
+        return {"w0": a[0], "w1": a[1]}
+
+    def input_shape(self, batch_size: int = 1, **cfg: Any) -> tuple[int, ...]:
+        return (batch_size, 4)
+
+    def build(self, arch: Any, **cfg: Any) -> Any:
+        from torch import nn
+
+        w0, w1 = self.coerce(arch)
+        return nn.Sequential(nn.Linear(4, 4 * w0), nn.ReLU(), nn.Linear(4 * w0, 4 * w1)).eval()
+
+
+class FakePhoneRuntime(BaseRuntime):
+    """A phone we cannot reach: busy-waits 0.02 ms per parameter (a mock, said so)."""
+
+    name = "fakephone"
+
+    def prepare(self, module: Any, example_input: Any, spec: Any) -> Any:
+        n_params = sum(p.numel() for p in module.parameters())
+
+        def run() -> None:
+            end = time.perf_counter() + 2e-5 * n_params
+            while time.perf_counter() < end:
+                pass
+
+        return run
+
+
+@hookimpl
+def oneproxy_add_spaces():
+    return [TinySpace]
+
+
+@hookimpl
+def oneproxy_add_runtimes():
+    return [FakePhoneRuntime()]
