@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -184,6 +184,23 @@ class ProxyPool:
 
     def __len__(self) -> int:
         return len(self.archs)
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-able description from which :meth:`from_state` rebuilds the same pool."""
+        from oneproxy_plugins.predictors.io import encode_value
+
+        return {"space": self.space.name, "devices": list(self.devices),
+                "archs": list(self.archs), "log": self.log, "smooth": self.smooth,
+                "latency_ms": encode_value(self.latency(self.archs), "latency_ms")}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> ProxyPool:
+        """Rebuild a pool written by :meth:`to_state` (raises ``KeyError``/``ValueError``)."""
+        from oneproxy_plugins.predictors.io import decode_value
+
+        ms = decode_value(state["latency_ms"], "latency_ms")
+        table = LatencyTable(state["archs"], state["devices"], ms, space=state["space"])
+        return cls(table, state["devices"], log=bool(state["log"]), smooth=bool(state["smooth"]))
 
     def forward(self, ms: np.ndarray) -> np.ndarray:
         """Milliseconds to the pool's modelling scale (log, or ms itself)."""
@@ -410,6 +427,34 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
         self.n_features_in_ = feats.shape[1]
         return self
 
+    _params_in_state = ("pool",)
+    _state_attrs: tuple[str, ...] = ("proxy_weights_", "coef_proxy_", "coef_features_",
+                                     "intercept_", "noise_", "n_samples_", "n_features_in_")
+
+    def _to_state(self) -> dict[str, Any]:
+        """JSON-able learned state, the proxy pool included (see ``predictors.io``)."""
+        from oneproxy_plugins.predictors.io import encode_value
+
+        self._check_fitted()
+        state = {name: encode_value(getattr(self, name, None), name)
+                 for name in self._state_attrs}
+        state["pool"] = self._pool().to_state()
+        return state
+
+    @classmethod
+    def _from_state(cls, params: Mapping[str, Any], state: Mapping[str, Any]) -> Any:
+        from oneproxy_plugins.predictors.io import decode_value
+
+        est = cls(ProxyPool.from_state(state["pool"]), **params)
+        for name in cls._state_attrs:
+            value = decode_value(state[name], name)
+            if value is not None:
+                setattr(est, name, value)
+        return est
+
+    def _probe_input(self) -> list[str]:
+        return self._pool().archs[:1]
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_proxy_"):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit() with "
@@ -438,6 +483,9 @@ class AdaProxyPaper(RegressorMixin, BaseEstimator):
         penalty: ``"l2"`` (closed-form leave-one-out over the grid) or ``"l1"`` (K-fold).
         alphas: Grid of penalty weights; default 200 values from 1e-6 to 1e6 (log-spaced).
 
+    Faithful to the paper, the model is linear in milliseconds: far from the target samples
+    it can predict values at or below zero (its ranking is still what it is scored on).
+
     Attributes:
         a_, b_, c_: The adaptation: scalar scale, per-feature deviation, offset (ms).
         alpha_: The chosen penalty weight.
@@ -453,6 +501,11 @@ class AdaProxyPaper(RegressorMixin, BaseEstimator):
     _pool = AdaProxyPredictor._pool
     _check_fitted = AdaProxyPredictor._check_fitted
     space = AdaProxyPredictor.space
+    _params_in_state = ("pool",)
+    _state_attrs = ("a_", "b_", "c_", "alpha_", "proxy_weights_", "n_samples_", "coef_proxy_")
+    _to_state = AdaProxyPredictor._to_state
+    _from_state = classmethod(AdaProxyPredictor._from_state.__func__)
+    _probe_input = AdaProxyPredictor._probe_input
 
     def _proxy_weights(self, pool: ProxyPool) -> np.ndarray:
         proxy = self.proxy if self.proxy is not None else pool.devices[0]
@@ -594,10 +647,20 @@ class BestProxyPredictor(AdaProxyPredictor):
         best = int(np.argmax(_rank_corr(z, logy)))
         intercepts, slopes, _ = _loo_affine(z[:, [best]], logy)
         self.proxy_weights_ = np.eye(z.shape[1])[best]
-        self.best_proxy_ = self._pool().basis_names[best]
+        self.best_proxy_ = self._pool().basis_names[best]  # not saved: a description
         self.coef_proxy_ = self.proxy_weights_ * max(float(slopes[0]), 1e-9)
         self.intercept_ = float(intercepts[0])
         self.coef_features_ = np.zeros(feats.shape[1])
         self.n_samples_ = len(logy)
         self.n_features_in_ = feats.shape[1]
         return self
+
+
+def _register() -> None:
+    from oneproxy_plugins.predictors.io import register_predictor_class
+
+    for cls in (AdaProxyPredictor, AdaProxyPaper, BestProxyPredictor):
+        register_predictor_class(cls)
+
+
+_register()

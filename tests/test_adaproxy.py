@@ -239,3 +239,16 @@ def test_real_nasbench201_validation_devices(shared_data_dir):
         scores.append(spearmanr(model.predict(table.archs), y).statistic)
     # measured 0.954 (30 repeats); best single proxy is 0.958 with all data, 0.92 on 10 samples
     assert np.mean(scores) > 0.94
+
+
+@pytest.mark.parametrize("method", list(ADAPTATION_METHODS))
+def test_save_load_round_trip(tmp_path, pool, synthetic_nb201, method):
+    from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+    table, _ = synthetic_nb201
+    model = make_adapter(method, pool).fit(table.archs[:12], table.column("mix")[:12])
+    path = save_predictor(model, tmp_path / "m.json")
+    loaded = load_predictor(path)
+    assert type(loaded) is type(model)
+    assert np.allclose(loaded.predict(table.archs[:200]), model.predict(table.archs[:200]))
+    assert "pickle" not in path.read_text()

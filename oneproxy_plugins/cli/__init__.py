@@ -29,12 +29,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _attach() -> None:
-    from oneproxy_plugins.cli import bench, data, demo, spaces
+    from oneproxy_plugins.cli import adapt, bench, data, demo, spaces
 
     main.add_command(spaces.spaces)
     main.add_command(data.data)
     main.add_command(bench.bench)
     main.add_command(demo.demo)
+    main.add_command(adapt.adapt)
+    main.add_command(adapt.predict)
     try:
         from oneproxy_plugins.cli import measure
     except ImportError:  # landing separately

@@ -274,6 +274,8 @@ def predictor_to_dict(predictor: Any) -> dict[str, Any]:
         raise ValueError(f"{cls.__name__} is not a registered predictor class; register it with "
                          "register_predictor_class to save it.")
     params = dict(predictor.get_params(deep=False))
+    for key in getattr(cls, "_params_in_state", ()):  # saved by the class's own _to_state
+        params.pop(key, None)
     if "space" in params:
         params["space"] = _space_name(params["space"])
     try:
@@ -339,8 +341,10 @@ def _check_consistent(predictor: Any, source: str) -> None:
     n_features = getattr(predictor, "n_features_in_", None)
     if not callable(getattr(predictor, "predict", None)) or n_features is None:
         return
+    probe = getattr(predictor, "_probe_input", None)  # for predictors of architectures only
     try:
-        out = np.asarray(predictor.predict(np.zeros((1, int(n_features)))), dtype=np.float64)
+        x = probe() if callable(probe) else np.zeros((1, int(n_features)))
+        out = np.asarray(predictor.predict(x), dtype=np.float64)
         if out.shape != (1,):
             raise ValueError(f"predict gave shape {out.shape} for one row")
     except Exception as exc:  # any failure here means the learned arrays do not fit together

@@ -1,0 +1,142 @@
+"""``oneproxy adapt`` and ``oneproxy predict``: fit a target predictor, then use it.
+
+Both are exact contracts other tools call::
+
+    oneproxy adapt --space S --data DIR [--data DIR ...] --proxies D1,D2,... \\
+        --target-samples SAMPLES.csv --out PREDICTOR.json
+    oneproxy predict PREDICTOR.json --archs ARCHS.csv --out OUT.csv
+
+``SAMPLES.csv`` has columns ``arch,latency_ms``; ``ARCHS.csv`` a column ``arch``; ``OUT.csv``
+gets ``arch,latency_ms``, one row per input row, in the same order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import click
+
+from oneproxy_plugins._io import atomic_write_text
+from oneproxy_plugins.cli._common import split_list
+from oneproxy_plugins.exceptions import DataFormatError
+
+
+def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
+    name = Path(path).name
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"{name}: not UTF-8 text ({exc.reason}).") from None
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        rows = list(reader)
+    except csv.Error as exc:
+        raise DataFormatError(f"{name}: not a valid CSV file ({exc}).") from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataFormatError(f"{name}: missing column(s) {', '.join(missing)}; expected "
+                              f"{','.join(required)}; got {','.join(header) or '(no header)'}.")
+    out = []
+    for line, row in enumerate(rows, start=2):
+        if None in row or any(row.get(c) is None for c in required):
+            raise DataFormatError(f"{name} line {line}: wrong number of fields.")
+        out.append({c: row[c].strip() for c in required})
+    if not out:
+        raise DataFormatError(f"{name}: no rows after the header.")
+    return out
+
+
+@click.command()
+@click.option("--space", required=True, help="Search space of the architectures.")
+@click.option("--data", "data_dirs", multiple=True, required=True,
+              type=click.Path(file_okay=False), help="Data directory with the proxies' tables "
+              "(repeatable).")
+@click.option("--proxies", required=True, help="Comma-separated proxy devices, used in full.")
+@click.option("--target-samples", "samples_csv", required=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="CSV with columns arch,latency_ms measured on the target.")
+@click.option("--method", default="adaproxy", show_default=True,
+              help="adaproxy, adaproxy-paper, adaproxy-paper-l1 or proxy.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="Where the fitted predictor (JSON) goes.")
+def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str, method: str,
+          out_path: str) -> None:
+    """Fit a target latency predictor from proxy tables and a few target measurements.
+
+    \b
+    Example:
+        oneproxy adapt --space nasbench201 --data ../shared/data --proxies pixel3,1080ti_1 \\
+            --target-samples samples.csv --out target.json
+    """
+    from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
+    from oneproxy_plugins.latency import load_data_dir, parse_latency
+    from oneproxy_plugins.predictors.io import save_predictor
+    from oneproxy_plugins.spaces import get_space
+
+    space_obj = get_space(space)
+    rows = _read_csv(samples_csv, ["arch", "latency_ms"])
+    name = Path(samples_csv).name
+    archs, ms = [], []
+    for line, row in enumerate(rows, start=2):
+        try:
+            archs.append(space_obj.canonical_id(row["arch"]))
+        except ValueError as exc:
+            raise DataFormatError(f"{name} line {line}: {exc}") from None
+        value = parse_latency(row["latency_ms"], where=f"{name} line {line}, latency_ms")
+        if value != value:  # NaN
+            raise DataFormatError(f"{name} line {line}: latency_ms is missing; every sample "
+                                  "needs its measured latency.")
+        ms.append(value)
+    if len(set(archs)) != len(archs):
+        dup = next(a for a in archs if archs.count(a) > 1)
+        raise DataFormatError(f"{name}: architecture {dup!r} appears more than once.")
+    table = load_data_dir(list(data_dirs), space_obj)
+    device_list = split_list(proxies, "devices")
+    pool = ProxyPool(table, device_list, space=space_obj)
+    model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
+    save_predictor(model, out_path)
+    click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
+               f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+
+
+@click.command()
+@click.argument("predictor_path", type=click.Path(dir_okay=False, exists=True))
+@click.option("--archs", "archs_csv", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="CSV with a column arch.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="Output CSV: arch,latency_ms in the input's order.")
+def predict(predictor_path: str, archs_csv: str, out_path: str) -> None:
+    """Predict latencies (ms) with a saved predictor.
+
+    \b
+    Example:
+        oneproxy predict target.json --archs archs.csv --out latency.csv
+    """
+    from oneproxy_plugins.predictors.io import load_predictor
+    from oneproxy_plugins.spaces import get_space
+
+    model = load_predictor(predictor_path)
+    space_name = getattr(model, "space", None)
+    if space_name is None:
+        raise DataFormatError(f"{Path(predictor_path).name}: the predictor records no search "
+                              "space, so it cannot read architecture ids.")
+    space = get_space(space_name)
+    rows = _read_csv(archs_csv, ["arch"])
+    name = Path(archs_csv).name
+    ids = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            ids.append(space.canonical_id(row["arch"]))
+        except ValueError as exc:
+            raise DataFormatError(f"{name} line {line}: {exc}") from None
+    latency = model.predict(ids)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["arch", "latency_ms"])
+    for row, value in zip(rows, latency):
+        writer.writerow([row["arch"], f"{float(value):.6g}"])
+    atomic_write_text(out_path, buf.getvalue())
+    click.echo(f"{len(ids)} latencies -> {out_path}")

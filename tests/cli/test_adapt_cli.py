@@ -1,0 +1,92 @@
+"""`oneproxy adapt` and `oneproxy predict`: the exact CSV/JSON contracts."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy.stats import spearmanr
+
+from oneproxy_plugins.cli import main
+from oneproxy_plugins.latency import LatencyTable
+
+
+@pytest.fixture()
+def data_dir(tmp_path, synthetic_nb201):
+    table, _ = synthetic_nb201
+    folder = tmp_path / "data" / "nasbench201"
+    folder.mkdir(parents=True)
+    (folder / "architectures.csv").write_text(
+        "index,arch\n" + "".join(f"{i},{a}\n" for i, a in enumerate(table.archs)))
+    LatencyTable(table.archs, table.devices, table.values, space="nasbench201",
+                 index=np.arange(len(table))).select(["gpu_a", "cpu_a", "odd"]).to_csv(
+        folder / "latency.csv", key="index")
+    return tmp_path / "data"
+
+
+def _write(path, header, rows):
+    path.write_text(",".join(header) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    return path
+
+
+def _adapt(data_dir, samples, out, *extra):
+    return CliRunner().invoke(main, ["adapt", "--space", "nasbench201", "--data", str(data_dir),
+                                     "--proxies", "gpu_a,cpu_a,odd", "--target-samples",
+                                     str(samples), "--out", str(out), *extra])
+
+
+@pytest.mark.parametrize("method", ["adaproxy", "adaproxy-paper", "proxy"])
+def test_adapt_then_predict(tmp_path, data_dir, synthetic_nb201, method):
+    table, _ = synthetic_nb201
+    y = table.column("gpu_b")
+    samples = _write(tmp_path / "s.csv", ["arch", "latency_ms"],
+                     [(table.archs[i], y[i]) for i in range(0, 2000, 200)])
+    result = _adapt(data_dir, samples, tmp_path / "p.json", "--method", method)
+    assert result.exit_code == 0, result.output
+    archs = table.archs[:300][::-1]
+    _write(tmp_path / "a.csv", ["arch"], [(a,) for a in archs])
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "p.json"), "--archs",
+                                       str(tmp_path / "a.csv"), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "o.csv").open()))
+    assert [r["arch"] for r in rows] == archs  # same order, one row per input row
+    pred = np.array([float(r["latency_ms"]) for r in rows])
+    if method != "adaproxy-paper":  # the paper's model is linear in ms and may go below 0
+        assert (pred > 0).all()
+    truth = y[table.rows_of(archs)]
+    assert spearmanr(pred, truth).statistic > 0.9
+
+
+@pytest.mark.parametrize("content, match", [
+    ("arch,ms\nx,1\n", "missing column"),
+    ("arch,latency_ms\n", "no rows after the header"),
+    ("arch,latency_ms\n|bad|,1.0\n", "line 2: Malformed nasbench201 arch string"),
+])
+def test_adapt_bad_samples(tmp_path, data_dir, content, match):
+    samples = tmp_path / "s.csv"
+    samples.write_text(content)
+    result = _adapt(data_dir, samples, tmp_path / "p.json")
+    assert result.exit_code == 2 and match in result.output
+    assert "Traceback" not in result.output
+
+
+def test_adapt_bad_latency_and_duplicates(tmp_path, data_dir, synthetic_nb201):
+    table, _ = synthetic_nb201
+    a, b, c = table.archs[:3]
+    for rows, match in (([(a, 1.0), (b, -2.0), (c, 3.0)], "line 3, latency_ms"),
+                        ([(a, 1.0), (b, ""), (c, 3.0)], "latency_ms is missing"),
+                        ([(a, 1.0), (a, 2.0), (c, 3.0)], "appears more than once")):
+        samples = _write(tmp_path / "s.csv", ["arch", "latency_ms"], rows)
+        result = _adapt(data_dir, samples, tmp_path / "p.json")
+        assert result.exit_code == 2 and match in result.output, result.output
+
+
+def test_predict_bad_inputs(tmp_path):
+    bad = tmp_path / "p.json"
+    bad.write_text("{not json")
+    archs = _write(tmp_path / "a.csv", ["arch"], [("x",)])
+    result = CliRunner().invoke(main, ["predict", str(bad), "--archs", str(archs), "--out",
+                                       str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "not a JSON predictor file" in result.output
