@@ -24,10 +24,11 @@ def _blocks():
 
 
 @pytest.mark.parametrize("code", list(_blocks()))
-def test_code_block_runs(code, monkeypatch):
+def test_code_block_runs(code, monkeypatch, tmp_path):
     if code.lstrip().startswith("# needs: shared-data") and not SHARED.exists():
         pytest.skip(f"needs {SHARED}")
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("HOME", str(tmp_path))  # NNI writes ~/nni-experiments
     exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
 
 
