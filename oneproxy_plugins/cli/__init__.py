@@ -29,7 +29,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _attach() -> None:
-    from oneproxy_plugins.cli import adapt, bench, data, demo, spaces
+    from oneproxy_plugins.cli import adapt, bench, data, demo, monotonicity, spaces
 
     main.add_command(spaces.spaces)
     main.add_command(data.data)
@@ -37,6 +37,8 @@ def _attach() -> None:
     main.add_command(demo.demo)
     main.add_command(adapt.adapt)
     main.add_command(adapt.predict)
+    main.add_command(monotonicity.srcc)
+    main.add_command(monotonicity.select_proxy)
     try:
         from oneproxy_plugins.cli import measure
     except ImportError:  # landing separately

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -72,8 +73,24 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             --target-samples samples.csv --out target.json
     """
     from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
-    from oneproxy_plugins.latency import load_data_dir, parse_latency
+    from oneproxy_plugins.latency import load_data_dir
     from oneproxy_plugins.predictors.io import save_predictor
+    from oneproxy_plugins.spaces import get_space
+
+    space_obj = get_space(space)
+    archs, ms = read_target_samples(space_obj, samples_csv)
+    table = load_data_dir(list(data_dirs), space_obj)
+    device_list = split_list(proxies, "devices")
+    pool = ProxyPool(table, device_list, space=space_obj)
+    model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
+    save_predictor(model, out_path)
+    click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
+               f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+
+
+def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[float]]:
+    """Canonical ids and latencies (ms) of a ``arch,latency_ms`` CSV; errors name the line."""
+    from oneproxy_plugins.latency import parse_latency
     from oneproxy_plugins.spaces import get_space
 
     space_obj = get_space(space)
@@ -93,13 +110,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     if len(set(archs)) != len(archs):
         dup = next(a for a in archs if archs.count(a) > 1)
         raise DataFormatError(f"{name}: architecture {dup!r} appears more than once.")
-    table = load_data_dir(list(data_dirs), space_obj)
-    device_list = split_list(proxies, "devices")
-    pool = ProxyPool(table, device_list, space=space_obj)
-    model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
-    save_predictor(model, out_path)
-    click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
-               f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+    return archs, ms
 
 
 @click.command()
