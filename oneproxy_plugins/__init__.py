@@ -2,8 +2,22 @@
 
 Search once with a proxy device's latency, then serve every target device: the SRCC-based
 proxy selector tells when a proxy's ranking carries over, and AdaProxy adapts the proxy's
-latency predictor to a new device from a few measurements.
+latency knowledge to a new device from a few measurements.
+
+The names below are the public facade; the heavier ones (estimators, measurement) are imported
+on first access, and the Optuna and NNI integrations live in ``oneproxy_plugins.optuna`` and
+``oneproxy_plugins.nni``.
+
+Example:
+    >>> import oneproxy_plugins as op
+    >>> op.get_space("nasbench201").size
+    15625
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from oneproxy_plugins.exceptions import (DataFormatError, InvalidArchitectureError,
                                          MeasurementError, NotFittedError, OneProxyError,
@@ -13,10 +27,39 @@ from oneproxy_plugins.spaces import BaseSpace, get_space, list_spaces
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "AdaProxyPredictor": "oneproxy_plugins.adaproxy",
+    "AdaProxyPaper": "oneproxy_plugins.adaproxy",
+    "ProxyPool": "oneproxy_plugins.adaproxy",
+    "select_samples": "oneproxy_plugins.sampling",
+    "srcc": "oneproxy_plugins.monotonicity",
+    "srcc_matrix": "oneproxy_plugins.monotonicity",
+    "select_proxy": "oneproxy_plugins.monotonicity",
+    "RidgePredictor": "oneproxy_plugins.predictors",
+    "get_predictor": "oneproxy_plugins.predictors",
+    "save_predictor": "oneproxy_plugins.predictors",
+    "load_predictor": "oneproxy_plugins.predictors",
+    "measure_archs": "oneproxy_plugins.measure",
+    "DeviceSpec": "oneproxy_plugins.measure",
+}
+
 __all__ = [
     "__version__",
     "BaseSpace", "get_space", "list_spaces",
     "LatencyTable", "load_data_dir",
     "OneProxyError", "InvalidArchitectureError", "DataFormatError", "UnknownNameError",
     "UnknownSpaceError", "UnknownDeviceError", "MeasurementError", "NotFittedError",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'oneproxy_plugins' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
