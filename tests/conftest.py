@@ -44,3 +44,27 @@ def synthetic_nb201():
     values = np.stack([np.exp(1.0 + x @ w + rng.normal(0, 0.01, len(x)))
                        for w in weights.values()], axis=1)
     return LatencyTable(archs, list(weights), values, space="nasbench201"), weights
+
+
+@pytest.fixture()
+def make_data_dir(tmp_path):
+    """Write a table as a data directory laid out like ``../shared/data``.
+
+    Call it with a table (and optionally ``files={"latency.csv": [devices], ...}`` to split
+    its devices over several files); it returns the directory.
+    """
+    from oneproxy_plugins.latency import LatencyTable
+
+    def make(table, files=None):
+        root = tmp_path / "data"
+        folder = root / "nasbench201"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "architectures.csv").write_text(
+            "index,arch\n" + "".join(f"{i},{a}\n" for i, a in enumerate(table.archs)))
+        indexed = LatencyTable(table.archs, table.devices, table.values, space="nasbench201",
+                               index=np.arange(len(table)))
+        for name, devices in (files or {"latency.csv": table.devices}).items():
+            indexed.select(devices).to_csv(folder / name, key="index")
+        return root
+
+    return make

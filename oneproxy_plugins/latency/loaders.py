@@ -768,7 +768,7 @@ def list_loaders() -> dict[str, BaseLoader]:
 
 def get_loader(name: str) -> BaseLoader:
     """A registered loader by name (``UnknownNameError`` lists the known ones)."""
-    loaders = list_loaders()
-    if name not in loaders:
-        raise UnknownNameError("loader", name, loaders)
-    return loaders[name]
+    from oneproxy_plugins.plugins import lookup
+
+    return lookup("oneproxy_add_loaders", name, BaseLoader,
+                  lambda value, known: UnknownNameError("loader", value, known))

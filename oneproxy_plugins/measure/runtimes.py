@@ -190,9 +190,6 @@ def get_runtime(name: str | BaseRuntime) -> BaseRuntime:
     Raises:
         UnknownRuntimeError: No runtime has that name; the message lists the known ones.
     """
-    if isinstance(name, BaseRuntime):
-        return name
-    runtimes = list_runtimes()
-    if name not in runtimes:
-        raise UnknownRuntimeError(name, runtimes)
-    return runtimes[name]
+    from oneproxy_plugins.plugins import lookup
+
+    return lookup("oneproxy_add_runtimes", name, BaseRuntime, UnknownRuntimeError)

@@ -10,7 +10,8 @@ Example:
             return [MyTinySpace]
 """
 
-from oneproxy_plugins.plugins._manager import collect, get_plugin_manager, reset_plugin_manager
+from oneproxy_plugins.plugins._manager import (collect, get_plugin_manager, lookup,
+                                              reset_plugin_manager)
 from oneproxy_plugins.plugins.hookspecs import hookimpl, hookspec
 
-__all__ = ["hookimpl", "hookspec", "get_plugin_manager", "reset_plugin_manager", "collect"]
+__all__ = ["hookimpl", "hookspec", "get_plugin_manager", "reset_plugin_manager", "collect", "lookup"]

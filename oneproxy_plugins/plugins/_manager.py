@@ -61,3 +61,17 @@ def collect(hook_name: str) -> dict[str, Any]:
                 raise OneProxyError(f"Hook {hook_name}: two plugins register the name {name!r}.")
             registry[name] = obj
     return registry
+
+
+def lookup(hook_name: str, value: Any, base: type, error: Any) -> Any:
+    """Resolve ``value`` to a registered object of ``hook_name``.
+
+    An instance of ``base`` is returned as is; a name is looked up among the registered
+    objects; anything else raises ``error(value, known_names)`` (an ``UnknownNameError``).
+    """
+    if isinstance(value, base):
+        return value
+    registry = collect(hook_name)
+    if not isinstance(value, str) or value not in registry:
+        raise error(value, registry)
+    return registry[value]

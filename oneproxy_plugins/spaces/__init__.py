@@ -42,9 +42,6 @@ def get_space(space: str | BaseSpace) -> BaseSpace:
     Raises:
         UnknownSpaceError: No space has that name; the message lists the known ones.
     """
-    if isinstance(space, BaseSpace):
-        return space
-    spaces = list_spaces()
-    if space not in spaces:
-        raise UnknownSpaceError(space, spaces)
-    return spaces[space]
+    from oneproxy_plugins.plugins import lookup
+
+    return lookup("oneproxy_add_spaces", space, BaseSpace, UnknownSpaceError)

@@ -18,18 +18,10 @@ KEYS = {"space", "samples", "repeats", "method", "sampler", "targets", "srcc_mea
 
 
 @pytest.fixture()
-def data_dir(tmp_path, synthetic_nb201):
-    """A data directory laid out like ../shared/data, written from the synthetic table."""
-    table, _ = synthetic_nb201
-    folder = tmp_path / "nasbench201"
-    folder.mkdir()
-    lines = ["index,arch"] + [f"{i},{a}" for i, a in enumerate(table.archs)]
-    (folder / "architectures.csv").write_text("\n".join(lines) + "\n")
-    indexed = LatencyTable(table.archs, table.devices, table.values, space="nasbench201",
-                           index=np.arange(len(table)))
-    indexed.select(["gpu_a", "cpu_a", "odd"]).to_csv(folder / "latency.csv", key="index")
-    indexed.select(["gpu_b", "mix", "cpu_b"]).to_csv(folder / "latency_more.csv", key="index")
-    return tmp_path
+def data_dir(make_data_dir, synthetic_nb201):
+    """A data directory laid out like ../shared/data, the devices over two files."""
+    return make_data_dir(synthetic_nb201[0], files={"latency.csv": ["gpu_a", "cpu_a", "odd"],
+                                                    "latency_more.csv": ["gpu_b", "mix", "cpu_b"]})
 
 
 def _args(data_dir, out, *extra):

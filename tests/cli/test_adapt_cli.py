@@ -10,20 +10,12 @@ from click.testing import CliRunner
 from scipy.stats import spearmanr
 
 from oneproxy_plugins.cli import main
-from oneproxy_plugins.latency import LatencyTable
 
 
 @pytest.fixture()
-def data_dir(tmp_path, synthetic_nb201):
+def data_dir(make_data_dir, synthetic_nb201):
     table, _ = synthetic_nb201
-    folder = tmp_path / "data" / "nasbench201"
-    folder.mkdir(parents=True)
-    (folder / "architectures.csv").write_text(
-        "index,arch\n" + "".join(f"{i},{a}\n" for i, a in enumerate(table.archs)))
-    LatencyTable(table.archs, table.devices, table.values, space="nasbench201",
-                 index=np.arange(len(table))).select(["gpu_a", "cpu_a", "odd"]).to_csv(
-        folder / "latency.csv", key="index")
-    return tmp_path / "data"
+    return make_data_dir(table.select(["gpu_a", "cpu_a", "odd"]))
 
 
 def _write(path, header, rows):

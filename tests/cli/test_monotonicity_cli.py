@@ -9,19 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from oneproxy_plugins.cli import main
-from oneproxy_plugins.latency import LatencyTable
 
 
 @pytest.fixture()
-def data_dir(tmp_path, synthetic_nb201):
-    table, _ = synthetic_nb201
-    folder = tmp_path / "data" / "nasbench201"
-    folder.mkdir(parents=True)
-    (folder / "architectures.csv").write_text(
-        "index,arch\n" + "".join(f"{i},{a}\n" for i, a in enumerate(table.archs)))
-    LatencyTable(table.archs, table.devices, table.values, space="nasbench201",
-                 index=np.arange(len(table))).to_csv(folder / "latency.csv", key="index")
-    return tmp_path / "data"
+def data_dir(make_data_dir, synthetic_nb201):
+    return make_data_dir(synthetic_nb201[0])
 
 
 def test_srcc_matrix_json_and_png(data_dir, tmp_path, synthetic_nb201):
