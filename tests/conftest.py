@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +69,21 @@ def make_data_dir(tmp_path):
         return root
 
     return make
+
+
+# ---- the number of generated bad inputs (tests/fuzz), printed at the end of every run
+_TOTALS: Counter = Counter()
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        for name, value in report.user_properties:
+            if name == "fuzz_cases":
+                _TOTALS[report.nodeid.split("::")[-1].split("[")[0]] += value
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _TOTALS:
+        parts = ", ".join(f"{name} {n}" for name, n in sorted(_TOTALS.items()))
+        terminalreporter.write_line(f"fuzz: {sum(_TOTALS.values())} generated inputs, every one "
+                                    f"rejected cleanly or accepted ({parts})")

@@ -30,6 +30,8 @@ class OneProxyGroup(click.Group):
             message = str(exc) or type(exc).__name__
             if isinstance(exc, KeyError) and message.startswith(("'", '"')):
                 message = message[1:-1]
+            # one line even when the message quotes user data that holds line breaks
+            message = " ".join(message.splitlines())
             click.echo(f"Error: {message}", err=True)
             ctx.exit(2)
 

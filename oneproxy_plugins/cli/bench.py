@@ -23,7 +23,8 @@ def bench() -> None:
 @click.option("--targets", required=True, help="Comma-separated target devices.")
 @click.option("--samples", type=int, required=True, help="K target measurements per repeat.")
 @click.option("--repeats", type=int, default=30, show_default=True, help="Repeats per target.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Base seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Base seed.")
 @click.option("--method", default="adaproxy", show_default=True,
               help="adaproxy, adaproxy-paper, adaproxy-paper-l1 or proxy.")
 @click.option("--sampler", default="greedy", show_default=True, help="random or greedy.")

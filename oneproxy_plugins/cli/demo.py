@@ -12,7 +12,7 @@ import click
               help="NAS-Bench-201 networks measured on both devices.")
 @click.option("--samples", "k", default=10, show_default=True, type=click.IntRange(3),
               help="Target measurements AdaProxy may use.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--rounds", default=4, show_default=True, type=click.IntRange(1),
               help="Interleaved measurement rounds.")
 def demo(out_dir: str, n_archs: int, k: int, seed: int, rounds: int) -> None:

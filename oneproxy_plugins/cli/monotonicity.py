@@ -60,7 +60,8 @@ def srcc(space: str, data_dirs: tuple[str, ...], devices: str | None, method: st
               help="CSV with columns arch,latency_ms measured on the target.")
 @click.option("--threshold", type=float, default=0.9, show_default=True,
               help="Adapt when the best SRCC is below this (the paper's 0.9).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Bootstrap seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def select_proxy(space: str, data_dirs: tuple[str, ...], proxies: str | None, samples_csv: str,
                  threshold: float, seed: int, as_json: bool) -> None:
