@@ -15,6 +15,12 @@ def bench() -> None:
     """Benchmarks whose numbers go into docs/benchmarks.md."""
 
 
+def _attach_search() -> None:
+    from oneproxy_plugins.cli.search import search
+
+    bench.add_command(search)
+
+
 @bench.command("fewshot")
 @click.option("--space", required=True, help="nasbench201, fbnet or ofa_mbv3.")
 @click.option("--data", "data_dirs", multiple=True, required=True,
@@ -83,3 +89,6 @@ def noise(devices: tuple[str, ...], space: str, n_archs: int, rounds: int, out_d
     if json_out:
         atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
     click.echo(_format(result))
+
+
+_attach_search()

@@ -121,9 +121,9 @@ class NASBench201Space(BaseSpace):
     def _count_groups(self) -> dict[str, list[str]]:
         return {"ops": list(self._PARAMS)}
 
-    def input_shape(self, batch_size: int = 1, *, input_size: int = 32, **cfg: Any
-                    ) -> tuple[int, ...]:
-        return (batch_size, 3, input_size, input_size)
+    def input_shape(self, batch_size: int = 1, *, input_size: int = 32, in_channels: int = 3,
+                    **cfg: Any) -> tuple[int, ...]:
+        return (batch_size, in_channels, input_size, input_size)
 
     def build(self, arch: tuple[str, ...] | str, *, C: int = 16, N: int = 5,  # noqa: N803
               num_classes: int = 10, input_size: int = 32, in_channels: int = 3) -> Any:

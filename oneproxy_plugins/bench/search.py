@@ -1,0 +1,213 @@
+"""`oneproxy bench search`: is the Pareto set found with one proxy the target's own?
+
+For each target device, the *one-proxy set* is the Pareto set of (accuracy, predicted target
+latency), where the prediction is the proxy adapted with ``K`` target measurements
+(:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` on the proxy alone, the ``K``
+architectures chosen by :func:`~oneproxy_plugins.sampling.select_samples`, greedy; ``K = 0``:
+the proxy's latency as is). The set is scored with the target's *true* latency against the
+target's true Pareto front:
+
+- ``hv_ratio``: hypervolume of the set / hypervolume of the true front, in normalised space:
+  accuracy min-max scaled to [0, 1] (maximised) and target latency min-max scaled to [0, 1]
+  (minimised) over every architecture with a target measurement, reference point
+  (accuracy 0, latency 1);
+- ``front_recall``: the share of the true front's architectures that are in the set.
+
+Optimizers: ``exhaustive`` ranks every architecture (what a perfect search on the proxy would
+return); ``nsga2`` runs one real Optuna NSGA-II study of ``trials`` trials on the proxy with
+this package's :class:`~oneproxy_plugins.optuna.OneProxyObjective`, registers every target on
+it (:func:`~oneproxy_plugins.optuna.register_target`) and takes each target's front from the
+one study (:func:`~oneproxy_plugins.optuna.pareto_front_for`): one search for N targets
+instead of N. Trials whose architecture has no measurement on a target (devices measured on a
+subset only) cannot be scored there and are left out of that target's set.
+
+Example:
+    >>> from oneproxy_plugins.bench.search import run_search_bench
+    >>> result = run_search_bench("nasbench201", ["../shared/data"], accuracy="cifar10",
+    ...                           proxy="pixel3", targets=["titanx_1"],
+    ...                           samples=10)  # doctest: +SKIP
+    >>> sorted(result["targets"]["titanx_1"])                                # doctest: +SKIP
+    ['front_recall', 'hv_ratio', 'measurements']
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.exceptions import UnknownNameError
+from oneproxy_plugins.latency import LatencyTable
+from oneproxy_plugins.optuna.attrs import ARCH_KEY
+from oneproxy_plugins.optuna.callback import register_target
+from oneproxy_plugins.optuna.fronts import front_rows, hypervolume_2d, pareto_mask, target_values
+from oneproxy_plugins.optuna.latency import TableLatency
+from oneproxy_plugins.optuna.tabular import load_tabular, run_tabular_search
+from oneproxy_plugins.sampling import select_samples
+from oneproxy_plugins.spaces import get_space
+
+__all__ = ["run_search_bench", "normalised_hypervolume", "OPTIMIZERS"]
+
+logger = logging.getLogger(__name__)
+
+OPTIMIZERS = ("exhaustive", "nsga2")
+
+
+def normalised_hypervolume(accuracy: np.ndarray, latency_ms: np.ndarray, *,
+                           accuracy_range: tuple[float, float],
+                           latency_range: tuple[float, float]) -> float:
+    """Hypervolume of points (accuracy maximised, latency minimised) after min-max scaling.
+
+    Args:
+        accuracy: Array ``(n,)``.
+        latency_ms: Array ``(n,)``, the true latencies.
+        accuracy_range: ``(min, max)`` accuracy that scales to [0, 1].
+        latency_range: ``(min, max)`` latency that scales to [0, 1].
+
+    Returns:
+        The area dominated up to the reference point (accuracy 0, latency 1).
+    """
+    a = (np.asarray(accuracy, float) - accuracy_range[0]) / np.ptp(accuracy_range)
+    t = (np.asarray(latency_ms, float) - latency_range[0]) / np.ptp(latency_range)
+    return hypervolume_2d(np.c_[1.0 - a, t], reference=(1.0, 1.0))
+
+
+def _target_seed(seed: int, target: str) -> int:
+    return seed * 1_000_003 + zlib.crc32(target.encode())
+
+
+def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
+                targets: Sequence[str]) -> None:
+    if optimizer not in OPTIMIZERS:
+        raise UnknownNameError("optimizer", optimizer, OPTIMIZERS)
+    is_int = isinstance(samples, int) and not isinstance(samples, bool)
+    if not is_int or not (samples == 0 or samples >= 3):
+        raise ValueError(f"The 'samples' argument must be 0 (the proxy as is) or an int >= 3 "
+                         f"(AdaProxy fits on at least 3 measurements); got {samples!r}.")
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"The 'trials' argument must be an int >= 1; got {trials!r}.")
+    if not targets:
+        raise ValueError("At least one target device is needed.")
+    if proxy in targets:
+        raise ValueError(f"Device {proxy!r} is both proxy and target; a target must be another "
+                         "device.")
+
+
+def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accuracy: str,
+                     proxy: str, targets: Sequence[str], samples: int,
+                     optimizer: str = "exhaustive", trials: int = 500, seed: int = 0,
+                     oracle: bool = False, table: LatencyTable | None = None,
+                     accuracy_table: LatencyTable | None = None) -> dict[str, Any]:
+    """Run the search benchmark and return the JSON-able result of the CLI contract.
+
+    Args:
+        space: The search space (its data folder must have ``accuracy.csv``).
+        data_dirs: Data directories laid out like ``../shared/data``.
+        accuracy: Accuracy column: ``cifar10``, ``cifar100`` or ``imagenet16_120``.
+        proxy: The proxy device.
+        targets: Target devices.
+        samples: K target measurements for AdaProxy (0: the proxy as is).
+        optimizer: ``exhaustive`` or ``nsga2``.
+        trials: NSGA-II trials (``nsga2`` only).
+        oracle: Rank with the target's true latency instead of a prediction (``samples`` is
+            then ignored): the best an optimizer's evaluated set allows, 1.0 for
+            ``exhaustive``.
+        seed: Seed of NSGA-II and of the sample choice (a target's own seed is
+            ``seed * 1_000_003 + crc32(name)``, so its result does not depend on the others).
+        table: Latencies already loaded (then ``data_dirs`` is not read for them).
+        accuracy_table: Accuracies already loaded.
+
+    Returns:
+        ``{"space", "proxy", "accuracy", "samples", "optimizer", "seed", "oracle", "targets": {T:
+        {"hv_ratio", "front_recall", "measurements", "set_size", "front_size"}},
+        "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
+        ``"trials"``, ``"evaluations"`` (architectures the one study trained: distinct ones)
+        and ``"evaluations_per_target_studies"`` (``trials`` times the number of targets).
+
+    Raises:
+        UnknownDeviceError: The proxy or a target is not in the data.
+        UnknownNameError: Unknown optimizer or accuracy column.
+        ValueError: Bad ``samples``/``trials``, a target that is also the proxy, or a target
+            with fewer than 3 scored architectures.
+    """
+    start = time.perf_counter()
+    space_obj = get_space(space)
+    targets = list(targets)
+    _check_args(optimizer, samples, trials, proxy, targets)
+    table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
+                                         table=table, accuracy_table=accuracy_table)
+    acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))
+    acc = np.array([acc_of.get(a, np.nan) for a in table.archs])
+    proxy_ms = table.column(proxy)
+    pool = ProxyPool(table, [proxy], space=space_obj) if samples and not oracle else None
+
+    study = None
+    result: dict[str, Any] = {"space": space_obj.name, "proxy": proxy, "accuracy": accuracy,
+                              "samples": samples, "optimizer": optimizer, "seed": seed,
+                              "oracle": bool(oracle)}
+    if optimizer == "nsga2":
+        study = run_tabular_search(space_obj, data_dirs, accuracy=accuracy, proxy=proxy,
+                                   n_trials=trials, sampler="nsga2", seed=seed, table=table,
+                                   accuracy_table=accuracy_table)
+        n_distinct = len({t.user_attrs.get(ARCH_KEY) for t in study.trials})
+        result.update(trials=trials, evaluations=n_distinct,
+                      evaluations_per_target_studies=trials * len(targets))
+
+    per_target: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        y = table.column(target)
+        rows = np.flatnonzero(np.isfinite(y) & np.isfinite(proxy_ms) & np.isfinite(acc))
+        if len(rows) < 3:
+            raise ValueError(f"Target {target!r} has {len(rows)} architectures with a target, "
+                             "proxy and accuracy value; at least 3 are needed to score it.")
+        ids = [table.archs[r] for r in rows]
+        if oracle:
+            predictor: Any = TableLatency(table, target, space=space_obj, missing="nan")
+        elif samples:
+            chosen = select_samples(pool, samples, candidates=ids, method="greedy",
+                                    random_state=_target_seed(seed, target))
+            predictor = AdaProxyPredictor(pool).fit(chosen, y[table.rows_of(chosen)])
+        else:
+            predictor = TableLatency(table, proxy, space=space_obj)
+        if study is None:
+            predicted = np.asarray(predictor.predict(ids), dtype=np.float64)
+            in_set = pareto_mask(np.c_[acc[rows], predicted], ["maximize", "minimize"])
+        else:
+            if oracle:  # predicted on the spot: NaN (left out) where the target has no value
+                data = target_values(study, predictor)
+            else:
+                register_target(study, target, predictor)
+                data = target_values(study, target)
+            row_of = {a: j for j, a in enumerate(ids)}
+            scored = [k for k, t in enumerate(data.trials) if t.user_attrs[ARCH_KEY] in row_of]
+            data = data._replace(trials=[data.trials[k] for k in scored],
+                                 values=data.values[scored])
+            set_ids = {data.trials[k].user_attrs[ARCH_KEY] for k in front_rows(data)}
+            in_set = np.array([a in set_ids for a in ids], dtype=bool)
+        true_front = pareto_mask(np.c_[acc[rows], y[rows]], ["maximize", "minimize"])
+        ranges = {"accuracy_range": (acc[rows].min(), acc[rows].max()),
+                  "latency_range": (y[rows].min(), y[rows].max())}
+        hv_true = normalised_hypervolume(acc[rows][true_front], y[rows][true_front], **ranges)
+        hv_set = normalised_hypervolume(acc[rows][in_set], y[rows][in_set], **ranges)
+        per_target[target] = {
+            "hv_ratio": float(hv_set / hv_true) if hv_true > 0 else float("nan"),
+            "front_recall": float((in_set & true_front).sum() / true_front.sum()),
+            "measurements": int(len(rows)) if oracle else samples,
+            "set_size": int(in_set.sum()),
+            "front_size": int(true_front.sum()),
+        }
+        logger.info("%s: hv_ratio %.4f, front_recall %.2f", target,
+                    per_target[target]["hv_ratio"], per_target[target]["front_recall"])
+    hv = [v["hv_ratio"] for v in per_target.values()]
+    result.update(targets=per_target, hv_ratio_min=float(np.min(hv)),
+                  hv_ratio_mean=float(np.mean(hv)),
+                  front_recall_mean=float(np.mean([v["front_recall"]
+                                                   for v in per_target.values()])),
+                  seconds=round(time.perf_counter() - start, 2))
+    return result

@@ -1,0 +1,68 @@
+"""Optuna integration: one proxy device makes a multi-objective search hardware-aware.
+
+The one-line changes to an existing ``optuna.create_study(directions=[...])`` over a supported
+space (see ``docs/optuna.md``):
+
+- :class:`OneProxyObjective` wraps ``f(trial, arch)`` and appends the proxy latency (predicted,
+  tabulated or measured on this host) as the last objective: ``directions=[..., "minimize"]``.
+- :class:`LatencyConstraint` is the latency budget for TPE, NSGA-II, NSGA-III and GP samplers
+  (``constraint.apply(trial)`` on Optuna >= 5; ``constraints_func=constraint`` on Optuna 4).
+- :class:`ProxyConstrainedSampler` wraps any sampler so that the objective never receives an
+  architecture predicted over budget (no training spent on infeasible ones).
+- :class:`OneProxyCallback` records every target device's predicted latency per trial;
+  :func:`pareto_front_for` gives each target's Pareto front from the one study, also after
+  reloading it from storage.
+- :func:`adapt_target` serves a new target from ``k`` measurements with AdaProxy, without
+  searching again.
+- :func:`run_tabular_search` and :func:`target_fronts` run and read stored studies by URL.
+
+Trial and study attributes the plugin writes are listed in :mod:`oneproxy_plugins.optuna.attrs`.
+
+Example:
+    All three study-facing pieces on a toy device whose latency is a cost per op:
+
+    >>> import optuna
+    >>> from oneproxy_plugins.latency import LatencyTable
+    >>> from oneproxy_plugins.optuna import LatencyConstraint, OneProxyObjective
+    >>> from oneproxy_plugins.optuna import ProxyConstrainedSampler, TableLatency
+    >>> from oneproxy_plugins.spaces import get_space
+    >>> space = get_space("nasbench201")
+    >>> ids = [space.to_id(a) for a in space.enumerate()]
+    >>> phone_ms = 1 + space.encode_many(ids)[:, 30:] @ [0, 0, 1, 2, 0.5]
+    >>> proxy = TableLatency(LatencyTable(ids, ["phone"], phone_ms, space=space.name), "phone")
+    >>> budget = LatencyConstraint(proxy, max_ms=6)
+    >>> sampler = ProxyConstrainedSampler(optuna.samplers.NSGAIISampler(seed=0), budget)
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> study = optuna.create_study(directions=["maximize", "minimize"], sampler=sampler)
+    >>> study.optimize(OneProxyObjective(lambda trial, arch: arch.count("nor_conv_3x3"), proxy,
+    ...                                  constraint=budget), n_trials=20)
+    >>> max(t.values[1] for t in study.trials) <= 6
+    True
+"""
+
+from oneproxy_plugins.optuna.adapt import (adapt_target, choose_target_samples, proxy_table,
+                                           target_predictor)
+from oneproxy_plugins.optuna.attrs import (ARCH_KEY, CONSTRAINT_KEY, LATENCY_KEY, STUDY_KEY,
+                                           list_targets, recorded_latencies)
+from oneproxy_plugins.optuna.callback import OneProxyCallback, register_target
+from oneproxy_plugins.optuna.constraint import (HAS_SET_CONSTRAINT, LatencyConstraint,
+                                               trial_constraints)
+from oneproxy_plugins.optuna.fronts import (TargetValues, hypervolume_2d, pareto_front_for,
+                                            pareto_mask, target_values)
+from oneproxy_plugins.optuna.latency import MeasuredLatency, TableLatency
+from oneproxy_plugins.optuna.objective import OneProxyObjective
+from oneproxy_plugins.optuna.sampler import InfeasibleBudgetError, ProxyConstrainedSampler
+from oneproxy_plugins.optuna.tabular import (TabularAccuracy, open_storage, run_tabular_search,
+                                             target_fronts)
+
+__all__ = [
+    "OneProxyObjective",
+    "LatencyConstraint", "HAS_SET_CONSTRAINT", "trial_constraints",
+    "ProxyConstrainedSampler", "InfeasibleBudgetError",
+    "OneProxyCallback", "register_target", "list_targets", "recorded_latencies",
+    "pareto_front_for", "target_values", "TargetValues", "pareto_mask", "hypervolume_2d",
+    "adapt_target", "choose_target_samples", "proxy_table", "target_predictor",
+    "TableLatency", "MeasuredLatency",
+    "TabularAccuracy", "run_tabular_search", "target_fronts", "open_storage",
+    "ARCH_KEY", "LATENCY_KEY", "STUDY_KEY", "CONSTRAINT_KEY",
+]

@@ -1,0 +1,237 @@
+"""AdaProxy in the loop: serve a new target device from a finished proxy study.
+
+Where a target ranks architectures differently from the proxy, a few measurements on it
+adapt the proxy's latency (:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor`). This module
+does it on a study, without re-running the search:
+
+1. :func:`choose_target_samples` picks ``k`` architectures to measure: half spread along the
+   proxy's Pareto front (where the target's ranking decides the answer), the rest a diverse set
+   (:func:`~oneproxy_plugins.sampling.select_samples`, greedy: the architectures the proxy
+   explains least, spread over the latency range).
+2. :func:`adapt_target` measures them with the user's ``measure(arch) -> ms``, fits AdaProxy
+   on them, and registers the target on the study (every trial's predicted latency, and the
+   measured samples, go into storage), so ``pareto_front_for(study, name)`` answers at once.
+
+The proxy pool AdaProxy builds on is, by default, the study itself: the proxy latency of every
+architecture it evaluated. A fuller proxy table (e.g. a benchmark's whole column) can be given
+instead.
+
+Example:
+    >>> import numpy as np, optuna
+    >>> from oneproxy_plugins.latency import LatencyTable
+    >>> from oneproxy_plugins.optuna import OneProxyObjective, TableLatency, adapt_target
+    >>> from oneproxy_plugins.optuna import pareto_front_for
+    >>> from oneproxy_plugins.spaces import get_space
+    >>> space = get_space("nasbench201")
+    >>> ids = [space.to_id(a) for a in space.enumerate()]
+    >>> x = space.encode_many(ids)[:, :30]
+    >>> table = LatencyTable(ids, ["phone", "gpu"],
+    ...                      np.c_[1 + x @ np.linspace(0, 1, 30), 2 + x @ np.linspace(1, 0, 30)],
+    ...                      space="nasbench201")
+    >>> gpu = TableLatency(table, "gpu")
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> study = optuna.create_study(directions=["maximize", "minimize"],
+    ...                             sampler=optuna.samplers.RandomSampler(seed=0))
+    >>> study.optimize(OneProxyObjective(lambda t, a: a.count("nor_conv_3x3"),
+    ...                                  TableLatency(table, "phone")), n_trials=40)
+    >>> model = adapt_target(study, "gpu", lambda arch: float(gpu.predict([arch])[0]), k=8)
+    >>> len(pareto_front_for(study, "gpu")) >= 1
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import optuna
+from optuna.trial import TrialState
+
+from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.latency.table import LatencyTable
+from oneproxy_plugins.optuna.attrs import (LATENCY_KEY, TARGET_PREFIX, check_target_name,
+                                           study_info, trial_arch_id)
+from oneproxy_plugins.optuna.callback import OneProxyCallback, register_target
+from oneproxy_plugins.optuna.fronts import pareto_front_for
+from oneproxy_plugins.sampling import select_samples
+from oneproxy_plugins.spaces import Arch, BaseSpace, get_space
+
+__all__ = ["proxy_table", "choose_target_samples", "adapt_target", "target_predictor"]
+
+
+def _space(study: optuna.Study, space: str | BaseSpace | None) -> BaseSpace:
+    if space is not None:
+        return get_space(space)
+    name = study_info(study)["space"]
+    if name is None:
+        raise ValueError(f"Study {study.study_name!r} has no recorded search space (it was not "
+                         "run with OneProxyObjective); pass space=<name>.")
+    return get_space(name)
+
+
+def proxy_table(study: optuna.Study, *, space: str | BaseSpace | None = None) -> LatencyTable:
+    """The proxy latency of every architecture a study evaluated, as a one-column table.
+
+    The column is named after the proxy recorded by
+    :class:`~oneproxy_plugins.optuna.OneProxyObjective` (``"proxy"`` when unknown); values come
+    from the ``oneproxy:latency_ms`` trial attribute, else the latency objective.
+
+    Raises:
+        ValueError: Fewer than 3 distinct architectures (AdaProxy needs a few to rank).
+    """
+    space_obj = _space(study, space)
+    info = study_info(study)
+    latency: dict[str, float] = {}
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        arch_id = trial_arch_id(trial, space_obj)
+        if arch_id is None or arch_id in latency:
+            continue
+        ms = trial.user_attrs.get(LATENCY_KEY, trial.values[info["latency_index"]])
+        if isinstance(ms, (int, float)) and math.isfinite(ms) and ms > 0:
+            latency[arch_id] = float(ms)
+    if len(latency) < 3:
+        raise ValueError(f"Study {study.study_name!r} has {len(latency)} completed architecture(s) "
+                         "with a proxy latency; adapting to a target needs at least 3 (run more "
+                         "trials, or pass pool=<a proxy LatencyTable>).")
+    device = info["proxy"] or "proxy"
+    return LatencyTable(list(latency), [device], np.array(list(latency.values())),
+                        space=space_obj.name)
+
+
+def _pool(study: optuna.Study, pool: ProxyPool | LatencyTable | None,
+          space: str | BaseSpace | None) -> ProxyPool:
+    if isinstance(pool, ProxyPool):
+        return pool
+    if isinstance(pool, LatencyTable):
+        return ProxyPool(pool, space=pool.space or _space(study, space).name)
+    if pool is None:
+        return ProxyPool(proxy_table(study, space=space))
+    raise TypeError(f"The 'pool' argument must be a ProxyPool, a LatencyTable of proxy latencies "
+                    f"or None (the study's own); got {type(pool).__name__}.")
+
+
+def choose_target_samples(study: optuna.Study, k: int, *,
+                          pool: ProxyPool | LatencyTable | None = None,
+                          front_share: float = 0.5, seed: int | None = 0,
+                          space: str | BaseSpace | None = None) -> list[str]:
+    """Choose ``k`` architectures to measure on a new target.
+
+    Args:
+        study: The finished proxy study.
+        k: How many, ``3 <= k``.
+        pool: The proxy pool: a :class:`~oneproxy_plugins.adaproxy.ProxyPool`, a proxy
+            ``LatencyTable``, or ``None`` for the study's own proxy latencies.
+        front_share: Share of ``k`` taken along the proxy's Pareto front (evenly by proxy
+            latency, both ends included); the rest is the greedy diverse set.
+        seed: Seed of the diverse set.
+        space: The search space, when the study has none recorded.
+
+    Returns:
+        ``k`` distinct architecture ids.
+
+    Raises:
+        ValueError: ``k`` or ``front_share`` out of range.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 3:
+        raise ValueError(f"The 'k' argument must be an int >= 3 (AdaProxy fits on at least 3 "
+                         f"measurements); got {k!r}.")
+    if not isinstance(front_share, (int, float)) or not 0 <= front_share <= 1:
+        raise ValueError(f"The 'front_share' argument must be a number in [0, 1]; "
+                         f"got {front_share!r}.")
+    pool_obj = _pool(study, pool, space)
+    space_obj = pool_obj.space
+    front = list(dict.fromkeys(
+        a for a in (trial_arch_id(t, space_obj) for t in pareto_front_for(study)) if a))
+    n_front = min(len(front), int(round(k * front_share)))
+    chosen = [front[int(i)] for i in np.unique(np.linspace(0, len(front) - 1, n_front).round())
+              ] if n_front else []
+    taken = set(chosen)
+    candidates = [a for a in pool_obj.archs if a not in taken]
+    rest = k - len(chosen)
+    if rest > len(candidates):
+        available = len(candidates) + len(chosen)
+        raise ValueError(f"The 'k' argument ({k}) is larger than the {available} architectures "
+                         "available to measure; lower k or pass a larger pool.")
+    if rest:
+        chosen += select_samples(pool_obj, rest, candidates=candidates, method="greedy",
+                                 random_state=seed)
+    return chosen
+
+
+def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float], *,
+                 k: int = 10, pool: ProxyPool | LatencyTable | None = None,
+                 samples: Sequence[str] | None = None, front_share: float = 0.5,
+                 seed: int | None = 0, callback: OneProxyCallback | None = None,
+                 space: str | BaseSpace | None = None) -> AdaProxyPredictor:
+    """Measure ``k`` architectures on a new target, fit AdaProxy and register the target.
+
+    Args:
+        study: The finished (or running) proxy study.
+        name: The target's name.
+        measure: ``measure(arch) -> ms``: the latency of one architecture (the space's value;
+            ``space.to_id(arch)`` gives its id) on the target, e.g. a benchmark lookup or a
+            real measurement.
+        k: Number of measurements (>= 3).
+        pool: The proxy pool (see :func:`choose_target_samples`).
+        samples: Architecture ids to measure instead of choosing them.
+        front_share: See :func:`choose_target_samples`.
+        seed: See :func:`choose_target_samples`.
+        callback: A :class:`~oneproxy_plugins.optuna.OneProxyCallback` to add the target to,
+            so trials still to come are recorded as well.
+        space: The search space, when the study has none recorded.
+
+    Returns:
+        The fitted :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor`.
+
+    Raises:
+        ValueError: A bad argument, or ``measure`` returned a latency that is not positive
+            and finite (the architecture is named).
+    """
+    check_target_name(name)
+    pool_obj = _pool(study, pool, space)
+    space_obj = pool_obj.space
+    if samples is None:
+        ids = choose_target_samples(study, k, pool=pool_obj, front_share=front_share, seed=seed)
+    else:
+        ids = list(dict.fromkeys(space_obj.canonical_id(a) for a in samples))
+    ms = []
+    for arch_id in ids:
+        value = measure(space_obj.from_id(arch_id))
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"measure({arch_id!r}) returned {value!r}; it must return the "
+                             "latency in ms, a positive finite number.")
+        ms.append(value)
+    model = AdaProxyPredictor(pool_obj).fit(ids, ms)
+    register_target(study, name, model, space=space_obj,
+                    record={"method": "adaproxy", "samples": dict(zip(ids, ms))})
+    if callback is not None:
+        callback.add_target(name, model)
+    return model
+
+
+def target_predictor(study: optuna.Study, name: str, *,
+                     pool: ProxyPool | LatencyTable | None = None,
+                     space: str | BaseSpace | None = None) -> AdaProxyPredictor:
+    """Rebuild an adapted target's predictor from the samples stored on the study.
+
+    For a study reloaded from storage: the measured samples are kept in the target's record,
+    so the predictor is refitted without measuring again (on the same ``pool`` as before).
+
+    Raises:
+        LookupError: No target of that name was adapted on the study.
+    """
+    record = study.user_attrs.get(f"{TARGET_PREFIX}{check_target_name(name)}") or {}
+    samples = record.get("samples")
+    if not samples:
+        from oneproxy_plugins.exceptions import UnknownNameError
+
+        adapted = [k[len(TARGET_PREFIX):] for k, v in study.user_attrs.items()
+                   if k.startswith(TARGET_PREFIX) and isinstance(v, dict) and v.get("samples")]
+        raise UnknownNameError("adapted target", name, adapted)
+    pool_obj = _pool(study, pool, space)
+    return AdaProxyPredictor(pool_obj).fit(list(samples), list(samples.values()))

@@ -1,0 +1,159 @@
+"""Tests of `oneproxy bench search` (library function and CLI contract)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from oneproxy_plugins.bench.search import normalised_hypervolume, run_search_bench
+from oneproxy_plugins.cli._common import OneProxyGroup
+from oneproxy_plugins.cli.search import search
+from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
+from oneproxy_plugins.latency import LatencyTable
+from oneproxy_plugins.spaces import get_space
+
+KEYS = {"space", "proxy", "samples", "optimizer", "targets", "hv_ratio_min", "hv_ratio_mean"}
+TARGET_KEYS = {"hv_ratio", "front_recall", "measurements"}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """All of NAS-Bench-201 with op-count latencies: ``proxy``, ``same`` (same ranking),
+    ``other`` (another family), ``part`` (``other`` on every third cell only); accuracy."""
+    space = get_space("nasbench201")
+    ids = [space.to_id(a) for a in space.enumerate()]
+    x = space.encode_many(ids)
+    onehot, counts = x[:, :30], x[:, 30:]
+    position = np.linspace(0.9, 1.1, 6).repeat(5)
+    noise = np.random.default_rng(0).normal(0, 0.01, len(ids))
+    proxy = 1 + (onehot * position) @ np.tile([0, 0.05, 0.6, 1.5, 0.3], 6) + noise
+    other = 2 + (onehot * position) @ np.tile([0, 0.4, 1.2, 0.5, 0.1], 6) - noise
+    part = np.where(np.arange(len(ids)) % 3 == 0, other, np.nan)
+    acc = 60 + 5 * counts[:, 3] + 2 * counts[:, 1] + 1.5 * counts[:, 2] - 3 * counts[:, 0]
+    acc += np.random.default_rng(1).normal(0, 0.3, len(ids))
+    root = tmp_path_factory.mktemp("data")
+    folder = root / "nasbench201"
+    folder.mkdir()
+    (folder / "architectures.csv").write_text(
+        "index,arch\n" + "".join(f"{i},{a}\n" for i, a in enumerate(ids)))
+    index = np.arange(len(ids))
+    LatencyTable(ids, ["proxy", "same", "other", "part"],
+                 np.c_[proxy, 2 * proxy ** 2, other, part], index=index).to_csv(
+        folder / "latency.csv", key="index")
+    LatencyTable(ids, ["cifar10", "cifar100", "imagenet16_120"], np.c_[acc, acc - 20, acc - 40],
+                 index=index).to_csv(folder / "accuracy.csv", key="index")
+    return root
+
+
+_LOADED: dict[str, tuple] = {}
+
+
+def _run(data_dir, **kwargs):
+    """The benchmark on the fixture's data, its tables read once per module."""
+    from oneproxy_plugins.latency import load_accuracy, load_data_dir
+
+    key = str(data_dir)
+    if key not in _LOADED:
+        _LOADED[key] = (load_data_dir(data_dir, "nasbench201"),
+                        load_accuracy(data_dir, "nasbench201"))
+    table, accuracy_table = _LOADED[key]
+    args = dict(accuracy="cifar10", proxy="proxy", targets=["same", "other"], samples=0,
+                table=table, accuracy_table=accuracy_table)
+    args.update(kwargs)
+    return run_search_bench("nasbench201", [data_dir], **args)
+
+
+class TestNormalisedHypervolume:
+    def test_known_value(self):
+        hv = normalised_hypervolume(np.array([90.0, 80.0]), np.array([10.0, 0.0]),
+                                    accuracy_range=(70.0, 90.0), latency_range=(0.0, 10.0))
+        assert hv == pytest.approx(0.5)  # points (1, 1) and (0.5, 0): a 0.5 x 1 box
+
+
+class TestRunSearchBench:
+    def test_contract_and_same_ranking_is_perfect(self, data_dir):
+        result = _run(data_dir)
+        assert KEYS <= set(result) and result["optimizer"] == "exhaustive"
+        assert set(result["targets"]) == {"same", "other"}
+        assert all(TARGET_KEYS <= set(v) for v in result["targets"].values())
+        same = result["targets"]["same"]
+        assert same["hv_ratio"] == pytest.approx(1.0) and same["front_recall"] == 1.0
+        assert same["measurements"] == 0
+        other = result["targets"]["other"]
+        assert 0 < other["hv_ratio"] < 1 and other["front_recall"] < 1
+        assert result["hv_ratio_min"] == pytest.approx(other["hv_ratio"])
+        assert result["hv_ratio_mean"] == pytest.approx((other["hv_ratio"] + 1) / 2)
+
+    def test_adaptation_helps_another_family(self, data_dir):
+        k0 = _run(data_dir, targets=["other"])["targets"]["other"]
+        k10 = _run(data_dir, targets=["other"], samples=10)["targets"]["other"]
+        assert k10["measurements"] == 10
+        assert k10["hv_ratio"] > k0["hv_ratio"] and k10["front_recall"] > k0["front_recall"]
+
+    def test_seeded(self, data_dir):
+        kw = dict(targets=["other"], samples=5, seed=3)
+        assert _run(data_dir, **kw)["targets"] == _run(data_dir, **kw)["targets"]
+
+    def test_nsga2_one_study_for_all_targets(self, data_dir):
+        result = _run(data_dir, optimizer="nsga2", trials=120, targets=["same", "other", "part"],
+                      samples=5)
+        assert result["trials"] == 120 and result["evaluations_per_target_studies"] == 360
+        assert 0 < result["evaluations"] <= 120
+        assert all(0 < v["hv_ratio"] <= 1.0 + 1e-12 for v in result["targets"].values())
+        assert result["targets"]["part"]["set_size"] >= 1
+
+    def test_errors(self, data_dir):
+        with pytest.raises(UnknownDeviceError, match="Unknown device 'gpu'"):
+            _run(data_dir, targets=["gpu"])
+        with pytest.raises(UnknownNameError, match="Unknown optimizer 'tpe'; known: exhaustive, "
+                                                   "nsga2"):
+            _run(data_dir, optimizer="tpe")
+        with pytest.raises(UnknownNameError, match="Unknown accuracy column 'svhn'"):
+            _run(data_dir, accuracy="svhn")
+        with pytest.raises(ValueError, match="'samples' argument must be 0 .* or an int >= 3"):
+            _run(data_dir, samples=2)
+        with pytest.raises(ValueError, match="both proxy and target"):
+            _run(data_dir, targets=["proxy"])
+        with pytest.raises(ValueError, match="'trials' argument must be an int >= 1"):
+            _run(data_dir, optimizer="nsga2", trials=0)
+
+
+@click.group(cls=OneProxyGroup)
+def _bench() -> None:
+    """Stands in for the ``bench`` group under ``oneproxy``."""
+
+
+_bench.add_command(search)
+
+
+class TestCLI:
+    def test_writes_the_json_contract(self, data_dir, tmp_path):
+        out = tmp_path / "search.json"
+        result = CliRunner().invoke(_bench, [
+            "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
+            "--proxy", "proxy", "--targets", "same,other", "--samples", "0", "--json", str(out)])
+        assert result.exit_code == 0, result.output
+        payload = json.loads(out.read_text())
+        assert KEYS <= set(payload) and payload["targets"]["same"]["hv_ratio"] == 1.0
+        assert "hv_ratio min" in result.output
+
+    def test_user_mistake_is_one_line(self, data_dir, tmp_path):
+        result = CliRunner().invoke(_bench, [
+            "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
+            "--proxy", "proxy", "--targets", "gpu", "--samples", "0",
+            "--json", str(tmp_path / "x.json")])
+        assert result.exit_code == 2
+        assert result.output.strip().splitlines() == ["Error: Unknown device 'gpu'; known: "
+                                                      "other, part, proxy, same."]
+
+
+class TestSharedData:
+    def test_adapting_pixel3_beats_the_proxy_alone(self, shared_data_dir):
+        kw = dict(accuracy="cifar10", proxy="pixel3", targets=["titanx_256"])
+        k0 = run_search_bench("nasbench201", [shared_data_dir], samples=0, **kw)
+        k10 = run_search_bench("nasbench201", [shared_data_dir], samples=10, **kw)
+        assert k0["hv_ratio_min"] < 0.95 < k10["hv_ratio_min"] <= 1.0

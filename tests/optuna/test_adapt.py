@@ -1,0 +1,116 @@
+"""Tests of oneproxy_plugins.optuna.adapt: AdaProxy in the loop, without searching again."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pytest
+
+from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.exceptions import UnknownNameError
+from oneproxy_plugins.optuna import (OneProxyCallback, OneProxyObjective, TableLatency,
+                                     adapt_target, choose_target_samples, pareto_front_for,
+                                     proxy_table, recorded_latencies, target_predictor)
+
+
+@pytest.fixture
+def study(nb201_tables):
+    latency, accuracy = nb201_tables
+    acc = TableLatency(accuracy, "cifar10")
+    study = optuna.create_study(directions=["maximize", "minimize"],
+                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(OneProxyObjective(lambda t, a: float(acc.predict([a])[0]),
+                                     TableLatency(latency, "proxy")), n_trials=80)
+    return study
+
+
+@pytest.fixture
+def other(nb201_tables):
+    return TableLatency(nb201_tables[0], "other")
+
+
+class TestProxyTable:
+    def test_one_column_of_the_evaluated_architectures(self, study, nb201_tables):
+        table = proxy_table(study)
+        assert table.devices == ["proxy"] and table.space == "nasbench201"
+        assert set(table.archs) == {t.user_attrs["oneproxy:arch"] for t in study.trials}
+        np.testing.assert_allclose(table.column("proxy"),
+                                   TableLatency(nb201_tables[0], "proxy").predict(table.archs))
+
+    def test_too_few_trials(self, nb201_tables):
+        study = optuna.create_study(directions=["maximize", "minimize"])
+        study.optimize(OneProxyObjective(lambda t, a: 1.0, TableLatency(nb201_tables[0], "proxy")),
+                       n_trials=1)
+        with pytest.raises(ValueError, match="has 1 completed architecture.*at least 3"):
+            proxy_table(study)
+
+
+class TestChooseTargetSamples:
+    def test_front_ends_and_diverse_rest(self, study):
+        chosen = choose_target_samples(study, 10, seed=0)
+        assert len(chosen) == len(set(chosen)) == 10
+        front = [t.user_attrs["oneproxy:arch"] for t in pareto_front_for(study)]
+        assert front[0] in chosen and front[-1] in chosen
+        assert sum(a in front for a in chosen) >= min(5, len(set(front)))
+
+    def test_all_diverse_with_a_full_pool(self, study, nb201_tables):
+        pool = ProxyPool(nb201_tables[0], ["proxy"])
+        chosen = choose_target_samples(study, 6, pool=pool, front_share=0.0, seed=1)
+        assert len(set(chosen)) == 6 and all(a in pool._row for a in chosen)
+
+    def test_errors(self, study):
+        with pytest.raises(ValueError, match="'k' argument must be an int >= 3"):
+            choose_target_samples(study, 2)
+        with pytest.raises(ValueError, match="'front_share' argument must be a number in"):
+            choose_target_samples(study, 5, front_share=2)
+        with pytest.raises(ValueError, match=r"larger than the \d+ architectures available"):
+            choose_target_samples(study, 500)
+        with pytest.raises(TypeError, match="'pool' argument must be a ProxyPool"):
+            choose_target_samples(study, 5, pool="proxy")
+
+
+class TestAdaptTarget:
+    def test_measures_k_fits_and_registers(self, study, other):
+        measured = []
+
+        def measure(arch):
+            measured.append(arch)
+            return float(other.predict([arch])[0])
+
+        callback = OneProxyCallback({})
+        model = adapt_target(study, "other", measure, k=10, callback=callback)
+        assert isinstance(model, AdaProxyPredictor) and len(measured) == 10
+        assert isinstance(measured[0], tuple)  # the space's architecture value
+        recorded = recorded_latencies(study, "other")
+        assert sorted(recorded) == [t.number for t in study.trials]
+        record = study.user_attrs["oneproxy:target:other"]
+        assert record["method"] == "adaproxy" and len(record["samples"]) == 10
+        assert "other" in callback.targets
+        # the adapted front is closer to the target's own than the proxy's front
+        truth = {t.number for t in pareto_front_for(study, other)}
+
+        def recall(front):
+            return len(truth & {t.number for t in front}) / len(truth)
+
+        assert recall(pareto_front_for(study, "other")) > recall(pareto_front_for(study))
+
+    def test_given_samples_and_refit_after_reload(self, nb201_tables, other, tmp_path):
+        url = f"sqlite:///{tmp_path / 's.db'}"
+        stored = optuna.create_study(directions=["maximize", "minimize"], storage=url,
+                                     study_name="copy")
+        stored.optimize(OneProxyObjective(lambda t, a: a.count("nor_conv_3x3"),
+                                          TableLatency(nb201_tables[0], "proxy")), n_trials=12)
+        ids = [t.user_attrs["oneproxy:arch"] for t in stored.trials[:6]]
+        model = adapt_target(stored, "other", lambda a: float(other.predict([a])[0]),
+                             samples=ids)
+        reloaded = optuna.load_study(study_name="copy", storage=url)
+        refit = target_predictor(reloaded, "other")
+        np.testing.assert_allclose(refit.predict(ids), model.predict(ids))
+        with pytest.raises(UnknownNameError, match="Unknown adapted target 'gpu'; known: other"):
+            target_predictor(reloaded, "gpu")
+
+    def test_bad_measurement(self, study):
+        with pytest.raises(ValueError, match="returned -2.0; it must return the latency in ms"):
+            adapt_target(study, "other", lambda arch: -2.0, k=4)
+        with pytest.raises(ValueError, match="returned nan"):
+            adapt_target(study, "other", lambda arch: "slow", k=4)
