@@ -68,19 +68,9 @@ def predictor_space(predictor: Any, space: str | BaseSpace | None = None, *,
         TypeError: ``predictor`` has no ``predict`` method.
         ValueError: The predictor works on another space, or neither names a space.
     """
-    if not callable(getattr(predictor, "predict", None)):
-        raise TypeError(f"The {name!r} argument must have a predict(arch_ids) -> ms method (e.g. "
-                        f"a fitted RidgePredictor or AdaProxyPredictor); got "
-                        f"{type(predictor).__name__}.")
-    own = getattr(predictor, "space", None)
-    own = get_space(own) if own is not None else None
-    given = get_space(space) if space is not None else None
-    if own is not None and given is not None and own.name != given.name:
-        raise ValueError(f"The {name!r} predicts latencies of space {own.name!r}, not "
-                         f"{given.name!r}; fit it on {given.name!r} architectures.")
-    if (given or own) is None:
-        raise ValueError(f"The {name!r} has no 'space'; pass space=<name> too.")
-    return given or own
+    from oneproxy_plugins.optuna.latency import source_space
+
+    return source_space(predictor, space, name=f"{name!r} argument")
 
 
 class OneProxyProfiler(Profiler):

@@ -67,7 +67,7 @@ class TestOneProxyProfiler:
     def test_space_from_argument(self, nb201_space, proxy_predictor):
         features = RidgePredictor(alpha=1e-3).fit(
             np.eye(3), [1.0, 2.0, 3.0])  # no space: features only
-        with pytest.raises(ValueError, match="has no 'space'; pass space=<name> too"):
+        with pytest.raises(ValueError, match="has no 'space'; pass space=<name> as well"):
             OneProxyProfiler(nb201_space, features)
         assert predictor_space(proxy_predictor, "nasbench201").name == "nasbench201"
 
@@ -110,8 +110,8 @@ class TestErrors:
 
     def test_predictor_of_another_space(self, nb201_space):
         fbnet = RidgePredictor(space="fbnet")
-        with pytest.raises(ValueError, match="predicts latencies of space 'fbnet', not "
-                                             "'nasbench201'"):
+        with pytest.raises(ValueError, match="predicts latencies of space 'fbnet' but the "
+                                             "search space is 'nasbench201'"):
             OneProxyProfiler(nb201_space, fbnet, space="nasbench201")
 
     def test_not_a_predictor(self, nb201_space):

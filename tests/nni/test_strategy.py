@@ -169,7 +169,8 @@ class TestErrors:
             OneProxyStrategy(Random(), proxy_predictor, **kwargs)
 
     def test_target_of_another_space(self, proxy_predictor):
-        with pytest.raises(ValueError, match=r"The \"targets\['pixel3'\]\" predicts latencies "
+        with pytest.raises(ValueError, match=r"The \"targets\['pixel3'\]\" argument "
+                                             r"predicts latencies "
                                              r"of space 'fbnet'"):
             OneProxyStrategy(Random(), proxy_predictor,
                              targets={"pixel3": RidgePredictor(space="fbnet")})
