@@ -163,8 +163,10 @@ class ProxyPool:
         features = self.space.encode_many(self.archs)
         self._feature_mean = features.mean(axis=0)
         self.features = features - self._feature_mean  # (n, d) centred encoding
+        self.feature_gram = self.features.T @ self.features  # (d, d)
         self._prior: tuple[np.ndarray, np.ndarray] | None = None
         self._fallback: np.ndarray | None = None
+        self._ms_weights: dict[str, np.ndarray] = {}
         self.basis_names = list(devices)
         self.smooth = bool(smooth)
         if self.smooth:
@@ -176,6 +178,14 @@ class ProxyPool:
             self._smooth_mean, self._smooth_std = fitted.mean(axis=0), fitted.std(axis=0) + 1e-12
             self.z = np.c_[self.z, (fitted - self._smooth_mean) / self._smooth_std]
             self.basis_names += [f"{d}~fit" for d in devices]
+
+    def linear_ms_weights(self, device: str) -> np.ndarray:
+        """Least-squares weights of ``device``'s latency (ms) on ``[encoding, 1]`` (cached)."""
+        if device not in self._ms_weights:
+            ms = self.latency(self.archs)[:, self.devices.index(device)]
+            x = np.c_[self.features + self._feature_mean, np.ones(len(self))]
+            self._ms_weights[device] = np.linalg.lstsq(x, ms, rcond=None)[0]
+        return self._ms_weights[device]
 
     def _ridge(self, targets: np.ndarray, lam: float = 1e-3) -> np.ndarray:
         a = self.features
@@ -511,14 +521,7 @@ class AdaProxyPaper(RegressorMixin, BaseEstimator):
         proxy = self.proxy if self.proxy is not None else pool.devices[0]
         if proxy not in pool.devices:
             raise UnknownDeviceError(proxy, pool.devices)
-        cache = getattr(pool, "_paper_weights", {})
-        if proxy not in cache:
-            j = pool.devices.index(proxy)
-            ms = pool.latency(pool.archs)[:, j]
-            x = np.c_[pool.features + pool._feature_mean, np.ones(len(pool))]
-            cache[proxy] = np.linalg.lstsq(x, ms, rcond=None)[0]
-            pool._paper_weights = cache
-        return cache[proxy]
+        return pool.linear_ms_weights(proxy)
 
     def fit(self, X: Sequence[Any], y: Any) -> AdaProxyPaper:  # noqa: N803
         """Fit ``a``, ``b``, ``c`` on the target measurements (``k >= 3``)."""

@@ -38,8 +38,8 @@ def _feature_map(pool: ProxyPool, rows: np.ndarray) -> np.ndarray:
     z = pool.z[rows] / np.sqrt(pool.z.shape[1])
     _, cov = pool.weight_prior()
     chol = np.linalg.cholesky(cov)
-    full = pool.features @ chol
-    scale = np.sqrt(np.mean(np.sum(full ** 2, axis=1))) or 1.0
+    # RMS norm of the mapped features over the whole pool, mean of x C x^T = trace(C G) / n
+    scale = np.sqrt(np.sum(cov * pool.feature_gram) / len(pool)) or 1.0
     return np.c_[z, pool.features[rows] @ chol / scale]
 
 

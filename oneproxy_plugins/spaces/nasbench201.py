@@ -64,8 +64,7 @@ class NASBench201Space(BaseSpace):
         return isinstance(value, tuple) and len(value) == 6 and all(v in NB201_OPS for v in value)
 
     def to_id(self, arch: tuple[str, ...]) -> str:
-        a = self.coerce(arch) if not self._is_arch(arch) else arch
-        return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*a)
+        return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*self.coerce(arch))
 
     def _parse_id(self, arch_id: str) -> tuple[str, ...]:
         nodes = arch_id.split("+")
