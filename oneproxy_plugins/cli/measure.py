@@ -62,7 +62,9 @@ def read_archs(space: Any, path: str) -> list[Any]:
               help="Measure the architectures of this CSV instead (an 'arch' column).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Results CSV (arch,<device>); details go to <stem>.details.jsonl.")
-@click.option("--resume", is_flag=True, help="Continue --out, measuring only what it lacks.")
+@click.option("--resume", is_flag=True,
+              help="Continue --out (or create it), measuring only what it lacks. Several "
+                   "processes may share one --out this way; they split the work.")
 @click.option("--rounds", type=click.IntRange(min=1), default=10, show_default=True,
               help="Interleaved rounds; each times every architecture once.")
 @click.option("--warmup", type=click.IntRange(min=0), default=2, show_default=True,
@@ -87,6 +89,12 @@ def measure(ctx: click.Context, space: str, device: str, samples: int | None, se
     table holds the reference-normalised latency in ms, the details file the raw medians
     too. Rows are appended as chunks finish: a killed run keeps them, and --resume measures
     only what is missing.
+
+    Several processes of one host may measure into one --out at once, each with --resume
+    (same space, reference and build config; their architecture lists may overlap): each
+    claims its next chunk among the architectures that are neither written nor claimed by
+    another live process, so none is measured or written twice, and a killed process's claim
+    passes to the others. A process exits when nothing is left to claim.
 
     \b
     Example:

@@ -8,6 +8,11 @@ memory, and timed in interleaved rounds beside the reference network (see
 again with ``resume=True`` and only the missing architectures are measured. An architecture
 that fails to build or run is recorded as failed with its reason and the run goes on.
 
+Several processes may measure into one file at once, each with ``resume=True``: each claims
+its next chunk from the file's store (architectures neither written nor claimed by another
+live process), so no architecture is measured twice and none is written twice; a process
+stops when nothing is left to claim.
+
 Example:
     >>> from oneproxy_plugins.measure import measure_archs
     >>> from oneproxy_plugins.spaces import get_space
@@ -20,8 +25,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
+import itertools
 import logging
 import math
 import os
@@ -60,12 +67,16 @@ class MeasurementRun:
             (see :func:`~oneproxy_plugins.measure.timing.reference_level`; NaN when nothing
             was measured).
         results: Every requested architecture id to its result (measured now or before), in
-            the order requested; ids with no result yet (none) are absent.
+            the order requested; ids with no result yet (still measured by another process
+            sharing the file) are absent.
         n_measured: Architectures measured by this call.
-        n_skipped: Requested architectures already in the file.
+        n_skipped: Requested architectures this call did not measure because the file has
+            them: from an earlier run, or measured meanwhile by another process sharing it.
         n_failed: Architectures that failed in this call.
         path: The results file, or ``None`` for an in-memory run.
         seconds: Wall-clock duration of the call.
+        n_pending: Requested architectures not in the file when this call ended: claimed by
+            another process still measuring them.
     """
 
     device: str
@@ -78,6 +89,7 @@ class MeasurementRun:
     n_failed: int
     path: Path | None
     seconds: float
+    n_pending: int = 0
 
     def table(self, *, raw: bool = False) -> LatencyTable:
         """One-column table of the requested architectures: normalised (default) or raw ms.
@@ -88,10 +100,12 @@ class MeasurementRun:
         return LatencyTable(list(self.results), [self.device], values, space=self.space)
 
     def summary(self) -> str:
-        """One line: measured, skipped, failed and where."""
+        """One line: measured, skipped, failed, left to other processes, and where."""
         where = f" -> {self.path}" if self.path is not None else ""
+        pending = (f", {self.n_pending} still measured by other processes"
+                   if self.n_pending else "")
         return (f"{self.device}: measured {self.n_measured}, skipped {self.n_skipped}, "
-                f"failed {self.n_failed}{where} ({self.seconds:.1f} s)")
+                f"failed {self.n_failed}{pending}{where} ({self.seconds:.1f} s)")
 
 
 def _check_int(name: str, value: object, minimum: int) -> None:
@@ -161,12 +175,13 @@ def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
 
 def _open_store(store: ResultStore, resume: bool, meta: dict[str, Any]) -> dict[str, ArchResult]:
     """Create the results file, or check it matches this run and return what it holds."""
-    if not store.exists():
+    try:
         store.create(meta)
         return {}
-    if not resume:
-        raise FileExistsError(f"{store.path} exists; pass resume=True (CLI: --resume) to "
-                              "continue it, or choose another file.")
+    except FileExistsError:  # maybe created a moment ago by a process sharing the file
+        if not resume:
+            raise FileExistsError(f"{store.path} exists; pass resume=True (CLI: --resume) to "
+                                  "continue it, or choose another file.") from None
     stored = store.read()
     for key in ("space", "reference", "build_cfg"):
         if key in stored.meta and stored.meta[key] != meta[key]:
@@ -191,7 +206,9 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
         device: Device spec, e.g. ``"cpu-torch-t1-b1"``.
         out: Results CSV (``arch,<device>``, normalised ms) plus its ``.details.jsonl``
             sidecar; ``None`` keeps the results in memory only.
-        resume: Continue an existing ``out``, measuring only the architectures it lacks.
+        resume: Continue an existing ``out``, measuring only the architectures it lacks
+            (or create it). Several processes may share one ``out`` this way at once: they
+            split the work chunk by chunk.
         n_rounds: Interleaved rounds; each times every architecture once.
         n_warmup: Discarded runs at the start of each visit.
         n_repeats: Timed runs per visit at most.
@@ -247,9 +264,10 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
 
     new, anchor_ms = {}, math.nan
     if todo:
-        with fixed_threads(spec.threads):
+        registered = store.worker() if store is not None else contextlib.nullcontext()
+        with fixed_threads(spec.threads), registered as worker:
             new, anchor_ms = _measure_missing(
-                space, todo, runtime, spec, store, reference_id=reference_id,
+                space, todo, runtime, spec, store, worker, reference_id=reference_id,
                 build_cfg=build_cfg, chunk_size=chunk_size, max_chunk_mb=max_chunk_mb,
                 seed=seed, progress=progress, **timing)
     if store is not None:
@@ -257,12 +275,13 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
         everything, anchor_ms = final.results, final.reference_ms or math.nan
     else:
         everything = new
+    results = {a: everything[a] for a in arch_ids if a in everything}
     return MeasurementRun(
         device=str(spec), space=space.name, reference=reference_id, reference_ms=anchor_ms,
-        results={a: everything[a] for a in arch_ids if a in everything},
-        n_measured=sum(r.ok for r in new.values()), n_skipped=len(arch_ids) - len(todo),
+        results=results, n_measured=sum(r.ok for r in new.values()),
+        n_skipped=sum(a not in new for a in results),
         n_failed=sum(not r.ok for r in new.values()), path=None if out is None else Path(out),
-        seconds=time.perf_counter() - start)
+        seconds=time.perf_counter() - start, n_pending=len(arch_ids) - len(results))
 
 
 def _check_settings(*, visit_statistic: str, **numbers: float) -> None:
@@ -277,13 +296,27 @@ def _check_settings(*, visit_statistic: str, **numbers: float) -> None:
                          f"{list(VISIT_STATISTICS)}; got {visit_statistic!r}.")
 
 
+def _claimed(store: ResultStore | None, worker: str | None, todo: Sequence[str],
+             chunk_size: int) -> Iterator[list[str]]:
+    """``todo`` in one piece, or, with a store, claim after claim of at most ``chunk_size``
+    ids that no other process is measuring (each asked for once the previous is written)."""
+    if store is None:
+        yield list(todo)
+        return
+    while batch := store.claim(todo, chunk_size, worker):
+        yield batch
+
+
 def _measure_missing(space: BaseSpace, todo: Sequence[str], runtime: BaseRuntime,
-                     spec: DeviceSpec, store: ResultStore | None, *, reference_id: str,
-                     build_cfg: Mapping[str, Any], n_rounds: int, n_warmup: int,
-                     n_repeats: int, budget_s: float, outlier_z: float, visit_statistic: str,
-                     chunk_size: int, max_chunk_mb: float, seed: int, progress: bool
-                     ) -> tuple[dict[str, ArchResult], float]:
+                     spec: DeviceSpec, store: ResultStore | None, worker: str | None, *,
+                     reference_id: str, build_cfg: Mapping[str, Any], n_rounds: int,
+                     n_warmup: int, n_repeats: int, budget_s: float, outlier_z: float,
+                     visit_statistic: str, chunk_size: int, max_chunk_mb: float, seed: int,
+                     progress: bool) -> tuple[dict[str, ArchResult], float]:
     """Measure ``todo`` chunk by chunk; append each chunk to ``store`` as it finishes.
+
+    With a store, chunks are claimed as ``worker`` (see :meth:`ResultStore.claim`), so
+    architectures that other processes sharing the file measure are left to them.
 
     Returns:
         The new results, and the reference level of the first chunk (the in-memory anchor).
@@ -298,9 +331,13 @@ def _measure_missing(space: BaseSpace, todo: Sequence[str], runtime: BaseRuntime
     anchor_ms = math.nan
     # One step per network prepared and per visit.
     with _progress_bar((n_rounds + 1) * len(todo), str(spec), progress) as bar:
-        chunks = _chunks(space, todo, runtime, spec, build_cfg, example, chunk_size,
-                         max_chunk_mb, bar.update)
-        for i, chunk in enumerate(chunks):
+        chunks = itertools.chain.from_iterable(
+            _chunks(space, batch, runtime, spec, build_cfg, example, chunk_size, max_chunk_mb,
+                    bar.update) for batch in _claimed(store, worker, todo, chunk_size))
+        # Counted by hand: enumerate() would keep the last chunk it yielded, networks and
+        # all, alive while the next one is prepared.
+        i = 0
+        for chunk in chunks:
             bar.update(n_rounds * len(chunk.failed))
             timings = run_interleaved(chunk.runners, ref_run, n_rounds=n_rounds,
                                       n_warmup=n_warmup, n_repeats=n_repeats,
@@ -323,6 +360,7 @@ def _measure_missing(space: BaseSpace, todo: Sequence[str], runtime: BaseRuntime
                         sum(r.ok for r in results), sum(not r.ok for r in results))
             del chunk, timings  # free the chunk's networks before preparing the next
             gc.collect()
+            i += 1
     return new, anchor_ms
 
 

@@ -10,11 +10,20 @@ settings (``"type": "meta"``), the reference's level in milliseconds that anchor
 normalised scale (``"type": "reference"``), then per architecture its raw median, ratio,
 spreads, run counts, status and failure reason (``"type": "arch"``).
 
-Crash safety: rows are appended, never rewritten. Each append takes a file lock
+Crash safety: the file is created atomically (sidecar first, then the header line renamed into
+place), and rows are appended, never rewritten. Each append takes a file lock
 (``<out>.lock``), writes whole lines with one ``os.write`` on an ``O_APPEND`` descriptor and
 ``fsync``s, the sidecar before the table. A process killed at any point leaves complete lines
 plus at most one torn last line; readers ignore a line without its newline and the next append
 cuts it off first. An architecture in the sidecar but not in the table is measured again.
+
+Several writers: processes measuring into one file each register as a worker
+(:meth:`ResultStore.worker`, a lock file ``<out>.worker-<id>.lock`` held while it runs) and
+take their next chunk with :meth:`ResultStore.claim`, which hands out only architectures that
+are neither in the table nor claimed by another live worker (claims live in
+``<out>.claims.json``). A killed worker's lock is released by the operating system, so its
+claims lapse and the next claim takes them over. Whatever happens, :meth:`ResultStore.append`
+never writes an architecture the table already holds.
 
 Example:
     >>> import tempfile, pathlib
@@ -29,6 +38,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -36,10 +46,12 @@ import json
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from oneproxy_plugins._io import atomic_write_text
 from oneproxy_plugins.exceptions import DataFormatError
 from oneproxy_plugins.latency.table import LatencyTable, parse_latency
 
@@ -199,6 +211,7 @@ class ResultStore:
         self.device = str(device)
         self.details_path = details_path_for(self.path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.claims_path = self.path.with_name(self.path.name + ".claims.json")
 
     def __repr__(self) -> str:
         return f"ResultStore({str(self.path)!r}, {self.device!r})"
@@ -213,19 +226,27 @@ class ResultStore:
         """Whether the latency CSV exists."""
         return self.path.exists()
 
+    def _has_header_line(self) -> bool:
+        with open(self.path, "rb") as fh:
+            return fh.readline().endswith(b"\n")
+
     def create(self, meta: Mapping[str, Any]) -> None:
         """Start a new results file: the sidecar with ``meta``, then the CSV header.
+
+        Both are written to a temporary file and renamed into place, so a process killed
+        while creating leaves either no CSV or a CSV with its whole header.
 
         Raises:
             FileExistsError: The CSV exists already.
         """
         with self._lock():
-            if self.path.exists():
+            if self.path.exists() and self._has_header_line():
                 raise FileExistsError(f"{self.path} exists already.")
+            # A CSV without a complete header line (left by a run killed while starting, before
+            # creation was atomic), or a sidecar without its CSV, is replaced.
             record = {"type": "meta", "format": FORMAT_VERSION, "device": self.device, **meta}
-            # A sidecar without its CSV is the leftover of a run killed while starting.
-            self.details_path.write_text(json.dumps(record) + "\n", encoding="utf-8")
-            _append(self.path, _csv_line(["arch", self.device]))
+            atomic_write_text(self.details_path, json.dumps(record) + "\n")
+            atomic_write_text(self.path, _csv_line(["arch", self.device]))
 
     def _read_rows(self) -> dict[str, float]:
         text = _complete_text(self.path)
@@ -287,7 +308,7 @@ class ResultStore:
         return StoredRun(self.device, meta, reference_ms, results)
 
     def append(self, results: Sequence[ArchResult], *, reference_ms: float) -> list[ArchResult]:
-        """Append results, skipping architectures the CSV already holds.
+        """Append results, skipping architectures the CSV already holds (and repeats).
 
         The normalised latency of each result is set here, ``ratio`` times the file's
         reference level: the one already stored, else ``reference_ms`` (which is then
@@ -311,8 +332,13 @@ class ResultStore:
             if anchor is None and math.isfinite(reference_ms):
                 anchor = float(reference_ms)
                 lines.append(json.dumps({"type": "reference", "reference_ms": anchor}) + "\n")
-            written = [r if not r.ok else dataclasses.replace(r, latency_ms=r.ratio * anchor)
-                       for r in results if r.arch not in present]
+            written: list[ArchResult] = []
+            seen = set(present)
+            for r in results:
+                if r.arch not in seen:
+                    seen.add(r.arch)
+                    written.append(r if not r.ok else
+                                   dataclasses.replace(r, latency_ms=r.ratio * anchor))
             if not written:
                 return []
             lines += [json.dumps(r.to_json()) + "\n" for r in written]
@@ -320,3 +346,115 @@ class ResultStore:
             _append(self.path, "".join(
                 _csv_line([r.arch, f"{r.latency_ms:.6g}" if r.ok else ""]) for r in written))
             return written
+
+    # Several writers: workers and their claims.
+
+    def _worker_lock_path(self, worker: str) -> Path:
+        return self.path.with_name(f"{self.path.name}.worker-{worker}.lock")
+
+    def _live_workers(self) -> set[str]:
+        """Ids of the workers whose lock is held; the lock files of dead ones are removed.
+
+        Called under the store lock, as are registering and leaving, so a worker is never
+        seen between creating its lock file and locking it.
+        """
+        from filelock import FileLock, Timeout
+
+        prefix, suffix = f"{self.path.name}.worker-", ".lock"
+        live = set()
+        names = os.listdir(self.path.parent) if self.path.parent.exists() else []
+        for path in (self.path.parent / n for n in names
+                     if n.startswith(prefix) and n.endswith(suffix)):
+            lock = FileLock(str(path), timeout=0)
+            try:
+                lock.acquire()
+            except Timeout:
+                live.add(path.name[len(prefix):-len(suffix)])
+                continue
+            lock.release()
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return live
+
+    def _read_claims(self) -> dict[str, list[str]]:
+        if not self.claims_path.exists():
+            return {}
+        try:
+            claims = json.loads(self.claims_path.read_text(encoding="utf-8"))
+            if not isinstance(claims, dict):
+                raise TypeError(f"a JSON {type(claims).__name__}, not an object")
+            return {str(w): [str(a) for a in archs] for w, archs in claims.items()}
+        except (ValueError, TypeError) as exc:  # written atomically, so only if edited by hand
+            logger.warning("%s: unreadable claims ignored (%s)", self.claims_path.name, exc)
+            return {}
+
+    def _write_claims(self, claims: Mapping[str, list[str]]) -> None:
+        if claims:
+            atomic_write_text(self.claims_path, json.dumps(dict(claims)) + "\n")
+        else:
+            self.claims_path.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[str]:
+        """Register this process as a writer of the file for the ``with`` block.
+
+        The registration is a lock file held open while the block runs; the operating system
+        releases it when the process dies, however it dies, and the other workers then take
+        over its claims. Leaving the block drops its claims and its lock file.
+
+        Yields:
+            The worker's id, for :meth:`claim`.
+        """
+        from filelock import FileLock
+
+        worker = f"{os.getpid()}-{secrets.token_hex(4)}"
+        lock = FileLock(str(self._worker_lock_path(worker)), timeout=0)
+        with self._lock():
+            lock.acquire()
+        try:
+            yield worker
+        finally:
+            with self._lock():
+                claims = self._read_claims()
+                if claims.pop(worker, None) is not None:
+                    self._write_claims(claims)
+                lock.release()
+                with contextlib.suppress(OSError):
+                    self._worker_lock_path(worker).unlink()
+
+    def claim(self, archs: Sequence[str], n: int, worker: str) -> list[str]:
+        """Claim the next architectures for ``worker`` to measure.
+
+        The claim replaces the worker's previous one (whose chunk it has appended by now): it
+        holds at most ``n`` of ``archs``, in their order, that are neither in the table nor
+        claimed by another live worker. Claims of dead workers lapse.
+
+        Args:
+            archs: Architecture ids the worker wants measured.
+            n: The most to claim (the chunk size), >= 1.
+            worker: An id yielded by :meth:`worker`, still registered.
+
+        Returns:
+            The claimed ids; empty when nothing is left for this worker.
+
+        Raises:
+            ValueError: ``n`` is not an int >= 1, or ``worker`` is not registered (outside its
+                ``with store.worker()``).
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"The 'n' argument must be an int >= 1; got {n!r}.")
+        with self._lock():
+            live = self._live_workers()
+            if worker not in live:
+                raise ValueError(f"The 'worker' argument must be an id yielded by "
+                                 f"ResultStore.worker() inside its 'with' block; got {worker!r}.")
+            present = self._read_rows() if self.path.exists() else {}
+            claims = {w: ids for w, ids in self._read_claims().items() if w in live}
+            taken = {a for w, ids in claims.items() if w != worker for a in ids}
+            mine = [a for a in dict.fromkeys(archs) if a not in present and a not in taken][:n]
+            if mine:
+                claims[worker] = mine
+            else:
+                claims.pop(worker, None)
+            self._write_claims(claims)
+            return mine

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 import torch
 
 from oneproxy_plugins.exceptions import MeasurementError, UnknownRuntimeError
 from oneproxy_plugins.latency import LatencyTable
-from oneproxy_plugins.measure import ResultStore, measure_archs
+from oneproxy_plugins.measure import ArchResult, ResultStore, measure_archs
 
 DEVICE = "cpu-torch-t1-b1"
 
@@ -120,6 +122,62 @@ class TestFile:
         # every chunk is normalised on the file's one scale
         scales = [r.latency_ms / r.ratio for r in run.results.values()]
         np.testing.assert_allclose(scales, run.reference_ms, rtol=1e-12)
+
+    def test_a_chunk_is_freed_before_the_next_is_prepared(self, nb201, archs, fast, tmp_path,
+                                                          monkeypatch):
+        built, alive_at_build = [], []
+        build = nb201.build
+
+        def spy(arch, **cfg):
+            alive_at_build.append(sum(ref() is not None for ref in built[1:]))  # [0]: reference
+            module = build(arch, **cfg)
+            built.append(weakref.ref(module))
+            return module
+
+        monkeypatch.setattr(nb201, "build", spy)
+        measure_archs(nb201, archs, DEVICE, out=tmp_path / "t.csv", chunk_size=1, **fast)
+        assert alive_at_build == [0, 0, 0, 0]
+
+
+class TestSharedFile:
+    def test_archs_another_process_claimed_are_left_to_it(self, nb201, archs, fast, tmp_path):
+        out = tmp_path / "t.csv"
+        store = ResultStore(out, DEVICE)
+        with store.worker() as other:  # stands in for a process measuring archs[0]
+            assert store.claim(archs[:1], 1, other) == archs[:1]
+            run = measure_archs(nb201, archs, DEVICE, out=out, resume=True, **fast)
+        assert (run.n_measured, run.n_skipped, run.n_pending) == (2, 0, 1)
+        assert list(run.results) == archs[1:]
+        assert run.summary().startswith(f"{DEVICE}: measured 2, skipped 0, failed 0, 1 still "
+                                        f"measured by other processes -> {out}")
+
+    def test_rows_written_meanwhile_count_as_skipped(self, nb201, archs, fast, tmp_path,
+                                                     monkeypatch):
+        out = tmp_path / "t.csv"
+        claim = ResultStore.claim
+
+        def others_write_first(self, ids, n, worker):  # another process finishes archs[0]
+            if not self.read().results:
+                self.append([ArchResult(archs[0], "ok", ratio=1.0)], reference_ms=1.0)
+            return claim(self, ids, n, worker)
+
+        monkeypatch.setattr(ResultStore, "claim", others_write_first)
+        run = measure_archs(nb201, archs, DEVICE, out=out, resume=True, **fast)
+        assert (run.n_measured, run.n_skipped, run.n_pending) == (2, 1, 0)
+        assert list(run.results) == archs and run.results[archs[0]].ratio == 1.0
+
+    def test_resume_on_a_file_created_meanwhile(self, nb201, archs, fast, tmp_path,
+                                                monkeypatch):
+        # Two processes starting together both find no file; the second to create it reads
+        # the first's file instead of failing.
+        out = tmp_path / "t.csv"
+        first = measure_archs(nb201, archs[:1], DEVICE, out=out, **fast)
+        monkeypatch.setattr(ResultStore, "exists", lambda self: False)
+        run = measure_archs(nb201, archs, DEVICE, out=out, resume=True, **fast)
+        assert (run.n_measured, run.n_skipped) == (2, 1)
+        assert run.reference_ms == first.reference_ms
+        with pytest.raises(FileExistsError, match=r"t.csv exists; pass resume=True"):
+            measure_archs(nb201, archs, DEVICE, out=out, **fast)
 
 
 class TestFailures:

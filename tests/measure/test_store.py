@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -56,6 +57,32 @@ class TestCreate:
         with pytest.raises(FileExistsError, match=r"t.csv exists already"):
             store.create({})
 
+    def test_crash_while_creating_leaves_no_table(self, tmp_path, monkeypatch):
+        # The header goes to a temporary file renamed into place: a process dying before the
+        # rename leaves no CSV at all, never an empty or half-written one.
+        store = ResultStore(tmp_path / "t.csv", DEVICE)
+        replace = os.replace
+
+        def dies_before_the_csv(src, dst):
+            if str(dst).endswith(".csv"):
+                raise KeyboardInterrupt  # stands in for the process dying here
+            replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", dies_before_the_csv)
+        with pytest.raises(KeyboardInterrupt):
+            store.create({"space": "toy"})
+        monkeypatch.undo()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv.lock", "t.details.jsonl"]
+        store.create({"space": "toy"})
+        assert store.read().meta["space"] == "toy"
+
+    @pytest.mark.parametrize("leftover", ["", "arch,cpu-to"])
+    def test_file_without_a_header_line_is_replaced(self, tmp_path, leftover):
+        path = tmp_path / "t.csv"
+        path.write_text(leftover)  # an older version killed between creating and writing
+        ResultStore(path, DEVICE).create({"space": "toy"})
+        assert path.read_text() == f"arch,{DEVICE}\n"
+
 
 class TestAppend:
     def test_rows_normalised_by_the_first_reference(self, store):
@@ -81,6 +108,11 @@ class TestAppend:
         written = store.append([ok("a", 5.0), ok("b")], reference_ms=1.0)
         assert [r.arch for r in written] == ["b"]
         assert store.read().results["a"].ratio == 2.0
+        assert store.path.read_text().count("\na,") == 1
+
+    def test_repeats_within_one_call_written_once(self, store):
+        written = store.append([ok("a", 2.0), ok("a", 5.0), ok("b")], reference_ms=1.0)
+        assert [r.arch for r in written] == ["a", "b"]
         assert store.path.read_text().count("\na,") == 1
 
     def test_torn_last_line_ignored_then_cut(self, store):
@@ -157,3 +189,70 @@ def test_concurrent_appends_keep_every_line(store):
     assert len(run.results) == 50
     assert all(r.ok and r.latency_ms > 0 for r in run.results.values())
     assert len(store.details_path.read_text().splitlines()) == 1 + 1 + 50  # meta, ref, rows
+
+
+def leftover_worker_files(store: ResultStore) -> list[str]:
+    return sorted(p.name for p in store.path.parent.iterdir()
+                  if ".worker-" in p.name or p.name.endswith(".claims.json"))
+
+
+_CLAIMER = """
+import sys
+from oneproxy_plugins.measure import ResultStore
+store = ResultStore(sys.argv[1], sys.argv[2])
+with store.worker() as worker:
+    print(store.claim(sys.argv[3].split(","), 10, worker), flush=True)
+    sys.stdin.read()  # holds its claim until killed
+"""
+
+
+class TestClaims:
+    def test_workers_split_the_work(self, store):
+        archs = ["a", "b", "c", "d", "e"]
+        with store.worker() as w1, store.worker() as w2:
+            assert store.claim(archs, 2, w1) == ["a", "b"]
+            assert store.claim(archs, 2, w2) == ["c", "d"]
+            store.append([ok("a"), ok("b")], reference_ms=1.0)
+            assert store.claim(archs, 2, w1) == ["e"]  # replaces its claim of the rows written
+            assert json.loads(store.claims_path.read_text()) == {w1: ["e"], w2: ["c", "d"]}
+            store.append([ok("c"), ok("d")], reference_ms=1.0)
+            assert store.claim(archs, 2, w2) == []
+            assert json.loads(store.claims_path.read_text()) == {w1: ["e"]}
+        assert leftover_worker_files(store) == []  # leaving drops the claims and the locks
+
+    def test_rows_in_the_table_are_not_claimed(self, store):
+        store.append([ok("a")], reference_ms=1.0)
+        with store.worker() as worker:
+            assert store.claim(["a", "b", "b"], 5, worker) == ["b"]
+
+    def test_claims_of_a_killed_worker_lapse(self, store):
+        proc = subprocess.Popen([sys.executable, "-c", _CLAIMER, str(store.path), DEVICE,
+                                 "a,b"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline() == "['a', 'b']\n"
+            with store.worker() as worker:
+                assert store.claim(["a", "b", "c"], 5, worker) == ["c"]  # it is alive
+                proc.kill()  # SIGKILL: no clean-up runs; the OS releases its lock
+                proc.wait(10)
+                assert store.claim(["a", "b", "c"], 5, worker) == ["a", "b", "c"]
+        finally:
+            proc.kill()
+            proc.wait(10)
+            proc.stdin.close()
+            proc.stdout.close()
+        assert leftover_worker_files(store) == []
+
+    def test_claim_outside_worker_is_an_error(self, store):
+        with pytest.raises(ValueError, match=r"The 'worker' argument must be an id yielded by "
+                                             r"ResultStore.worker\(\) inside its 'with' block; "
+                                             r"got 'nobody'"):
+            store.claim(["a"], 1, "nobody")
+        with store.worker() as worker:
+            pass
+        with pytest.raises(ValueError, match="got '" + worker):
+            store.claim(["a"], 1, worker)
+
+    def test_bad_count_is_an_error(self, store):
+        with store.worker() as worker, pytest.raises(
+                ValueError, match=r"The 'n' argument must be an int >= 1; got 0"):
+            store.claim(["a"], 0, worker)
