@@ -21,52 +21,23 @@ import sys
 import time
 
 import optuna
-import torch
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
+from oneproxy_plugins.digits import DIGITS_BUILD as BUILD
+from oneproxy_plugins.digits import DigitsObjective
 from oneproxy_plugins.optuna import (LatencyConstraint, MeasuredLatency, OneProxyObjective,
                                      ProxyConstrainedSampler, adapt_target, pareto_front_for,
                                      recorded_latencies)
 from oneproxy_plugins.spaces import get_space
 
-BUILD = {"C": 8, "N": 1, "num_classes": 10, "input_size": 8}
-EPOCHS = 2
 TIMING = {"n_rounds": 3, "n_warmup": 2, "n_repeats": 5, "budget_s": 0.3}
-
-
-def load_data() -> tuple[torch.Tensor, ...]:
-    digits = load_digits()
-    x = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)  # (n, 1, 8, 8)
-    x = x.expand(-1, 3, -1, -1).contiguous()  # grey as RGB: the networks' 3 input channels
-    y = torch.tensor(digits.target)
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=0,
-                                                        stratify=y)
-    return x_train, x_test, y_train, y_test
 
 
 def main(n_trials: int = 20) -> None:
     start = time.perf_counter()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    torch.manual_seed(0)
     space = get_space("nasbench201")
-    x_train, x_test, y_train, y_test = load_data()
-
-    def train_and_test(trial: optuna.Trial, arch: tuple) -> float:
-        """The user's objective: train the network briefly, return its test accuracy."""
-        lr = trial.suggest_float("lr", 3e-3, 3e-2, log=True)
-        net = space.build(arch, **BUILD).train()
-        optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-        generator = torch.Generator().manual_seed(trial.number)
-        for _ in range(EPOCHS):
-            for batch in torch.randperm(len(x_train), generator=generator).split(64):
-                optimizer.zero_grad()
-                loss = torch.nn.functional.cross_entropy(net(x_train[batch]), y_train[batch])
-                loss.backward()
-                optimizer.step()
-        net.eval()
-        with torch.no_grad():
-            return float((net(x_test).argmax(1) == y_test).float().mean())
+    # The user's objective: train the network briefly on the digits, return its test accuracy.
+    train_and_test = DigitsObjective(space, epochs=2)
 
     proxy = MeasuredLatency(space, "cpu-torch-t1-b1", build_cfg=BUILD, **TIMING)
     widest = ("nor_conv_3x3",) * 6

@@ -24,6 +24,7 @@ def _blocks():
 
 
 @pytest.mark.parametrize("code", list(_blocks()))
+@pytest.mark.filterwarnings("ignore:.*is found to be not a nn.Module:RuntimeWarning")  # NNI
 def test_code_block_runs(code, monkeypatch, tmp_path):
     if code.lstrip().startswith("# needs: shared-data") and not SHARED.exists():
         pytest.skip(f"needs {SHARED}")
@@ -34,3 +35,70 @@ def test_code_block_runs(code, monkeypatch, tmp_path):
 
 def test_there_are_blocks():
     assert len(list(_blocks())) >= 2
+
+
+FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+
+
+def _oneproxy_lines():
+    """Every ``oneproxy ...`` command of the shell blocks, continuation lines joined."""
+    for path in FILES:
+        for language, block in FENCE.findall(path.read_text(encoding="utf-8")):
+            if language not in ("", "bash", "sh", "console"):
+                continue
+            text = block.replace("\\\n", " ")
+            for line in text.splitlines():
+                line = line.strip()
+                if line.startswith("oneproxy "):
+                    yield pytest.param(line, id=f"{path.name}: {line[:60]}")
+
+
+def _help_lines():
+    """The examples in every command's ``--help``."""
+    import click
+
+    from oneproxy_plugins.cli import main
+
+    def walk(command):
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                yield from walk(sub)
+        text = (command.help or "").replace("\\\n", " ")
+        for line in text.splitlines():
+            if line.strip().startswith("oneproxy "):
+                yield pytest.param(line.strip(), id=f"--help: {line.strip()[:60]}")
+
+    yield from walk(main)
+
+
+@pytest.mark.parametrize("line", [*_oneproxy_lines(), *_help_lines()])
+def test_cli_lines_name_real_commands_and_options(line):
+    """A documented command line names an existing command and only options it has."""
+    import shlex
+
+    import click
+
+    from oneproxy_plugins.cli import main
+
+    tokens = shlex.split(line, comments=True)[1:]
+    command: click.Command = main
+    options = {"--debug", "--help", "-h", "--version"}
+    while isinstance(command, click.Group):
+        while tokens and tokens[0] in options:
+            tokens.pop(0)
+        if not tokens or tokens[0] in ("[OPTIONS]",):
+            return
+        name = tokens.pop(0).strip("[]")
+        assert name in command.commands, f"no command {name!r} in {line!r}"
+        command = command.commands[name]
+        options = {o for p in command.params for o in getattr(p, "opts", [])}
+        options |= {o for p in command.params for o in getattr(p, "secondary_opts", [])}
+        options |= {"--help", "-h"}
+    for token in tokens:
+        token = token.strip("[]")
+        if token.startswith("--"):
+            assert token.split("=")[0] in options, f"{command.name} has no {token} ({line!r})"
+
+
+def test_there_are_cli_lines():
+    assert len(list(_oneproxy_lines())) >= 10

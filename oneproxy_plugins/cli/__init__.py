@@ -29,7 +29,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _attach() -> None:
-    from oneproxy_plugins.cli import adapt, bench, data, demo, monotonicity, spaces
+    from oneproxy_plugins.cli import adapt, bench, data, demo, monotonicity, search, spaces
 
     main.add_command(spaces.spaces)
     main.add_command(data.data)
@@ -39,6 +39,8 @@ def _attach() -> None:
     main.add_command(adapt.predict)
     main.add_command(monotonicity.srcc)
     main.add_command(monotonicity.select_proxy)
+    main.add_command(search.search)
+    main.add_command(search.pareto)
     try:
         from oneproxy_plugins.cli import measure
     except ImportError:  # landing separately

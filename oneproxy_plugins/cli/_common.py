@@ -49,3 +49,17 @@ def split_list(value: str | None, what: str) -> list[str]:
 def echo_json(payload: Any) -> None:
     """Print a JSON document on stdout."""
     click.echo(json.dumps(payload, indent=2, sort_keys=False))
+
+
+def write_json(path: str, payload: Any) -> bool:
+    """Write ``payload`` to the ``--json`` file atomically, or print it when ``path`` is ``-``.
+
+    Returns whether it was printed (the command then prints nothing else on stdout).
+    """
+    if path == "-":
+        echo_json(payload)
+        return True
+    from oneproxy_plugins._io import atomic_write_text
+
+    atomic_write_text(path, json.dumps(payload, indent=2) + "\n")
+    return False

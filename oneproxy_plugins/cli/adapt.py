@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from oneproxy_plugins._io import atomic_write_text
-from oneproxy_plugins.cli._common import split_list
+from oneproxy_plugins.cli._common import echo_json, split_list
 from oneproxy_plugins.exceptions import DataFormatError
 
 
@@ -63,8 +63,9 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               help="adaproxy, adaproxy-paper, adaproxy-paper-l1 or proxy.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Where the fitted predictor (JSON) goes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str, method: str,
-          out_path: str) -> None:
+          out_path: str, as_json: bool) -> None:
     """Fit a target latency predictor from proxy tables and a few target measurements.
 
     \b
@@ -84,6 +85,10 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     pool = ProxyPool(table, device_list, space=space_obj)
     model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
     save_predictor(model, out_path)
+    if as_json:
+        echo_json({"method": method, "space": space_obj.name, "proxies": device_list,
+                   "samples": len(archs), "out": out_path})
+        return
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
 
@@ -119,7 +124,8 @@ def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[f
               help="CSV with a column arch.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Output CSV: arch,latency_ms in the input's order.")
-def predict(predictor_path: str, archs_csv: str, out_path: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON.")
+def predict(predictor_path: str, archs_csv: str, out_path: str, as_json: bool) -> None:
     """Predict latencies (ms) with a saved predictor.
 
     \b
@@ -150,4 +156,8 @@ def predict(predictor_path: str, archs_csv: str, out_path: str) -> None:
     for row, value in zip(rows, latency):
         writer.writerow([row["arch"], f"{float(value):.6g}"])
     atomic_write_text(out_path, buf.getvalue())
+    if as_json:
+        echo_json({"predictor": predictor_path, "space": space.name, "archs": len(ids),
+                   "out": out_path})
+        return
     click.echo(f"{len(ids)} latencies -> {out_path}")

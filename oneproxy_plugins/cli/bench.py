@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 import click
 
-from oneproxy_plugins.cli._common import split_list
-from oneproxy_plugins._io import atomic_write_text
+from oneproxy_plugins.cli._common import split_list, write_json
 
 
 @click.group()
@@ -16,7 +14,7 @@ def bench() -> None:
 
 
 def _attach_search() -> None:
-    from oneproxy_plugins.cli.search import search
+    from oneproxy_plugins.cli.bench_search import search
 
     bench.add_command(search)
 
@@ -37,7 +35,7 @@ def _attach_search() -> None:
 @click.option("--protocol", type=click.Choice(["all", "help"]), default="all", show_default=True,
               help="all: score every architecture; help: HELP's meta-test split.")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
-              help="Write the result here.")
+              help="Write the result (JSON) here; - prints it instead.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, samples: int,
             repeats: int, seed: int, method: str, sampler: str, protocol: str, json_out: str,
@@ -56,7 +54,8 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
                          targets=split_list(targets, "devices"), samples=samples,
                          repeats=repeats, seed=seed, method=method, sampler=sampler,
                          protocol=protocol, progress=progress)
-    atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    if write_json(json_out, result):
+        return
     for target, score in result["targets"].items():
         click.echo(f"{target:<28} SRCC {score['srcc_mean']:.4f} +- {score['srcc_std']:.4f}")
     click.echo(f"mean SRCC {result['srcc_mean']:.4f} ({method}, {sampler}, K={samples}, "
@@ -73,7 +72,7 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="Keep the two runs' tables here (resumable).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the result as JSON here.")
+              help="Also write the result as JSON here; - prints it instead of the table.")
 def noise(devices: tuple[str, ...], space: str, n_archs: int, rounds: int, out_dir: str | None,
           json_out: str | None) -> None:
     """Noise floor: two independent full runs per device, compared by SRCC.
@@ -86,8 +85,8 @@ def noise(devices: tuple[str, ...], space: str, n_archs: int, rounds: int, out_d
 
     result = run_noise_floor(list(devices), space=space, n_archs=n_archs, n_rounds=rounds,
                              out_dir=out_dir, progress=True)
-    if json_out:
-        atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    if json_out and write_json(json_out, result):
+        return
     click.echo(_format(result))
 
 

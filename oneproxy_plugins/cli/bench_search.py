@@ -6,13 +6,11 @@ Defined here as a stand-alone click command; the ``bench`` group adds it with
 
 from __future__ import annotations
 
-import json
 import logging
 
 import click
 
-from oneproxy_plugins._io import atomic_write_text
-from oneproxy_plugins.cli._common import split_list
+from oneproxy_plugins.cli._common import split_list, write_json
 
 __all__ = ["search"]
 
@@ -37,7 +35,7 @@ __all__ = ["search"]
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
                    "allows (a diagnostic; --samples is ignored).")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
-              help="Write the result here.")
+              help="Write the result (JSON) here; - prints it instead.")
 def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, targets: str,
            samples: int, optimizer: str, trials: int, seed: int, oracle: bool,
            json_out: str) -> None:
@@ -58,7 +56,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
     result = run_search_bench(space, list(data_dirs), accuracy=accuracy, proxy=proxy,
                               targets=split_list(targets, "devices"), samples=samples,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle)
-    atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    if write_json(json_out, result):
+        return
     for target, score in result["targets"].items():
         click.echo(f"{target:<28} hv_ratio {score['hv_ratio']:.4f}  front_recall "
                    f"{score['front_recall']:.2f}  ({score['set_size']} in set, "

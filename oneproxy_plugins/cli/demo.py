@@ -4,35 +4,70 @@ from __future__ import annotations
 
 import click
 
+from oneproxy_plugins.cli._common import echo_json
+
 
 @click.command()
 @click.option("--out", "out_dir", default="oneproxy-output", show_default=True,
-              type=click.Path(file_okay=False), help="Where measurements and plots go.")
-@click.option("--archs", "n_archs", default=120, show_default=True, type=click.IntRange(20),
-              help="NAS-Bench-201 networks measured on both devices.")
+              type=click.Path(file_okay=False),
+              help="Where measurements, predictors, the study and plots go (resumed).")
+@click.option("--archs", "n_archs", default=250, show_default=True, type=click.IntRange(20),
+              help="NAS-Bench-201 networks measured on the proxy.")
 @click.option("--samples", "k", default=10, show_default=True, type=click.IntRange(3),
               help="Target measurements AdaProxy may use.")
+@click.option("--heldout", "n_heldout", default=100, show_default=True, type=click.IntRange(5),
+              help="Further target measurements, only to score the ranking.")
+@click.option("--trials", "n_trials", default=30, show_default=True, type=click.IntRange(2),
+              help="Search trials, each a network trained on the digits images.")
+@click.option("--epochs", default=3, show_default=True, type=click.IntRange(1),
+              help="Training epochs per trial.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--rounds", default=4, show_default=True, type=click.IntRange(1),
               help="Interleaved measurement rounds.")
-def demo(out_dir: str, n_archs: int, k: int, seed: int, rounds: int) -> None:
-    """Measure a proxy (PyTorch) and a new target (ONNX Runtime) here; adapt with 10 samples.
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def demo(out_dir: str, n_archs: int, k: int, n_heldout: int, n_trials: int, epochs: int,
+         seed: int, rounds: int, as_json: bool) -> None:
+    """Measure a proxy (PyTorch) and a new target (ONNX Runtime) here, adapt, search once.
+
+    Measures this CPU for real with PyTorch (the proxy) on --archs networks and fits its
+    latency predictor; measures ONNX Runtime (the new target) on --samples networks for
+    AdaProxy and --heldout more to score it; runs one Optuna study (accuracy from training on
+    scikit-learn's digits, latency from the proxy) and reads the target's Pareto front from
+    it. Writes PNGs and summary.json under --out.
 
     \b
     Example:
-        oneproxy demo --archs 120 --samples 10
+        oneproxy demo
+        oneproxy demo --archs 120 --heldout 50 --trials 12 --out small-run
     """
     from oneproxy_plugins.demo import PROXY_DEVICE, TARGET_DEVICE, run_demo
 
-    if k >= n_archs:
-        raise click.BadParameter(f"must be smaller than --archs ({n_archs}); got {k}.",
-                                 param_hint="--samples")
-    result = run_demo(out_dir, n_archs=n_archs, k=k, seed=seed, n_rounds=rounds)
-    click.echo(f"proxy  {PROXY_DEVICE}: {result.n_archs} networks measured "
-               f"({result.proxy_seconds:.0f} s)")
-    click.echo(f"target {TARGET_DEVICE}: AdaProxy used {result.k} measurements "
-               f"({result.target_seconds:.0f} s for all, the rest held back)")
-    click.echo(f"SRCC on {result.n_heldout} held-back networks: proxy as is "
-               f"{result.srcc_before:.3f} -> AdaProxy {result.srcc_after:.3f}")
-    if result.scatter_png:
-        click.echo(f"plot: {result.scatter_png}")
+    if k + n_heldout > n_archs:
+        raise click.BadParameter(f"--samples + --heldout ({k} + {n_heldout}) must not exceed "
+                                 f"--archs ({n_archs}).", param_hint="--heldout")
+    result = run_demo(out_dir, n_archs=n_archs, k=k, n_heldout=n_heldout, n_trials=n_trials,
+                      epochs=epochs, seed=seed, n_rounds=rounds, progress=not as_json)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    s = result.seconds
+    rows = [
+        ("proxy", f"{PROXY_DEVICE} (PyTorch eager)",
+         f"{result.n_proxy} networks measured ({s['proxy']:.0f} s); ridge predictor, "
+         f"5-fold SRCC {result.proxy_fit_srcc:.3f}"),
+        ("target", f"{TARGET_DEVICE} (ONNX Runtime)",
+         f"{result.k} measurements for AdaProxy + {result.n_heldout} held back "
+         f"({s['target']:.0f} s)"),
+        ("SRCC", f"on the {result.n_heldout} held-back networks",
+         f"proxy as is {result.srcc_before:.3f} -> AdaProxy {result.srcc_after:.3f}"),
+        ("search", f"Optuna TPE, {result.n_trials} trials",
+         f"trained on digits ({s['search']:.0f} s), best accuracy {result.best_accuracy:.3f}"),
+        ("fronts", "Pareto-optimal trials",
+         f"{PROXY_DEVICE} {result.front_sizes[PROXY_DEVICE]}, {TARGET_DEVICE} "
+         f"{result.front_sizes[TARGET_DEVICE]} ({result.shared_front} on both)"),
+    ]
+    width = max(len(r[1]) for r in rows)
+    for step, what, value in rows:
+        click.echo(f"{step:<7} {what:<{width}}  {value}")
+    pngs = [str(p) for name, p in result.files.items() if str(p).endswith(".png")]
+    click.echo(f"plots   {', '.join(pngs)}")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from oneproxy_plugins.cli._common import split_list
+from oneproxy_plugins.cli._common import echo_json, split_list
 
 
 def _parse_value(text: str) -> Any:
@@ -78,11 +78,13 @@ def read_archs(space: Any, path: str) -> list[Any]:
 @click.option("--reference", help="Reference architecture id (default: the space's sample(0)).")
 @click.option("--build-cfg", help="Arguments of the space's build, e.g. 'C=4,N=1'.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on a terminal.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the run's counts as JSON (and no progress bar).")
 @click.pass_context
 def measure(ctx: click.Context, space: str, device: str, samples: int | None, seed: int,
             archs_file: str | None, out: str, resume: bool, rounds: int, warmup: int,
             repeats: int, budget: float, chunk_size: int, reference: str | None,
-            build_cfg: str | None, progress: bool) -> None:
+            build_cfg: str | None, progress: bool, as_json: bool) -> None:
     """Measure the latency of architectures on this host and write them to --out.
 
     Architectures are timed in interleaved rounds beside a fixed reference network; the
@@ -116,5 +118,12 @@ def measure(ctx: click.Context, space: str, device: str, samples: int | None, se
     run = measure_archs(sp, archs, spec, out=out, resume=resume, n_rounds=rounds,
                         n_warmup=warmup, n_repeats=repeats, budget_s=budget,
                         chunk_size=chunk_size, reference=reference, build_cfg=cfg,
-                        progress=progress)
+                        progress=progress and not as_json)
+    if as_json:
+        echo_json({"device": run.device, "space": sp.name, "out": out,
+                   "reference": run.reference, "reference_ms": run.reference_ms,
+                   "measured": run.n_measured, "skipped": run.n_skipped,
+                   "failed": run.n_failed, "pending": run.n_pending,
+                   "seconds": round(run.seconds, 3)})
+        return
     click.echo(run.summary())

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from oneproxy_plugins.nni._compat import require_nni
-from oneproxy_plugins.spaces import BaseSpace, get_space
+from oneproxy_plugins.spaces import BaseSpace
 
 require_nni()
 

@@ -52,6 +52,7 @@ from oneproxy_plugins.optuna.fronts import (TargetValues, hypervolume_2d, pareto
 from oneproxy_plugins.optuna.latency import MeasuredLatency, TableLatency
 from oneproxy_plugins.optuna.objective import OneProxyObjective
 from oneproxy_plugins.optuna.sampler import InfeasibleBudgetError, ProxyConstrainedSampler
+from oneproxy_plugins.optuna.search import run_search
 from oneproxy_plugins.optuna.tabular import (TabularAccuracy, open_storage, run_tabular_search,
                                              target_fronts)
 
@@ -63,6 +64,6 @@ __all__ = [
     "pareto_front_for", "target_values", "TargetValues", "pareto_mask", "hypervolume_2d",
     "adapt_target", "choose_target_samples", "proxy_table", "target_predictor",
     "TableLatency", "MeasuredLatency",
-    "TabularAccuracy", "run_tabular_search", "target_fronts", "open_storage",
+    "run_search", "TabularAccuracy", "run_tabular_search", "target_fronts", "open_storage",
     "ARCH_KEY", "LATENCY_KEY", "STUDY_KEY", "CONSTRAINT_KEY",
 ]

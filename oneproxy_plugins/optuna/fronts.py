@@ -29,7 +29,7 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from oneproxy_plugins.optuna.attrs import (list_targets, recorded_latencies, study_info,
+from oneproxy_plugins.optuna.attrs import (ARCH_KEY, list_targets, recorded_latencies, study_info,
                                            trial_arch_id)
 from oneproxy_plugins.optuna.constraint import trial_constraints
 from oneproxy_plugins.optuna.latency import source_space
@@ -241,6 +241,27 @@ def pareto_front_for(study: optuna.Study, target: Any = None, *, max_ms: float |
     """
     data = target_values(study, target, max_ms=max_ms)
     return [data.trials[i] for i in front_rows(data)]
+
+
+def front_records(study: optuna.Study, target: Any = None, *, max_ms: float | None = None
+                  ) -> list[dict[str, Any]]:
+    """A target's Pareto front as JSON-able rows, fastest on the target first.
+
+    Args:
+        study: The study.
+        target: As for :func:`pareto_front_for`.
+        max_ms: Only trials within this target latency budget.
+
+    Returns:
+        ``[{"number", "arch", "values", "latency_ms"}, ...]``: ``values`` are the trial's
+        objective values with the latency replaced by the target's, ``arch`` its architecture
+        id (``None`` when not recorded).
+    """
+    data = target_values(study, target, max_ms=max_ms)
+    return [{"number": data.trials[i].number,
+             "arch": data.trials[i].user_attrs.get(ARCH_KEY),
+             "values": [float(v) for v in data.values[i]],
+             "latency_ms": float(data.values[i, data.latency_index])} for i in front_rows(data)]
 
 
 def front_rows(data: TargetValues) -> list[int]:

@@ -29,13 +29,9 @@ import optuna
 
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable, load_accuracy, load_data_dir
-from oneproxy_plugins.optuna.attrs import ARCH_KEY, list_targets, study_info
-from oneproxy_plugins.optuna.callback import OneProxyCallback
-from oneproxy_plugins.optuna.constraint import LatencyConstraint
-from oneproxy_plugins.optuna.fronts import front_rows, target_values
+from oneproxy_plugins.optuna.attrs import list_targets
+from oneproxy_plugins.optuna.fronts import front_records
 from oneproxy_plugins.optuna.latency import TableLatency
-from oneproxy_plugins.optuna.objective import OneProxyObjective
-from oneproxy_plugins.optuna.sampler import ProxyConstrainedSampler
 from oneproxy_plugins.spaces import Arch, BaseSpace, get_space
 
 __all__ = ["open_storage", "TabularAccuracy", "load_tabular", "make_sampler", "SAMPLERS",
@@ -183,28 +179,18 @@ def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Se
         UnknownNameError: Unknown ``accuracy`` column or ``sampler``.
         ValueError: ``n_trials`` is not an int >= 1.
     """
+    from oneproxy_plugins.optuna.search import run_search
+
     space_obj = get_space(space)
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise ValueError(f"The 'n_trials' argument must be an int >= 1; got {n_trials!r}.")
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
                                          table=table, accuracy_table=accuracy_table)
-    proxy_latency = TableLatency(table, proxy, space=space_obj)
-    func = TabularAccuracy(accuracy_table, accuracy)
-    base = make_sampler(sampler, seed)
-    constraint = None
-    if max_ms is not None:
-        constraint = LatencyConstraint(proxy_latency, max_ms)
-        base = ProxyConstrainedSampler(base, constraint, seed=seed)
-    study = optuna.create_study(storage=open_storage(storage), study_name=study_name,
-                                directions=["maximize", "minimize"], sampler=base,
-                                load_if_exists=True)
-    callbacks = []
-    if targets:
-        callbacks.append(OneProxyCallback({t: TableLatency(table, t, space=space_obj)
-                                           for t in targets}))
-    objective = OneProxyObjective(func, proxy_latency, constraint=constraint, proxy=proxy)
-    study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs, callbacks=callbacks)
-    return study
+    return run_search(TabularAccuracy(accuracy_table, accuracy),
+                      TableLatency(table, proxy, space=space_obj), n_trials=n_trials,
+                      targets={t: TableLatency(table, t, space=space_obj) for t in targets},
+                      storage=storage, study_name=study_name, sampler=sampler, seed=seed,
+                      max_ms=max_ms, n_jobs=n_jobs, proxy_name=proxy)
 
 
 def target_fronts(storage: Any, study_name: str | None = None, *,
@@ -228,14 +214,5 @@ def target_fronts(storage: Any, study_name: str | None = None, *,
     """
     study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
     names = ["proxy", *list_targets(study)] if targets is None else list(targets)
-    index = study_info(study)["latency_index"]
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name in names:
-        target = None if name == "proxy" else name
-        data = target_values(study, target, max_ms=max_ms)
-        rows = front_rows(data)
-        out[name] = [{"number": data.trials[i].number,
-                      "arch": data.trials[i].user_attrs.get(ARCH_KEY),
-                      "values": [float(v) for v in data.values[i]],
-                      "latency_ms": float(data.values[i, index])} for i in rows]
-    return out
+    return {name: front_records(study, None if name == "proxy" else name, max_ms=max_ms)
+            for name in names}

@@ -121,7 +121,9 @@ def plot_srcc_heatmap(matrix: Any, names: Sequence[str], path: str | os.PathLike
     n = len(values)
     if ax is None:
         side = max(3.0, 0.45 * n + 1.5)
-        ax = Figure(figsize=(side + 1.0, side), layout="constrained").add_subplot()
+        labels = 0.08 * max(len(name) for name in names)  # inches of the longest tick label
+        ax = Figure(figsize=(side + 1.0 + labels, side + labels),
+                    layout="constrained").add_subplot()
     finite = values[np.isfinite(values)]
     if vmin is None:
         vmin = float(np.floor(finite.min() * 10) / 10) if finite.size else 0.0
@@ -141,5 +143,5 @@ def plot_srcc_heatmap(matrix: Any, names: Sequence[str], path: str | os.PathLike
                 color = "white" if np.isnan(v) or v < mid else "black"
                 ax.text(j, i, text, ha="center", va="center", fontsize=size, color=color)
     if path is not None:
-        ax.figure.savefig(os.fspath(path), dpi=150)
+        ax.figure.savefig(os.fspath(path), dpi=150, bbox_inches="tight")
     return ax

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from oneproxy_plugins.bench.search import normalised_hypervolume, run_search_bench
 from oneproxy_plugins.cli._common import OneProxyGroup
-from oneproxy_plugins.cli.search import search
+from oneproxy_plugins.cli.bench_search import search
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable
 from oneproxy_plugins.spaces import get_space

@@ -82,3 +82,23 @@ def test_predict_bad_inputs(tmp_path):
     result = CliRunner().invoke(main, ["predict", str(bad), "--archs", str(archs), "--out",
                                        str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "not a JSON predictor file" in result.output
+
+
+def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
+    import json
+
+    table, _ = synthetic_nb201
+    y = table.column("gpu_b")
+    samples = _write(tmp_path / "s.csv", ["arch", "latency_ms"],
+                     [(table.archs[i], y[i]) for i in range(0, 2000, 200)])
+    result = _adapt(data_dir, samples, tmp_path / "p.json", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data == {"method": "adaproxy", "space": "nasbench201",
+                    "proxies": ["gpu_a", "cpu_a", "odd"], "samples": 10,
+                    "out": str(tmp_path / "p.json")}
+    archs = _write(tmp_path / "a.csv", ["arch"], [(a,) for a in table.archs[:7]])
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "p.json"), "--archs",
+                                       str(archs), "--out", str(tmp_path / "o.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["archs"] == 7
