@@ -70,6 +70,15 @@ def parse_predictor_spec(spec: str, option: str) -> tuple[str, str]:
     return name, path
 
 
+def _quiet_optuna() -> None:
+    """Optuna's own log off (a failing trial's traceback would repeat our one-line error),
+    unless ``oneproxy --debug``."""
+    import optuna
+
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
 def _load_predictor(path: str, option: str) -> Any:
     from oneproxy_plugins.predictors import load_predictor
 
@@ -120,7 +129,6 @@ def search(space: str, objective_spec: str, proxy_file: str, target_specs: tuple
             --proxy pixel3.json --target gpu=titanx.json --storage sqlite:///nas.db \\
             --study nas --trials 100 --max-ms 30
     """
-    import optuna
 
     from oneproxy_plugins.optuna import pareto_front_for
     from oneproxy_plugins.optuna.search import run_search
@@ -133,8 +141,7 @@ def search(space: str, objective_spec: str, proxy_file: str, target_specs: tuple
         if name in targets:
             raise click.BadParameter(f"target {name!r} given twice.", param_hint="--target")
         targets[name] = _load_predictor(path, "--target")
-    if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    _quiet_optuna()
     study = run_search(func, proxy, n_trials=n_trials, directions=list(directions) or
                        ["maximize"], targets=targets, storage=storage, study_name=study_name,
                        sampler=sampler, seed=seed, max_ms=max_ms, n_jobs=n_jobs,
@@ -180,6 +187,7 @@ def pareto(storage: str, study_name: str, target_spec: str | None, max_ms: float
     from oneproxy_plugins.optuna import list_targets, open_storage, register_target
     from oneproxy_plugins.optuna.fronts import front_records
 
+    _quiet_optuna()
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
     except KeyError as err:

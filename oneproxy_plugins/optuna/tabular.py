@@ -60,7 +60,12 @@ def open_storage(storage: str | os.PathLike | optuna.storages.BaseStorage | None
             share one; it is locked per write).
 
     Returns:
-        The storage argument for Optuna.
+        The storage argument for Optuna: the storage object itself for a database URL (so a
+        bad URL or an unreachable database is found here).
+
+    Raises:
+        ValueError: Neither a database URL nor a journal file, or the database cannot be
+            opened (the reason is given).
     """
     if storage is None or isinstance(storage, optuna.storages.BaseStorage):
         return storage
@@ -68,8 +73,21 @@ def open_storage(storage: str | os.PathLike | optuna.storages.BaseStorage | None
     path = text[len("journal:"):] if text.startswith("journal:") else None
     if path is None and "://" not in text and text.endswith(_JOURNAL_SUFFIXES):
         path = text
+    allowed = ("a database URL (sqlite:///study.db, postgresql+psycopg2://user@host/db) or a "
+               "journal file (journal:path, or a path ending in .log or .journal)")
     if path is None:
-        return text
+        if "://" not in text:
+            raise ValueError(f"Storage {text!r} is not {allowed}.")
+        import sqlalchemy.exc
+
+        try:
+            return optuna.storages.RDBStorage(text)
+        except (sqlalchemy.exc.SQLAlchemyError, ImportError) as exc:  # ImportError: no driver
+            reason = " ".join(str(exc).split("\n")[0].split())
+            raise ValueError(f"Storage {text!r} cannot be opened ({reason}); expected "
+                             f"{allowed}.") from None
+    if not path:
+        raise ValueError(f"Storage {text!r} names no journal file; expected {allowed}.")
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 

@@ -160,3 +160,16 @@ def test_pareto_user_mistakes(workdir):
     assert result.exit_code == 2
     assert "'tpu' is neither a predictor file nor a target registered" in result.output
     assert "['gpu']" in result.output
+
+
+@pytest.mark.parametrize("storage, message", [
+    ("nope://x", "Storage 'nope://x' cannot be opened"),
+    ("", "Storage '' is not a database URL"),
+    ("study.db", "Storage 'study.db' is not a database URL"),
+    ("journal:", "Storage 'journal:' names no journal file"),
+    ("sqlite:///{dir}", "cannot be opened"),
+])
+def test_bad_storage_is_one_line(workdir, storage, message):
+    result = _search(storage.format(dir=workdir), "--trials", "2")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output

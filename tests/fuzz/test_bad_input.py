@@ -416,3 +416,71 @@ class TestCLI:
             fuzz_cases()
             result = check_cli(["measure", "--device", device, *args], cli_files)
             assert result.exit_code == 2
+
+
+STUDIES = settings(FUZZ, max_examples=20)  # each case opens a database and runs trials
+
+
+class TestSearchCLI:
+    """``oneproxy search`` and ``oneproxy pareto``: real (tiny) studies on real storages."""
+
+    @pytest.fixture()
+    def objective_file(self, cli_files):
+        path = cli_files / "fuzz_objectives.py"
+        path.write_text("def accuracy(trial, arch):\n    return arch.count('nor_conv_3x3')\n\n"
+                        "def two(trial, arch):\n    return 1.0, 2.0\n")
+        return path
+
+    @STUDIES
+    @given(data=st.data())
+    def test_search(self, cli_files, objective_file, data, fuzz_cases):
+        with tempfile.TemporaryDirectory() as folder:
+            args = data.draw(option_args({
+                "--space": mostly(["nasbench201"], st.sampled_from(["fbnet", "nope"])),
+                "--objective": mostly([f"{objective_file}:accuracy", f"{objective_file}:two"],
+                                      st.sampled_from([f"{objective_file}:nope", "x:y", ":",
+                                                       "no_module_here:f", "a.py:f"])),
+                "--proxy": mostly([str(cli_files / "predictor.json")],
+                                  st.sampled_from([folder + "/absent.json",
+                                                   str(cli_files / "archs.csv")])),
+                "--storage": mostly([f"sqlite:///{folder}/s.db", f"journal:{folder}/s.log"],
+                                    st.sampled_from(["nope://x", "", f"sqlite:///{folder}",
+                                                     "sqlite:////nonexistent/x.db"])),
+                "--study": mostly(["s"], st.just("")),
+                "--trials": mostly(["2", "3"], ints),
+            }, {
+                "--target": mostly([f"gpu={cli_files / 'predictor.json'}"],
+                                   st.sampled_from(["=", "gpu=", "a:b=" + str(cli_files /
+                                                                               "predictor.json")])),
+                "--direction": st.sampled_from(["maximize", "minimize", "up"]),
+                "--sampler": st.sampled_from(["tpe", "nsga2", "random", "cmaes"]),
+                "--seed": ints, "--max-ms": st.sampled_from(["0.001", "1e9", "-1", "x", "5"]),
+                "--n-jobs": ints, "--json": st.none(),
+            }))
+            fuzz_cases()
+            check_cli(["search", *args], cli_files)
+
+    @STUDIES
+    @given(data=st.data())
+    def test_pareto(self, cli_files, objective_file, data, fuzz_cases):
+        with tempfile.TemporaryDirectory() as folder:
+            storage = f"sqlite:///{folder}/s.db"
+            check_cli(["search", "--space", "nasbench201", "--objective",
+                       f"{objective_file}:accuracy", "--proxy",
+                       str(cli_files / "predictor.json"), "--storage", storage, "--study", "s",
+                       "--trials", "3", "--seed", "0", "--json"], cli_files)
+            args = data.draw(option_args({
+                "--storage": mostly([storage], st.sampled_from(["nope://x", f"journal:{folder}/x",
+                                                                 ""])),
+                "--study": mostly(["s"], st.sampled_from(["t", ""])),
+            }, {
+                "--target": mostly([str(cli_files / "predictor.json"), "gpu=" +
+                                    str(cli_files / "predictor.json")],
+                                   st.sampled_from(["gpu", "=", str(cli_files / "archs.csv")])),
+                "--max-ms": st.sampled_from(["0.001", "-1", "x", "5"]),
+                "--png": mostly([folder + "/f.png"], st.sampled_from(["/nonexistent/f.png",
+                                                                       folder])),
+                "--json": st.none(),
+            }))
+            fuzz_cases()
+            check_cli(["pareto", *args], cli_files)

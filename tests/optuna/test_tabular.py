@@ -16,11 +16,22 @@ class TestOpenStorage:
     def test_forms(self, tmp_path):
         assert open_storage(None) is None
         url = f"sqlite:///{tmp_path / 'a.db'}"
-        assert open_storage(url) == url
+        storage = open_storage(url)
+        assert isinstance(storage, optuna.storages.RDBStorage) and storage.url == url
         assert isinstance(open_storage(tmp_path / "study.log"), JournalStorage)
         assert isinstance(open_storage(f"journal:{tmp_path / 'x.txt'}"), JournalStorage)
         storage = optuna.storages.InMemoryStorage()
         assert open_storage(storage) is storage
+
+    @pytest.mark.parametrize("storage, message", [
+        ("nope://x", r"Storage 'nope://x' cannot be opened \(.*\); expected a database URL"),
+        ("mysql://u@127.0.0.1:1/db", "cannot be opened"),
+        ("", "is not a database URL"),
+        ("journal:", "names no journal file"),
+    ])
+    def test_bad_storages(self, storage, message):
+        with pytest.raises(ValueError, match=message):
+            open_storage(storage)
 
 
 class TestTabularAccuracy:
