@@ -1,4 +1,4 @@
-"""Every ``oneproxy`` command speaks JSON for scripts (``--json``)."""
+"""Every ``oneproxy`` command speaks JSON for scripts (``--json``) and shows an example."""
 
 from __future__ import annotations
 
@@ -51,3 +51,8 @@ def test_bench_fewshot_json_dash_prints_instead_of_writing(make_data_dir, synthe
     data = json.loads(result.stdout)
     assert data["samples"] == 5 and set(data["targets"]) == {"gpu_b"}
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("path, command", list(_leaves(main)), ids=lambda x: str(x))
+def test_every_command_help_has_an_example(path, command):
+    assert "Example" in (command.help or ""), f"{path} --help shows no example"
