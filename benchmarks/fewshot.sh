@@ -32,8 +32,38 @@ run fbnet-unseen-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets
 EAGLE=eagle_i7_7820x,eagle_sd855_cpu,eagle_sd855_gpu,eagle_sd855_dsp,eagle_jetson_nano_fp32,eagle_jetson_nano_fp16,eagle_edgetpu
 run subset-vpu-k10 --space nasbench201 --data "$DATA" --proxies nnmeter_myriadvpu --targets $EAGLE --samples 10
 run subset-vpu-k70-paper --space nasbench201 --data "$DATA" --proxies nnmeter_myriadvpu --targets $EAGLE --samples 70 --method adaproxy-paper --sampler random
+# the large-K regime: does the default keep improving past K=20?
+for k in 20 50 70 100; do
+  run subset-vpu-k$k --space nasbench201 --data "$DATA" --proxies nnmeter_myriadvpu --targets $EAGLE --samples $k
+done
+for k in 20 50 100; do
+  run nb201-val-k$k-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets $NB_V --samples $k
+done
 SUBSET=nnmeter_adreno630,nnmeter_adreno640,nnmeter_myriadvpu,eagle_i7_7820x,eagle_sd855_cpu,eagle_sd855_gpu,eagle_sd855_dsp,eagle_jetson_nano_fp32,eagle_jetson_nano_fp16,eagle_edgetpu,hwnasbench_edgegpu
 for t in ${EAGLE//,/ }; do
   pool=$(echo "$SUBSET" | tr , '\n' | grep -vx "$t" | paste -sd,)
   run subset-pool-k10-$t --space nasbench201 --data "$DATA" --proxies "$pool" --targets "$t" --samples 10
 done
+
+# Ablations of the default method (Python API: `oneproxy bench fewshot` has no switch for them):
+# the space's encoding alone instead of the latency features; the proxy average's slope kept
+# fixed (slope_var=0) instead of refitted with the residual; and both with the old count boost,
+# which is the previous version of the method (`previous`), also at large K.
+"${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" <<'PYEOF'
+import json, sys
+from oneproxy_plugins.bench.fewshot import run_fewshot
+data, out, nb_v, eagle = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4].split(",")
+cases = {"nb201-val": (["pixel3"], nb_v), "subset-vpu": (["nnmeter_myriadvpu"], eagle)}
+previous = {"feature_set": "encoding", "adapter_params": {"slope_var": 0.0, "count_boost": 3.0}}
+variants = {"encoding": (10, {"feature_set": "encoding"}),
+            "slope0": (10, {"adapter_params": {"slope_var": 0.0}}),
+            **{f"previous-k{k}": (k, previous) for k in (10, 20, 50, 100)}}
+for case, (proxies, targets) in cases.items():
+    for variant, (k, kwargs) in variants.items():
+        name = f"ablate-{case}-{variant}"
+        result = run_fewshot("nasbench201", [data], proxies=proxies, targets=targets, samples=k,
+                             **kwargs)
+        with open(f"{out}/{name}.json", "w") as f:
+            json.dump(result, f, indent=1)
+        print(f"== {name}\nmean SRCC {result['srcc_mean']:.4f}")
+PYEOF

@@ -18,10 +18,18 @@ def runs(folder: str) -> list[tuple[Path, dict]]:
     return [(p, json.loads(p.read_text())) for p in sorted(Path(folder).glob("*.json"))]
 
 
+def method_label(r: dict) -> str:
+    """The method, with any ablation of its defaults (feature set, adapter parameters)."""
+    extra = [f"{k}={v}" for k, v in r.get("adapter_params", {}).items()]
+    if r.get("feature_set", "latency") != "latency":
+        extra.insert(0, f"features={r['feature_set']}")
+    return r["method"] + (f" ({', '.join(extra)})" if extra else "")
+
+
 def table(folder: str) -> None:
     for path, r in runs(folder):
         targets = ", ".join(f"{t} {v['srcc_mean']:.3f}" for t, v in r["targets"].items())
-        print(f"| {path.stem} | {r['method']} | {r['sampler']} | {r['protocol']} | "
+        print(f"| {path.stem} | {method_label(r)} | {r['sampler']} | {r['protocol']} | "
               f"{r['samples']} | {r['repeats']} | **{r['srcc_mean']:.4f}** | {targets} | "
               f"{r['fit_ms_median']:.2f} | {r['predict_ms_median']:.2f} |")
 
@@ -31,7 +39,7 @@ def curve(folder: str) -> None:
     ks: set[int] = set()
     for _, r in runs(folder):
         ks.add(r["samples"])
-        key = (r["space"], r["method"], r["sampler"])
+        key = (r["space"], method_label(r), r["sampler"])
         cells[key + ("**mean**",)][r["samples"]] = r["srcc_mean"]
         for target, v in r["targets"].items():
             cells[key + (target,)][r["samples"]] = v["srcc_mean"]

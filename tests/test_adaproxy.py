@@ -35,8 +35,9 @@ class TestProxyPool:
     def test_basis_shapes_and_standardisation(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
         z, feats = pool.basis(table.archs[:7])
-        # three proxies, then their smoothed fits on the encoding
-        assert z.shape == (7, 6) and feats.shape == (7, 35)
+        # three proxies, then their smoothed fits; the encoding plus 4 live-path op counts
+        assert z.shape == (7, 6) and feats.shape == (7, 39)
+        assert pool.feature_set == "latency" and len(pool.feature_names) == 39
         assert pool.basis_names == PROXIES + [f"{p}~fit" for p in PROXIES]
         assert np.allclose(pool.z.mean(axis=0), 0, atol=1e-9)
         assert np.allclose(pool.z.std(axis=0), 1)
@@ -71,21 +72,48 @@ class TestProxyPool:
 
     def test_weight_prior_is_positive_definite(self, pool):
         mean, cov = pool.weight_prior()
-        assert mean.shape == (35,)
+        assert mean.shape == (39,)
         assert np.all(np.linalg.eigvalsh(cov) > 0)
 
     def test_single_proxy_prior_boosts_op_counts(self, synthetic_nb201):
         table, _ = synthetic_nb201
         single = ProxyPool(table, ["gpu_a"])
         _, cov = single.weight_prior()
-        counts = np.array([n.startswith("count[") for n in single.space.feature_names()])
+        counts = np.array([n.startswith("count[") for n in single.feature_names])
+        assert counts.sum() == 5  # the live-path counts are not boosted
         assert np.diag(cov)[counts].min() > 3 * np.diag(cov)[~counts].max()
         _, cov_many = ProxyPool(table, PROXIES).weight_prior(count_boost=100.0)
         _, cov_plain = ProxyPool(table, PROXIES).weight_prior(count_boost=0.0)
         assert np.allclose(cov_many, cov_plain)  # enough proxies: the pool's own covariance
 
+    def test_feature_sets(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        space = pool.space
+        plain = ProxyPool(table, PROXIES, feature_set="encoding")
+        assert plain.features.shape == (len(table), 35)
+        assert plain.feature_names == space.feature_names()
+        archs = table.archs[:20]
+        assert np.array_equal(pool.encode(archs), space.encode_latency_many(archs))
+        assert np.array_equal(plain.encode(archs), space.encode_many(archs))
+        # the encoding columns come first, so the paper's adapter sees the same in both
+        assert np.allclose(pool.features[:, :35], plain.features)
+
+    def test_space_without_latency_features_uses_its_encoding(self, synthetic_nb201):
+        from oneproxy_plugins.spaces import get_space
+
+        fbnet = get_space("fbnet")
+        archs = [fbnet.to_id(a) for a in fbnet.sample_many(50, rng=0)]
+        x = fbnet.encode_many(archs)
+        log_ms = np.c_[x @ np.linspace(0, 0.1, x.shape[1]), x @ np.linspace(0.1, 0, x.shape[1])]
+        table = LatencyTable(archs, ["a", "b"], np.exp(log_ms), space="fbnet")
+        assert not hasattr(fbnet, "encode_latency_many")
+        assert ProxyPool(table).features.shape == x.shape
+
     def test_errors(self, synthetic_nb201):
         table, _ = synthetic_nb201
+        with pytest.raises(ValueError, match="'feature_set' argument must be one of "
+                                             r"\['latency', 'encoding'\]; got 'live'"):
+            ProxyPool(table, PROXIES, feature_set="live")
         with pytest.raises(UnknownDeviceError, match="Unknown device 'nope'; known: cpu_a"):
             ProxyPool(table, ["nope"])
         with pytest.raises(TypeError, match="must be a LatencyTable; got list"):
@@ -156,6 +184,28 @@ class TestAdaProxyPredictor:
         assert noise == min(brute, key=brute.get)
         assert np.allclose(alpha, np.linalg.solve(kernel + noise * np.eye(8), y))
 
+    def test_slope_var_refits_one_slope_of_the_proxy_average(self, pool, synthetic_nb201):
+        from oneproxy_plugins.adaproxy import _loo_affine
+
+        table, _ = synthetic_nb201
+        archs, y = table.archs[:15], table.column("mix")[:15]
+        fixed = AdaProxyPredictor(pool, slope_var=0.0).fit(archs, y)
+        z, _ = pool.basis(archs)
+        _, slopes, _ = _loo_affine(z, np.log(y))
+        assert np.allclose(fixed.coef_proxy_, fixed.proxy_weights_ * slopes)
+        free = AdaProxyPredictor(pool, slope_var=10.0).fit(archs, y)
+        ratio = free.coef_proxy_ / (free.proxy_weights_ * slopes)
+        assert np.allclose(ratio, ratio[0]) and not np.isclose(ratio[0], 1.0)
+
+    def test_slope_var_lets_the_residual_replace_a_poor_proxy(self, synthetic_nb201):
+        """A single unrelated proxy: with its slope free, the residual does better."""
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["odd"])
+        scores = {v: np.mean([_fit_score(AdaProxyPredictor(single, slope_var=v), table,
+                                         "gpu_a", k=20, seed=s) for s in range(5)])
+                  for v in (0.0, 10.0)}
+        assert scores[10.0] > scores[0.0]
+
     def test_not_fitted(self, pool):
         with pytest.raises(NotFittedError, match="AdaProxyPredictor is not fitted yet"):
             AdaProxyPredictor(pool).predict(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"])
@@ -175,6 +225,10 @@ class TestAdaProxyPredictor:
         table, _ = synthetic_nb201
         with pytest.raises(ValueError, match="'temperature' argument must be a number > 0"):
             AdaProxyPredictor(pool, temperature=0).fit(table.archs[:3], [1.0, 2.0, 3.0])
+        for name in ("count_boost", "slope_var"):
+            with pytest.raises(ValueError, match=f"'{name}' argument must be a number > 0; "
+                                                 "got -1.0"):
+                AdaProxyPredictor(pool, **{name: -1.0}).fit(table.archs[:3], [1.0, 2.0, 3.0])
         with pytest.raises(ValueError, match="'pool' argument must be a ProxyPool"):
             AdaProxyPredictor(None).fit(table.archs[:3], [1.0, 2.0, 3.0])
 
@@ -221,6 +275,18 @@ def test_make_adapter_names(pool):
         make_adapter("helpx", pool)
 
 
+def test_make_adapter_passes_parameters(pool):
+    assert make_adapter("adaproxy", pool, slope_var=0.0, count_boost=3.0).get_params()[
+        "slope_var"] == 0.0
+    assert make_adapter("adaproxy-paper-l1", pool, alphas=[1.0]).penalty == "l1"
+    with pytest.raises(TypeError, match="'adaproxy-paper-l1' does not take the parameters "
+                                        r"\['penalty'\]"):
+        make_adapter("adaproxy-paper-l1", pool, penalty="l2")
+    with pytest.raises(TypeError, match="Method 'adaproxy' does not take the parameters "
+                                        r"\['bogus'\]"):
+        make_adapter("adaproxy", pool, bogus=1)
+
+
 @pytest.mark.shared_data
 def test_real_nasbench201_validation_devices(shared_data_dir):
     """Fair protocol: HELP's 9 meta-training devices as proxies, a validation device as target."""
@@ -252,3 +318,29 @@ def test_save_load_round_trip(tmp_path, pool, synthetic_nb201, method):
     assert type(loaded) is type(model)
     assert np.allclose(loaded.predict(table.archs[:200]), model.predict(table.archs[:200]))
     assert "pickle" not in path.read_text()
+
+
+def test_pool_saved_without_feature_set_loads_as_the_encoding(tmp_path, synthetic_nb201):
+    """Files written before ``feature_set`` existed were fitted on the encoding alone."""
+    import json
+
+    from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+    table, _ = synthetic_nb201
+    archs, y = table.archs[:12], table.column("mix")[:12]
+    old = AdaProxyPredictor(ProxyPool(table, PROXIES, feature_set="encoding")).fit(archs, y)
+    path = save_predictor(old, tmp_path / "old.json")
+    doc = json.loads(path.read_text())
+    del doc["state"]["pool"]["feature_set"]
+    path.write_text(json.dumps(doc))
+    loaded = load_predictor(path)
+    assert loaded.pool.feature_set == "encoding"
+    assert np.allclose(loaded.predict(table.archs[:100]), old.predict(table.archs[:100]))
+
+    new = AdaProxyPredictor(ProxyPool(table, PROXIES)).fit(archs, y)
+    doc = json.loads(save_predictor(new, tmp_path / "new.json").read_text())
+    del doc["state"]["pool"]["feature_set"]
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(DataFormatError, match="fitted on 39 features but its pool "
+                                              r"\(feature_set 'encoding'\) has 35"):
+        load_predictor(tmp_path / "bad.json")

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from scipy.stats import spearmanr
 
-from oneproxy_plugins.adaproxy import ADAPTATION_METHODS, ProxyPool, make_adapter
+from oneproxy_plugins.adaproxy import ADAPTATION_METHODS, FEATURE_SETS, ProxyPool, make_adapter
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable, load_data_dir
 from oneproxy_plugins.sampling import SAMPLERS, select_samples
@@ -85,7 +85,9 @@ def _check_target(table: LatencyTable, target: str) -> None:
 def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
                 targets: Sequence[str], samples: int, repeats: int = 30, seed: int = 0,
                 method: str = "adaproxy", sampler: str = "greedy", protocol: str = "all",
-                table: LatencyTable | None = None, progress: bool = False) -> dict[str, Any]:
+                table: LatencyTable | None = None, progress: bool = False,
+                feature_set: str = "latency",
+                adapter_params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Run the few-shot benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -101,9 +103,15 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         protocol: ``all`` or ``help`` (see the module docstring).
         table: An already loaded table (then ``data_dirs`` is not read).
         progress: Show a progress bar.
+        feature_set: Features the proxy pool models latency on (see
+            :class:`~oneproxy_plugins.adaproxy.ProxyPool`): ``"latency"`` (default) or
+            ``"encoding"``, the space's encoding alone (an ablation).
+        adapter_params: Constructor arguments for the method's adapter beyond the pool (see
+            :func:`~oneproxy_plugins.adaproxy.make_adapter`), e.g. ``{"slope_var": 0.0}``.
 
     Returns:
-        ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies",
+        ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
+        "feature_set", "adapter_params",
         "targets": {T: {"srcc_mean", "srcc_std", "n_scored"}}, "srcc_mean", "fit_ms_median",
         "predict_ms_median"}``.
 
@@ -111,13 +119,19 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         UnknownDeviceError: A proxy or target is not in the data.
         UnknownNameError: Unknown method or sampler.
         ValueError: ``samples`` larger than the rows a target has, a NaN-only or constant
-            target, a target also used as a proxy, bad repeats.
+            target, a target also used as a proxy, bad repeats, an unknown feature set.
+        TypeError: ``adapter_params`` the method's adapter does not take.
     """
     space_obj = get_space(space)
     if method not in ADAPTATION_METHODS:
         raise UnknownNameError("method", method, ADAPTATION_METHODS)
     if sampler not in SAMPLERS:
         raise UnknownNameError("sampler", sampler, SAMPLERS)
+    params = dict(adapter_params or {})
+    make_adapter(method, pool=None, **params)  # an unknown parameter fails before any work
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"The 'feature_set' argument must be one of {list(FEATURE_SETS)}; "
+                         f"got {feature_set!r}.")
     if not isinstance(samples, int) or samples < 3:
         raise ValueError(f"The 'samples' argument must be an int >= 3; got {samples!r}.")
     if not isinstance(repeats, int) or repeats < 1:
@@ -134,7 +148,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
             raise UnknownDeviceError(device, table.devices)
     for target in targets:
         _check_target(table, target)
-    pool = ProxyPool(table, proxies, space=space_obj)
+    pool = ProxyPool(table, proxies, space=space_obj, feature_set=feature_set)
     archs = table.archs  # a copy per access: take it once
     pool_rows_of_table = pool.rows(archs)
 
@@ -167,7 +181,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         chosen = select_samples(pool, samples, candidates=candidates, method=sampler,
                                 random_state=rng)
         chosen_rows = table.rows_of(chosen)
-        model = make_adapter(method, pool, proxy=proxies[0])
+        model = make_adapter(method, pool, proxy=proxies[0], **params)
         start = time.perf_counter()
         model.fit(chosen, y[chosen_rows])
         fit_ms.append(1e3 * (time.perf_counter() - start))
@@ -181,6 +195,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     return {
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
         "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
+        "feature_set": feature_set, "adapter_params": params,
         "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
         "fit_ms_median": float(np.median(fit_ms)),

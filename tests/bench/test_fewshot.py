@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from oneproxy_plugins.adaproxy import make_adapter
 from oneproxy_plugins.bench.fewshot import protocol_split, run_fewshot
 from oneproxy_plugins.cli import main
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
@@ -48,6 +49,44 @@ class TestRunFewshot:
         proxy = run_fewshot("nasbench201", [data_dir], method="proxy", **kw)
         assert ada["srcc_mean"] > proxy["srcc_mean"]
 
+    def test_feature_set_reaches_the_pool(self, data_dir, monkeypatch):
+        import oneproxy_plugins.bench.fewshot as fewshot
+
+        seen = []
+
+        class Spy(fewshot.ProxyPool):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                seen.append((self.feature_set, self.features.shape[1]))
+
+        monkeypatch.setattr(fewshot, "ProxyPool", Spy)
+        kw = dict(proxies=["gpu_a"], targets=["gpu_b"], samples=5, repeats=1)
+        results = {fs: run_fewshot("nasbench201", [data_dir], feature_set=fs, **kw)
+                   for fs in ("latency", "encoding")}
+        assert seen == [("latency", 39), ("encoding", 35)]
+        assert [r["feature_set"] for r in results.values()] == ["latency", "encoding"]
+
+    def test_adapter_params_reach_the_adapter(self, data_dir, monkeypatch):
+        import oneproxy_plugins.bench.fewshot as fewshot
+
+        built = []
+
+        def spy(method, pool, **kwargs):
+            model = make_adapter(method, pool, **kwargs)
+            built.append(model)
+            return model
+
+        monkeypatch.setattr(fewshot, "make_adapter", spy)
+        kw = dict(proxies=["gpu_a", "cpu_a"], targets=["mix"], samples=8, repeats=2)
+        result = run_fewshot("nasbench201", [data_dir], adapter_params={"slope_var": 0.0}, **kw)
+        fitted = [m for m in built if hasattr(m, "coef_proxy_")]
+        assert len(fitted) == 2 and all(m.slope_var == 0.0 for m in fitted)
+        assert result["adapter_params"] == {"slope_var": 0.0}
+        with pytest.raises(TypeError, match="Method 'proxy' does not take the parameters "
+                                            r"\['slope_var'\]"):
+            run_fewshot("nasbench201", [data_dir], method="proxy",
+                        adapter_params={"slope_var": 0.0}, **kw)
+
     def test_seeded(self, data_dir):
         kw = dict(proxies=["gpu_a"], targets=["gpu_b"], samples=5, repeats=2, seed=7)
         a = run_fewshot("nasbench201", [data_dir], **kw)
@@ -76,6 +115,8 @@ class TestRunFewshot:
         (dict(targets=["gpu_a"]), ValueError, "both proxy and target"),
         (dict(samples=2), ValueError, "'samples' argument must be an int >= 3; got 2"),
         (dict(protocol="helpx"), ValueError, "'protocol' argument must be one of"),
+        (dict(feature_set="all"), ValueError, "'feature_set' argument must be one of "
+                                              r"\['latency', 'encoding'\]; got 'all'"),
     ])
     def test_errors(self, data_dir, kwargs, error, match):
         base = dict(proxies=["gpu_a"], targets=["gpu_b"], samples=10, repeats=1)
@@ -113,3 +154,34 @@ class TestCLI:
         assert result.exit_code == 2
         assert match in result.output
         assert "Traceback" not in result.output
+
+
+class TestSummarize:
+    """``benchmarks/summarize.py`` labels ablation runs by what they changed."""
+
+    @pytest.fixture()
+    def summarize(self):
+        import importlib.util
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parents[2] / "benchmarks" / "summarize.py"
+        spec = importlib.util.spec_from_file_location("summarize", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def test_method_label(self, summarize):
+        assert summarize.method_label({"method": "adaproxy"}) == "adaproxy"  # older JSON files
+        assert summarize.method_label({"method": "proxy", "feature_set": "latency",
+                                       "adapter_params": {}}) == "proxy"
+        assert summarize.method_label({"method": "adaproxy", "feature_set": "encoding",
+                                       "adapter_params": {"slope_var": 0.0}}) == \
+            "adaproxy (features=encoding, slope_var=0.0)"
+
+    def test_table_row_of_a_real_result(self, summarize, data_dir, tmp_path, capsys):
+        result = run_fewshot("nasbench201", [data_dir], proxies=["gpu_a"], targets=["gpu_b"],
+                             samples=5, repeats=1, feature_set="encoding")
+        (tmp_path / "run.json").write_text(json.dumps(result))
+        summarize.table(str(tmp_path))
+        row = capsys.readouterr().out
+        assert row.startswith("| run | adaproxy (features=encoding) | greedy | all | 5 | 1 |")

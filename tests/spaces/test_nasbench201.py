@@ -50,6 +50,48 @@ class TestSpace:
             SPACE.from_record({"index": "0", "ops": "x"})
 
 
+class TestLiveOps:
+    """Ops on some input-to-output path of the cell (the latency features)."""
+
+    DEAD = "|nor_conv_3x3~0|+|none~0|none~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|"
+
+    def test_hand_checked_cells(self):
+        live = SPACE.live_edges([ARCH_ID, self.DEAD])
+        # ARCH_ID: 0->1->2->3 and 0->3 are paths; only the none edges are dead
+        np.testing.assert_array_equal(live[0], [True, False, True, True, False, True])
+        # DEAD: node 2 has no input and node 1 no output: only the pool on 0->3 is live
+        np.testing.assert_array_equal(live[1], [False, False, False, True, False, False])
+        np.testing.assert_array_equal(SPACE.live_op_counts([ARCH_ID, self.DEAD]),
+                                      [[1, 1, 1, 1], [0, 0, 0, 1]])
+
+    def test_output_cut_off_means_nothing_is_live(self):
+        cut = "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|none~1|none~2|"
+        assert not SPACE.live_edges([cut]).any()
+        assert SPACE.live_op_counts([cut]).sum() == 0
+
+    def test_against_a_path_enumeration(self):
+        """Brute force: an edge is live iff it lies on one of the four input-output paths."""
+        from oneproxy_plugins.spaces.nasbench201 import NB201_EDGES
+
+        paths = [[(3, 0)], [(1, 0), (3, 1)], [(2, 0), (3, 2)], [(1, 0), (2, 1), (3, 2)]]
+        archs = list(SPACE.enumerate())[::7]
+        live = SPACE.live_edges(archs)
+        for arch, row in zip(archs, live):
+            op = dict(zip(NB201_EDGES, arch))
+            on_path = {e for p in paths if all(op[e] != "none" for e in p) for e in p}
+            assert [e in on_path for e in NB201_EDGES] == row.tolist()
+
+    def test_latency_encoding_appends_the_live_counts(self):
+        archs = SPACE.sample_many(40, rng=1)
+        enc = SPACE.encode_latency_many(archs)
+        assert enc.shape == (40, 39) == (40, len(SPACE.latency_feature_names()))
+        np.testing.assert_array_equal(enc[:, :35], SPACE.encode_many(archs))
+        np.testing.assert_array_equal(enc[:, 35:], SPACE.live_op_counts(archs))
+        assert SPACE.latency_feature_names()[35:] == [f"live[ops]={op}" for op in NB201_OPS[1:]]
+        # never more live ops than ops
+        assert (enc[:, 35:] <= enc[:, 31:35]).all()
+
+
 class TestErrors:
     @pytest.mark.parametrize("arch_id", ["", "|none~0|", "|none~0|+|none~0|none~1|", "a+b+c"])
     def test_malformed(self, arch_id):
