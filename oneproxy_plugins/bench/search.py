@@ -125,7 +125,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
 
     Returns:
         ``{"space", "proxy", "accuracy", "samples", "optimizer", "seed", "oracle", "targets": {T:
-        {"hv_ratio", "front_recall", "measurements", "set_size", "front_size"}},
+        {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
         ``"trials"``, ``"evaluations"`` (architectures the one study trained: distinct ones)
         and ``"evaluations_per_target_studies"`` (``trials`` times the number of targets).
@@ -201,6 +201,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             "measurements": int(len(rows)) if oracle else samples,
             "set_size": int(in_set.sum()),
             "front_size": int(true_front.sum()),
+            "scored": int(len(rows)),
         }
         logger.info("%s: hv_ratio %.4f, front_recall %.2f", target,
                     per_target[target]["hv_ratio"], per_target[target]["front_recall"])

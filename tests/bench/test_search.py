@@ -105,6 +105,8 @@ class TestRunSearchBench:
         assert 0 < result["evaluations"] <= 120
         assert all(0 < v["hv_ratio"] <= 1.0 + 1e-12 for v in result["targets"].values())
         assert result["targets"]["part"]["set_size"] >= 1
+        assert result["targets"]["part"]["scored"] == 15625 // 3 + 1  # every third cell
+        assert result["targets"]["same"]["scored"] == 15625
 
     def test_errors(self, data_dir):
         with pytest.raises(UnknownDeviceError, match="Unknown device 'gpu'"):
