@@ -7,6 +7,11 @@ the encoding with the pool-learned covariance). It spreads the measurements over
 range and over the directions in which devices disagree, so each one teaches the adapter
 something new. The first pick is random, so repeats with different seeds differ.
 
+:func:`select_front_samples` serves a search rather than a whole-space ranking: it keeps the
+candidates that can plausibly be Pareto-optimal on the target (the best non-dominated layers of
+accuracy vs proxy latency, a share of all candidates) and runs the greedy chooser among them,
+so the measurements teach the adapter where the front is decided.
+
 Example:
     >>> from oneproxy_plugins.sampling import SAMPLERS
     >>> sorted(SAMPLERS)
@@ -24,7 +29,7 @@ from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.spaces import as_rng
 
-__all__ = ["select_samples", "SAMPLERS"]
+__all__ = ["select_samples", "select_front_samples", "front_layers", "SAMPLERS"]
 
 SAMPLERS = {
     "random": "uniformly at random among the candidates",
@@ -96,3 +101,101 @@ def select_samples(pool: ProxyPool, k: int, *, candidates: Sequence[Any] | None 
         var -= proj ** 2
         var[chosen] = -np.inf
     return [pool.archs[rows[i]] for i in chosen]
+
+
+def front_layers(metric: Any, latency: Any) -> np.ndarray:
+    """Non-dominated rank of each point: 0 on the Pareto front of (``metric`` maximised,
+    ``latency`` minimised), 1 on the front of the rest, and so on.
+
+    Args:
+        metric: Array ``(n,)``, higher is better (e.g. accuracy).
+        latency: Array ``(n,)``, lower is better.
+
+    Returns:
+        Integer array ``(n,)``. Equal points share a rank.
+
+    Example:
+        >>> front_layers([1, 2, 3, 2], [1, 2, 3, 3]).tolist()
+        [0, 0, 0, 1]
+    """
+    metric = np.asarray(metric, dtype=np.float64)
+    latency = np.asarray(latency, dtype=np.float64)
+    if metric.shape != latency.shape or metric.ndim != 1:
+        raise ValueError(f"The 'metric' and 'latency' arguments must be 1-D of one length; got "
+                         f"shapes {metric.shape} and {latency.shape}.")
+    if not (np.isfinite(metric).all() and np.isfinite(latency).all()):
+        raise ValueError("The 'metric' and 'latency' arguments must be finite (no NaN or inf).")
+    order = np.lexsort((-metric, latency))  # fastest first, best metric first among equals
+    rank = np.full(len(metric), -1)
+    best: list[float] = []  # best[r]: highest metric seen so far on layer r
+    last: list[tuple[float, float]] = []  # last point placed on layer r
+    for i in order:
+        m, t = metric[i], latency[i]
+        # layers' best metrics decrease with r, so the first layer m beats is found by bisection
+        lo, hi = 0, len(best)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if m > best[mid] or last[mid] == (m, t):
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo == len(best):
+            best.append(m)
+            last.append((m, t))
+        else:
+            best[lo] = max(best[lo], m)
+            last[lo] = (m, t)
+        rank[i] = lo
+    return rank
+
+
+def select_front_samples(pool: ProxyPool, k: int, metric: Any, *,
+                         candidates: Sequence[Any] | None = None, share: float = 0.25,
+                         random_state: np.random.Generator | int | None = None,
+                         noise: float = 1e-2) -> list[str]:
+    """Choose ``k`` architectures to measure on a new target for a search's Pareto front.
+
+    The candidates are ranked into non-dominated layers of (``metric`` maximised, proxy
+    latency minimised; several proxies: their geometric mean); the best layers are kept until
+    they hold ``share`` of the candidates, and the greedy chooser picks among them. A cell far
+    from the proxy's front on both counts cannot reach the target's front either unless the
+    target ranks it very differently, so its measurement teaches the search little.
+
+    Args:
+        pool: The proxy pool the adapter will use.
+        k: Number of architectures.
+        metric: The quality maximised by the search (e.g. accuracy), one value per candidate,
+            in the order of ``candidates`` (default: of ``pool.archs``).
+        candidates: Architecture ids of the pool to choose from (default: all).
+        share: Share of the candidates kept, in (0, 1]; 0.25 was best on the validation
+            devices (see docs/benchmarks.md).
+        random_state: Seed or generator of the greedy chooser.
+        noise: As for :func:`select_samples`.
+
+    Returns:
+        ``k`` distinct canonical architecture ids.
+
+    Raises:
+        ValueError: ``metric`` not one finite value per candidate, ``share`` out of range, or
+            ``k`` larger than the kept candidates.
+    """
+    cands = list(pool.archs) if candidates is None else [
+        a if isinstance(a, str) and a in pool._row else pool.space.canonical_id(a)
+        for a in candidates]
+    values = np.asarray(metric, dtype=np.float64)
+    if values.shape != (len(cands),):
+        raise ValueError(f"The 'metric' argument needs one value per candidate ({len(cands)}); "
+                         f"got shape {values.shape}.")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise ValueError(f"The 'share' argument must be a number in (0, 1]; got {share!r}.")
+    rows = pool.rows(cands)
+    if (rows < 0).any():
+        bad = cands[int(np.flatnonzero(rows < 0)[0])]
+        raise ValueError(f"Candidate {bad!r} is not measured on every proxy of the pool.")
+    latency = np.exp(np.log(pool.latency(cands)).mean(axis=1))
+    rank = front_layers(values, latency)
+    need = max(int(np.ceil(share * len(cands))), k)
+    cutoff = int(np.sort(rank)[min(need, len(cands)) - 1])
+    kept = [a for a, r in zip(cands, rank) if r <= cutoff]
+    return select_samples(pool, k, candidates=kept, method="greedy", random_state=random_state,
+                          noise=noise)

@@ -3,8 +3,10 @@
 For each target device, the *one-proxy set* is the Pareto set of (accuracy, predicted target
 latency), where the prediction is the proxy adapted with ``K`` target measurements
 (:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` on the proxy alone, the ``K``
-architectures chosen by :func:`~oneproxy_plugins.sampling.select_samples`, greedy; ``K = 0``:
-the proxy's latency as is). The set is scored with the target's *true* latency against the
+architectures chosen by :func:`~oneproxy_plugins.sampling.select_front_samples` by default:
+greedy among the best quarter of cells by non-dominated rank of accuracy vs proxy latency;
+``sampler="greedy"`` / ``"random"``: :func:`~oneproxy_plugins.sampling.select_samples` over
+all cells; ``K = 0``: the proxy's latency as is). The set is scored with the target's *true* latency against the
 target's true Pareto front:
 
 - ``hv_ratio``: hypervolume of the set / hypervolume of the true front, in normalised space:
@@ -49,7 +51,7 @@ from oneproxy_plugins.optuna.callback import register_target
 from oneproxy_plugins.optuna.fronts import front_rows, hypervolume_2d, pareto_mask, target_values
 from oneproxy_plugins.optuna.latency import TableLatency
 from oneproxy_plugins.optuna.tabular import load_tabular, run_tabular_search
-from oneproxy_plugins.sampling import select_samples
+from oneproxy_plugins.sampling import select_front_samples, select_samples
 from oneproxy_plugins.spaces import get_space
 
 __all__ = ["run_search_bench", "normalised_hypervolume", "OPTIMIZERS"]
@@ -57,6 +59,8 @@ __all__ = ["run_search_bench", "normalised_hypervolume", "OPTIMIZERS"]
 logger = logging.getLogger(__name__)
 
 OPTIMIZERS = ("exhaustive", "nsga2")
+SAMPLE_CHOOSERS = ("front", "greedy", "random")
+"""How the ``K`` target measurements are chosen (``front`` is the default)."""
 
 
 def normalised_hypervolume(accuracy: np.ndarray, latency_ms: np.ndarray, *,
@@ -83,9 +87,11 @@ def _target_seed(seed: int, target: str) -> int:
 
 
 def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
-                targets: Sequence[str]) -> None:
+                targets: Sequence[str], sampler: str) -> None:
     if optimizer not in OPTIMIZERS:
         raise UnknownNameError("optimizer", optimizer, OPTIMIZERS)
+    if sampler not in SAMPLE_CHOOSERS:
+        raise UnknownNameError("sampler", sampler, SAMPLE_CHOOSERS)
     is_int = isinstance(samples, int) and not isinstance(samples, bool)
     if not is_int or not (samples == 0 or samples >= 3):
         raise ValueError(f"The 'samples' argument must be 0 (the proxy as is) or an int >= 3 "
@@ -102,7 +108,8 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
 def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accuracy: str,
                      proxy: str, targets: Sequence[str], samples: int,
                      optimizer: str = "exhaustive", trials: int = 500, seed: int = 0,
-                     oracle: bool = False, table: LatencyTable | None = None,
+                     oracle: bool = False, sampler: str = "front",
+                     table: LatencyTable | None = None,
                      accuracy_table: LatencyTable | None = None) -> dict[str, Any]:
     """Run the search benchmark and return the JSON-able result of the CLI contract.
 
@@ -118,13 +125,16 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         oracle: Rank with the target's true latency instead of a prediction (``samples`` is
             then ignored): the best an optimizer's evaluated set allows, 1.0 for
             ``exhaustive``.
+        sampler: How the ``K`` measurements are chosen: ``front`` (default), ``greedy`` or
+            ``random`` (see :data:`SAMPLE_CHOOSERS`).
         seed: Seed of NSGA-II and of the sample choice (a target's own seed is
             ``seed * 1_000_003 + crc32(name)``, so its result does not depend on the others).
         table: Latencies already loaded (then ``data_dirs`` is not read for them).
         accuracy_table: Accuracies already loaded.
 
     Returns:
-        ``{"space", "proxy", "accuracy", "samples", "optimizer", "seed", "oracle", "targets": {T:
+        ``{"space", "proxy", "accuracy", "samples", "sampler", "optimizer", "seed", "oracle",
+        "targets": {T:
         {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
         ``"trials"``, ``"evaluations"`` (architectures the one study trained: distinct ones)
@@ -139,7 +149,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     start = time.perf_counter()
     space_obj = get_space(space)
     targets = list(targets)
-    _check_args(optimizer, samples, trials, proxy, targets)
+    _check_args(optimizer, samples, trials, proxy, targets, sampler)
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
                                          table=table, accuracy_table=accuracy_table)
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))
@@ -149,7 +159,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
 
     study = None
     result: dict[str, Any] = {"space": space_obj.name, "proxy": proxy, "accuracy": accuracy,
-                              "samples": samples, "optimizer": optimizer, "seed": seed,
+                              "samples": samples, "sampler": sampler,
+                              "optimizer": optimizer, "seed": seed,
                               "oracle": bool(oracle)}
     if optimizer == "nsga2":
         study = run_tabular_search(space_obj, data_dirs, accuracy=accuracy, proxy=proxy,
@@ -170,8 +181,13 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         if oracle:
             predictor: Any = TableLatency(table, target, space=space_obj, missing="nan")
         elif samples:
-            chosen = select_samples(pool, samples, candidates=ids, method="greedy",
-                                    random_state=_target_seed(seed, target))
+            rng = _target_seed(seed, target)
+            if sampler == "front":
+                chosen = select_front_samples(pool, samples, acc[rows], candidates=ids,
+                                              random_state=rng)
+            else:
+                chosen = select_samples(pool, samples, candidates=ids, method=sampler,
+                                        random_state=rng)
             predictor = AdaProxyPredictor(pool).fit(chosen, y[table.rows_of(chosen)])
         else:
             predictor = TableLatency(table, proxy, space=space_obj)

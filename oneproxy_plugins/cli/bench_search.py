@@ -31,13 +31,17 @@ __all__ = ["search"]
 @click.option("--trials", type=int, default=500, show_default=True,
               help="NSGA-II trials (--optimizer nsga2).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed.")
+@click.option("--sampler", type=click.Choice(["front", "greedy", "random"]), default="front",
+              show_default=True,
+              help="How the K target measurements are chosen: greedy among the cells that can "
+                   "reach the front (front), greedy over all cells, or at random.")
 @click.option("--oracle", is_flag=True,
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
                    "allows (a diagnostic; --samples is ignored).")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
 def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, targets: str,
-           samples: int, optimizer: str, trials: int, seed: int, oracle: bool,
+           samples: int, optimizer: str, trials: int, seed: int, sampler: str, oracle: bool,
            json_out: str) -> None:
     """One-proxy search: the Pareto set found with the proxy, scored on each target.
 
@@ -55,7 +59,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     result = run_search_bench(space, list(data_dirs), accuracy=accuracy, proxy=proxy,
                               targets=split_list(targets, "devices"), samples=samples,
-                              optimizer=optimizer, trials=trials, seed=seed, oracle=oracle)
+                              optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,
+                              sampler=sampler)
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():

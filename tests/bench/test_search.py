@@ -94,6 +94,12 @@ class TestRunSearchBench:
         assert k10["measurements"] == 10
         assert k10["hv_ratio"] > k0["hv_ratio"] and k10["front_recall"] > k0["front_recall"]
 
+    @pytest.mark.parametrize("sampler", ["front", "greedy", "random"])
+    def test_sample_choosers(self, data_dir, sampler):
+        result = _run(data_dir, targets=["other"], samples=10, sampler=sampler)
+        assert result["sampler"] == sampler
+        assert 0 < result["targets"]["other"]["hv_ratio"] <= 1.0 + 1e-12
+
     def test_seeded(self, data_dir):
         kw = dict(targets=["other"], samples=5, seed=3)
         assert _run(data_dir, **kw)["targets"] == _run(data_dir, **kw)["targets"]
@@ -114,6 +120,9 @@ class TestRunSearchBench:
         with pytest.raises(UnknownNameError, match="Unknown optimizer 'tpe'; known: exhaustive, "
                                                    "nsga2"):
             _run(data_dir, optimizer="tpe")
+        with pytest.raises(UnknownNameError, match="Unknown sampler 'best'; known: front, greedy, "
+                                                   "random"):
+            _run(data_dir, samples=5, sampler="best")
         with pytest.raises(UnknownNameError, match="Unknown accuracy column 'svhn'"):
             _run(data_dir, accuracy="svhn")
         with pytest.raises(ValueError, match="'samples' argument must be 0 .* or an int >= 3"):
