@@ -4,10 +4,11 @@ Where a target ranks architectures differently from the proxy, a few measurement
 adapt the proxy's latency (:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor`). This module
 does it on a study, without re-running the search:
 
-1. :func:`choose_target_samples` picks ``k`` architectures to measure: half spread along the
-   proxy's Pareto front (where the target's ranking decides the answer), the rest a diverse set
-   (:func:`~oneproxy_plugins.sampling.select_samples`, greedy: the architectures the proxy
-   explains least, spread over the latency range).
+1. :func:`choose_target_samples` picks ``k`` of the study's architectures to measure where the
+   target's front is decided: among the best quarter by non-dominated rank of (metric, proxy
+   latency), the ones the proxy explains least
+   (:func:`~oneproxy_plugins.sampling.select_front_samples`; on NAS-Bench-201 this beat a
+   choice over all cells and one spread along the proxy's front, see docs/benchmarks.md).
 2. :func:`adapt_target` measures them with the user's ``measure(arch) -> ms``, fits AdaProxy
    on them, and registers the target on the study (every trial's predicted latency, and the
    measured samples, go into storage), so ``pareto_front_for(study, name)`` answers at once.
@@ -46,6 +47,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import optuna
+from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
@@ -53,8 +55,8 @@ from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.optuna.attrs import (LATENCY_KEY, TARGET_PREFIX, check_target_name,
                                            study_info, trial_arch_id)
 from oneproxy_plugins.optuna.callback import OneProxyCallback, register_target
-from oneproxy_plugins.optuna.fronts import pareto_front_for
-from oneproxy_plugins.sampling import select_samples
+from oneproxy_plugins.optuna.fronts import target_values
+from oneproxy_plugins.sampling import select_front_samples
 from oneproxy_plugins.spaces import Arch, BaseSpace, get_space
 
 __all__ = ["proxy_table", "choose_target_samples", "adapt_target", "target_predictor"]
@@ -112,56 +114,57 @@ def _pool(study: optuna.Study, pool: ProxyPool | LatencyTable | None,
 
 
 def choose_target_samples(study: optuna.Study, k: int, *,
-                          pool: ProxyPool | LatencyTable | None = None,
-                          front_share: float = 0.5, seed: int | None = 0,
-                          space: str | BaseSpace | None = None) -> list[str]:
-    """Choose ``k`` architectures to measure on a new target.
+                          pool: ProxyPool | LatencyTable | None = None, share: float = 0.25,
+                          seed: int | None = 0, space: str | BaseSpace | None = None
+                          ) -> list[str]:
+    """Choose ``k`` of the study's architectures to measure on a new target.
+
+    The study's completed (feasible) architectures are ranked into non-dominated layers of
+    (the first metric, in its direction; proxy latency, minimised); the best layers holding
+    ``share`` of them are kept, and the greedy chooser picks the ``k`` the proxy pool is least
+    sure about (:func:`~oneproxy_plugins.sampling.select_front_samples`).
 
     Args:
         study: The finished proxy study.
         k: How many, ``3 <= k``.
         pool: The proxy pool: a :class:`~oneproxy_plugins.adaproxy.ProxyPool`, a proxy
-            ``LatencyTable``, or ``None`` for the study's own proxy latencies.
-        front_share: Share of ``k`` taken along the proxy's Pareto front (evenly by proxy
-            latency, both ends included); the rest is the greedy diverse set.
-        seed: Seed of the diverse set.
+            ``LatencyTable``, or ``None`` for the study's own proxy latencies. Only the study's
+            architectures that the pool holds are candidates.
+        share: Share of the candidates kept, in (0, 1] (1: greedy over all of them).
+        seed: Seed of the greedy chooser.
         space: The search space, when the study has none recorded.
 
     Returns:
         ``k`` distinct architecture ids.
 
     Raises:
-        ValueError: ``k`` or ``front_share`` out of range.
+        ValueError: ``k`` or ``share`` out of range.
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 3:
         raise ValueError(f"The 'k' argument must be an int >= 3 (AdaProxy fits on at least 3 "
                          f"measurements); got {k!r}.")
-    if not isinstance(front_share, (int, float)) or not 0 <= front_share <= 1:
-        raise ValueError(f"The 'front_share' argument must be a number in [0, 1]; "
-                         f"got {front_share!r}.")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise ValueError(f"The 'share' argument must be a number in (0, 1]; got {share!r}.")
     pool_obj = _pool(study, pool, space)
-    space_obj = pool_obj.space
-    front = list(dict.fromkeys(
-        a for a in (trial_arch_id(t, space_obj) for t in pareto_front_for(study)) if a))
-    n_front = min(len(front), int(round(k * front_share)))
-    chosen = [front[int(i)] for i in np.unique(np.linspace(0, len(front) - 1, n_front).round())
-              ] if n_front else []
-    taken = set(chosen)
-    candidates = [a for a in pool_obj.archs if a not in taken]
-    rest = k - len(chosen)
-    if rest > len(candidates):
-        available = len(candidates) + len(chosen)
-        raise ValueError(f"The 'k' argument ({k}) is larger than the {available} architectures "
-                         "available to measure; lower k or pass a larger pool.")
-    if rest:
-        chosen += select_samples(pool_obj, rest, candidates=candidates, method="greedy",
-                                 random_state=seed)
-    return chosen
+    data = target_values(study)
+    metric_index = 1 if data.latency_index == 0 else 0
+    sign = -1.0 if data.directions[metric_index] == StudyDirection.MINIMIZE else 1.0
+    best: dict[str, float] = {}
+    for trial, values in zip(data.trials, data.values):
+        arch = trial_arch_id(trial, pool_obj.space)
+        if arch is not None and arch in pool_obj._row and np.isfinite(values[metric_index]):
+            best[arch] = max(best.get(arch, -np.inf), sign * float(values[metric_index]))
+    if k > len(best):
+        raise ValueError(f"The 'k' argument ({k}) is larger than the {len(best)} architectures "
+                         "available to measure (the study's, in the pool); lower k or run more "
+                         "trials.")
+    return select_front_samples(pool_obj, k, list(best.values()), candidates=list(best),
+                                share=share, random_state=seed)
 
 
 def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float], *,
                  k: int = 10, pool: ProxyPool | LatencyTable | None = None,
-                 samples: Sequence[str] | None = None, front_share: float = 0.5,
+                 samples: Sequence[str] | None = None, share: float = 0.25,
                  seed: int | None = 0, callback: OneProxyCallback | None = None,
                  space: str | BaseSpace | None = None) -> AdaProxyPredictor:
     """Measure ``k`` architectures on a new target, fit AdaProxy and register the target.
@@ -175,7 +178,7 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
         k: Number of measurements (>= 3).
         pool: The proxy pool (see :func:`choose_target_samples`).
         samples: Architecture ids to measure instead of choosing them.
-        front_share: See :func:`choose_target_samples`.
+        share: See :func:`choose_target_samples`.
         seed: See :func:`choose_target_samples`.
         callback: A :class:`~oneproxy_plugins.optuna.OneProxyCallback` to add the target to,
             so trials still to come are recorded as well.
@@ -192,7 +195,7 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
     pool_obj = _pool(study, pool, space)
     space_obj = pool_obj.space
     if samples is None:
-        ids = choose_target_samples(study, k, pool=pool_obj, front_share=front_share, seed=seed)
+        ids = choose_target_samples(study, k, pool=pool_obj, share=share, seed=seed)
     else:
         ids = list(dict.fromkeys(space_obj.canonical_id(a) for a in samples))
     ms = []
