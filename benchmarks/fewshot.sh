@@ -49,10 +49,21 @@ done
 # the space's encoding alone instead of the latency features; the proxy average's slope kept
 # fixed (slope_var=0) instead of refitted with the residual; and both with the old count boost,
 # which is the previous version of the method (`previous`), also at large K.
-"${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" <<'PYEOF'
+# FBNet with the encoding alone (no analytic costs, so no `cost[macs]` analytic proxy): the
+# previous version of the FBNet rows.
+"${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" "$FB_P" "$FB_V" "$FB_U" <<'PYEOF'
 import json, sys
 from oneproxy_plugins.bench.fewshot import run_fewshot
 data, out, nb_v, eagle = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4].split(",")
+fb_p, fb_v, fb_u = (a.split(",") for a in sys.argv[5:8])
+for split, targets in (("val", fb_v), ("unseen", fb_u)):
+    for protocol in ("all", "help"):
+        name = f"ablate-fbnet-{split}-k10-{protocol}-encoding"
+        result = run_fewshot("fbnet", [data], proxies=fb_p, targets=targets, samples=10,
+                             protocol=protocol, feature_set="encoding")
+        with open(f"{out}/{name}.json", "w") as f:
+            json.dump(result, f, indent=1)
+        print(f"== {name}\nmean SRCC {result['srcc_mean']:.4f}")
 cases = {"nb201-val": (["pixel3"], nb_v), "subset-vpu": (["nnmeter_myriadvpu"], eagle)}
 previous = {"feature_set": "encoding", "adapter_params": {"slope_var": 0.0, "count_boost": 3.0}}
 variants = {"encoding": (10, {"feature_set": "encoding"}),

@@ -17,6 +17,20 @@ PROXIES = ["gpu_a", "cpu_a", "odd"]
 
 
 @pytest.fixture(scope="module")
+def fbnet_pool():
+    """An FBNet pool of two synthetic proxies, linear in the encoding (log ms), 300 archs."""
+    from oneproxy_plugins.spaces import get_space
+
+    space = get_space("fbnet")
+    archs = [space.to_id(a) for a in space.sample_many(300, rng=0)]
+    x = space.encode_many(archs)
+    rng = np.random.default_rng(0)
+    log_ms = np.c_[x @ rng.normal(0, 0.05, x.shape[1]), x @ rng.normal(0, 0.05, x.shape[1])]
+    table = LatencyTable(archs, ["a", "b"], np.exp(log_ms), space="fbnet")
+    return ProxyPool(table), table
+
+
+@pytest.fixture(scope="module")
 def pool(synthetic_nb201):
     table, _ = synthetic_nb201
     return ProxyPool(table, PROXIES)
@@ -98,16 +112,45 @@ class TestProxyPool:
         # the encoding columns come first, so the paper's adapter sees the same in both
         assert np.allclose(pool.features[:, :35], plain.features)
 
-    def test_space_without_latency_features_uses_its_encoding(self, synthetic_nb201):
+    def test_space_without_latency_features_uses_its_encoding(self):
         from oneproxy_plugins.spaces import get_space
 
-        fbnet = get_space("fbnet")
-        archs = [fbnet.to_id(a) for a in fbnet.sample_many(50, rng=0)]
-        x = fbnet.encode_many(archs)
+        space = get_space("proxylessnas")
+        archs = [space.to_id(a) for a in space.sample_many(50, rng=0)]
+        x = space.encode_many(archs)
         log_ms = np.c_[x @ np.linspace(0, 0.1, x.shape[1]), x @ np.linspace(0.1, 0, x.shape[1])]
-        table = LatencyTable(archs, ["a", "b"], np.exp(log_ms), space="fbnet")
-        assert not hasattr(fbnet, "encode_latency_many")
-        assert ProxyPool(table).features.shape == x.shape
+        table = LatencyTable(archs, ["a", "b"], np.exp(log_ms), space="proxylessnas")
+        assert not hasattr(space, "encode_latency_many")
+        pool = ProxyPool(table)
+        assert pool.features.shape == x.shape and pool.basis_names == ["a", "b", "a~fit", "b~fit"]
+
+    def test_analytic_proxy_from_fbnet_macs(self, fbnet_pool):
+        pool, table = fbnet_pool
+        space = pool.space
+        assert pool.feature_names[-3:] == ["cost[macs]", "cost[params]", "cost[activations]"]
+        assert pool.basis_names[-1] == "cost[macs]" and pool.z.shape[1] == 2 * 2 + 1
+        log_macs = np.log(space.costs(table.archs)[:, 0])
+        expected = (log_macs - log_macs.mean()) / log_macs.std()
+        assert np.allclose(pool.z[:, -1], expected)
+        # architectures outside the table get the same analytic column
+        unseen = [space.to_id(a) for a in space.sample_many(20, rng=99)]
+        assert (pool.rows(unseen) == -1).all()
+        z, _ = pool.basis(unseen)
+        log_unseen = np.log(space.costs(unseen)[:, 0])
+        assert np.allclose(z[:, -1], (log_unseen - log_macs.mean()) / log_macs.std())
+        assert pool.latency(unseen).shape == (20, 2)
+        # the encoding feature set has no costs, so no analytic proxy
+        plain = ProxyPool(table, feature_set="encoding")
+        assert plain.basis_names == ["a", "b", "a~fit", "b~fit"]
+
+    def test_analytic_proxy_wins_on_a_compute_bound_target(self, fbnet_pool):
+        """A target that follows MACs is ranked by the analytic column, not the proxies."""
+        pool, table = fbnet_pool
+        space = pool.space
+        y = space.costs(table.archs)[:, 0] / 1e6
+        model = AdaProxyPredictor(pool).fit(table.archs[:10], y[:10])
+        assert int(np.argmax(model.proxy_weights_)) == len(pool.basis_names) - 1
+        assert spearmanr(model.predict(table.archs), y).statistic > 0.99
 
     def test_errors(self, synthetic_nb201):
         table, _ = synthetic_nb201
@@ -331,7 +374,7 @@ def test_pool_saved_without_feature_set_loads_as_the_encoding(tmp_path, syntheti
     old = AdaProxyPredictor(ProxyPool(table, PROXIES, feature_set="encoding")).fit(archs, y)
     path = save_predictor(old, tmp_path / "old.json")
     doc = json.loads(path.read_text())
-    del doc["state"]["pool"]["feature_set"]
+    del doc["state"]["pool"]["feature_set"], doc["state"]["pool"]["n_features"]
     path.write_text(json.dumps(doc))
     loaded = load_predictor(path)
     assert loaded.pool.feature_set == "encoding"
@@ -339,8 +382,53 @@ def test_pool_saved_without_feature_set_loads_as_the_encoding(tmp_path, syntheti
 
     new = AdaProxyPredictor(ProxyPool(table, PROXIES)).fit(archs, y)
     doc = json.loads(save_predictor(new, tmp_path / "new.json").read_text())
-    del doc["state"]["pool"]["feature_set"]
+    del doc["state"]["pool"]["feature_set"], doc["state"]["pool"]["n_features"]
     (tmp_path / "bad.json").write_text(json.dumps(doc))
     with pytest.raises(DataFormatError, match="fitted on 39 features but its pool "
                                               r"\(feature_set 'encoding'\) has 35"):
+        load_predictor(tmp_path / "bad.json")
+
+
+def test_fbnet_file_saved_before_its_latency_features_loads_as_the_encoding(tmp_path,
+                                                                            fbnet_pool):
+    """FBNet pools saved with ``feature_set="latency"`` before FBNet had latency features were
+    fitted on its 207-column encoding (and have no ``n_features``)."""
+    import json
+
+    from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+    _, table = fbnet_pool
+    archs, y = table.archs[:12], table.column("a")[:12] * 1.5
+    old = AdaProxyPredictor(ProxyPool(table, feature_set="encoding")).fit(archs, y)
+    path = save_predictor(old, tmp_path / "old.json")
+    doc = json.loads(path.read_text())
+    assert doc["state"]["pool"]["n_features"] == 207
+    doc["state"]["pool"]["feature_set"] = "latency"
+    del doc["state"]["pool"]["n_features"]
+    path.write_text(json.dumps(doc))
+    loaded = load_predictor(path)
+    assert loaded.pool.feature_set == "encoding"
+    assert np.allclose(loaded.predict(table.archs[:100]), old.predict(table.archs[:100]))
+
+    new = AdaProxyPredictor(ProxyPool(table)).fit(archs, y)
+    new_path = save_predictor(new, tmp_path / "new.json")
+    assert json.loads(new_path.read_text())["state"]["pool"]["n_features"] == 210
+    assert np.allclose(load_predictor(new_path).predict(table.archs[:100]),
+                       new.predict(table.archs[:100]))
+
+
+def test_pool_with_another_feature_count_is_refused(tmp_path, synthetic_nb201):
+    import json
+
+    from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+    table, _ = synthetic_nb201
+    model = AdaProxyPredictor(ProxyPool(table, PROXIES)).fit(table.archs[:12],
+                                                              table.column("mix")[:12])
+    doc = json.loads(save_predictor(model, tmp_path / "m.json").read_text())
+    doc["state"]["pool"]["n_features"] = 40
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(DataFormatError, match="saved proxy pool has 40 features "
+                                              r"\(feature_set 'latency'\) but space "
+                                              "'nasbench201' now gives 39"):
         load_predictor(tmp_path / "bad.json")

@@ -28,15 +28,28 @@ Example:
     (22, True)
     >>> space.encode(arch).shape
     (207,)
+    >>> space.costs([("skip",) * 22]).tolist()  # MACs, weights, activations of the whole net
+    [[11608960.0, 776084.0, 93156.0]]
+
+:meth:`FBNetSpace.costs` computes a network's multiply-accumulates, weights and activations
+analytically from the same macro-architecture :meth:`~FBNetSpace.build` uses (no torch);
+:meth:`FBNetSpace.encode_latency_many` appends them, in millions, to the encoding as the
+space's latency features. On CPUs and phones latency follows compute; the latency adapters
+(:mod:`oneproxy_plugins.adaproxy`) also use the log MAC count as an analytic proxy device.
+:meth:`~FBNetSpace.encode` keeps its 207 columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import cache
 from typing import Any
+
+import numpy as np
 
 from oneproxy_plugins.spaces._mobile import LayerChoiceSpace, check_positive_int
 
-__all__ = ["FBNetSpace", "FBNET_BLOCKS", "FBNET_STAGES"]
+__all__ = ["FBNetSpace", "FBNET_BLOCKS", "FBNET_STAGES", "FBNET_COSTS"]
 
 FBNET_BLOCKS = ("k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1", "k5_e1_g2", "k5_e3", "k5_e6",
                 "skip")
@@ -52,6 +65,52 @@ _DATASETS = {
 }
 
 
+FBNET_COSTS = ("macs", "params", "activations")
+"""What :meth:`FBNetSpace.costs` counts, in its column order."""
+
+
+@cache
+def _cost_tables(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """Analytic costs of the network, from the macro-architecture alone.
+
+    Returns:
+        ``(per_block, fixed)``: array ``(22, 9, 3)`` of the MACs, weights and activations of
+        every block choice of every layer (:data:`FBNET_BLOCKS` order), and array ``(3,)`` of
+        those of the stem, the 1x1 head and the classifier, which every architecture has.
+        Activations are the elements written by every convolution and the classifier; weights
+        those of the convolutions and of the classifier (its bias included), batch norm folded.
+    """
+    stem_stride, strides, header, classes, size = _DATASETS[dataset]
+    c_in, h_in = FBNET_STAGES[0][0], size // stem_stride
+    stem = 3 * c_in * 9
+    fixed = [stem * h_in ** 2, stem, c_in * h_in ** 2]
+    per_block = np.zeros((sum(n for _, n in FBNET_STAGES), len(FBNET_BLOCKS), 3))
+    layer = 0
+    for (c_out, depth), stage_stride in zip(FBNET_STAGES, strides):
+        for i in range(depth):
+            stride = stage_stride if i == 0 else 1
+            h_out = h_in // stride
+            for j, op in enumerate(FBNET_BLOCKS):
+                if op == "skip":
+                    if c_in != c_out or stride != 1:  # build()'s 1x1 projection
+                        per_block[layer, j] = (c_in * c_out * h_out ** 2, c_in * c_out,
+                                               c_out * h_out ** 2)
+                    continue
+                kernel, hidden = int(op[1]), c_in * int(op[4])  # every hidden width is a
+                groups = 2 if op.endswith("_g2") else 1         # multiple of 8: no rounding
+                expand, project = c_in * hidden // groups, hidden * c_out // groups
+                depthwise = hidden * kernel ** 2
+                per_block[layer, j] = (
+                    expand * h_in ** 2 + (depthwise + project) * h_out ** 2,
+                    expand + depthwise + project,
+                    hidden * h_in ** 2 + (hidden + c_out) * h_out ** 2)
+            c_in, h_in, layer = c_out, h_out, layer + 1
+    head = c_in * header
+    fixed = np.add(fixed, [head * h_in ** 2 + header * classes, head + (header + 1) * classes,
+                           header * h_in ** 2 + classes])
+    return per_block, fixed.astype(np.float64)
+
+
 class FBNetSpace(LayerChoiceSpace):
     """The FBNet space of HW-NAS-Bench (22 layers x 9 blocks)."""
 
@@ -65,6 +124,47 @@ class FBNetSpace(LayerChoiceSpace):
             raise ValueError(f"The 'dataset' argument must be one of {sorted(_DATASETS)}; "
                              f"got {dataset!r}.")
         return _DATASETS[dataset]
+
+    # ------------------------------------------------------------ latency features
+    def costs(self, archs: Iterable[tuple[str, ...] | str], *, dataset: str = "cifar100"
+              ) -> np.ndarray:
+        """Multiply-accumulates, weights and activations of whole networks, analytically.
+
+        Counted from the macro-architecture of :meth:`build` with its defaults (the same
+        stages, widths, strides and blocks; 3 input channels, 100 or 1000 classes): every
+        convolution and the classifier; batch norm, ReLU, the channel shuffle and the residual
+        additions are not counted. Equal to a count with forward hooks on the built network.
+
+        Args:
+            archs: Architectures or their ids, ``n`` of them.
+            dataset: ``"cifar100"`` (32x32 input, the latency tables' setting) or
+                ``"imagenet"`` (224x224), as in :meth:`build`.
+
+        Returns:
+            Float array of shape ``(n, 3)``: MACs, weights and activations (elements written)
+            at batch size 1, columns in :data:`FBNET_COSTS` order.
+        """
+        self._dataset(dataset)  # the argument's check
+        per_block, fixed = _cost_tables(dataset)
+        index = self._choice_index_matrix([self.coerce(a) for a in archs])
+        return per_block[np.arange(index.shape[1]), index].sum(axis=1) + fixed
+
+    def latency_feature_names(self) -> list[str]:
+        """Names of the columns of :meth:`encode_latency_many`."""
+        return self.feature_names() + [f"cost[{name}]" for name in FBNET_COSTS]
+
+    def encode_latency_many(self, archs: Iterable[tuple[str, ...] | str]) -> np.ndarray:
+        """The encoding (:meth:`encode_many`) followed by :meth:`costs` in millions.
+
+        The features latency adapters model latency on: ``(n, 210)``, the last three columns
+        ``cost[macs]``, ``cost[params]``, ``cost[activations]`` (CIFAR-100 input, the setting
+        of the published latency tables). The costs are linear in the one-hot encoding (each
+        layer's cost depends on its own block only), so they add no directions to a linear
+        model; the adapters use the MAC count's logarithm as an analytic proxy device (see
+        :class:`oneproxy_plugins.adaproxy.ProxyPool`).
+        """
+        archs = [self.coerce(a) for a in archs]
+        return np.c_[self.encode_many(archs), self.costs(archs) / 1e6]
 
     def input_shape(self, batch_size: int = 1, *, dataset: str = "cifar100",
                     input_size: int | None = None, in_channels: int = 3, **cfg: Any

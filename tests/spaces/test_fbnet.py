@@ -10,7 +10,7 @@ from torch import nn
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.spaces import FBNetSpace
 from oneproxy_plugins.spaces._mbconv_torch import ChannelShuffle, ConvBNAct, MBConv
-from oneproxy_plugins.spaces.fbnet import FBNET_BLOCKS
+from oneproxy_plugins.spaces.fbnet import FBNET_BLOCKS, FBNET_COSTS
 
 SPACE = FBNetSpace()
 ALL_SKIP = ("skip",) * 22
@@ -29,6 +29,19 @@ class TestRealData:
     def test_skip_is_used_in_shape_changing_layers(self, fbnet_rows):
         # Why build() turns such a skip into a projection instead of refusing it.
         assert any(SPACE.from_record(r)[1] == "skip" for r in fbnet_rows)
+
+    def test_macs_rank_a_phone(self, fbnet_rows):
+        """On phones latency follows compute: the MAC count alone ranks pixel3 well."""
+        from pathlib import Path
+
+        from scipy.stats import spearmanr
+
+        from oneproxy_plugins.latency import load_data_dir
+
+        # fbnet_rows skips the test when the shared data is absent
+        table = load_data_dir([Path(__file__).resolve().parents[3] / "shared" / "data"], "fbnet")
+        macs = SPACE.costs(table.archs)[:, 0]
+        assert spearmanr(macs, table.column("pixel3")).statistic > 0.9  # measured 0.949
 
 
 class TestSpace:
@@ -124,3 +137,77 @@ class TestBuild:
         assert g2.body[0][0].groups == 2 and g2.body[2][0].kernel_size == (5, 5)
         assert e6.body[0][0].out_channels == 16 * 6 and not e6.residual
         assert e1.body[0][0].out_channels == 24  # HW-NAS-Bench keeps the 1x1 conv for e1
+
+
+def _torch_costs(model: nn.Module, input_shape: tuple[int, ...]) -> list[int]:
+    """MACs, weights and activations of every conv and linear layer, counted by forward hooks."""
+    totals = [0, 0, 0]
+
+    def hook(module, inputs, output):
+        per_output = module.weight[0].numel()  # MACs per output element (groups included)
+        totals[0] += output.numel() * per_output
+        totals[1] += module.weight.numel() + (0 if module.bias is None else module.bias.numel())
+        totals[2] += output.numel()
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, (nn.Conv2d, nn.Linear))]
+    with torch.no_grad():
+        model(torch.zeros(input_shape))
+    for handle in handles:
+        handle.remove()
+    return totals
+
+
+class TestCosts:
+    @pytest.mark.parametrize("arch", [ALL_SKIP, ("k5_e6",) * 22, ("k3_e1_g2",) * 22,
+                                      SPACE.sample(0), SPACE.sample(1)],
+                             ids=["skip", "k5_e6", "k3_e1_g2", "sample0", "sample1"])
+    def test_equal_the_built_network(self, arch):
+        got = SPACE.costs([arch])[0]
+        assert got.tolist() == _torch_costs(SPACE.build(arch), SPACE.input_shape(1))
+
+    def test_equal_the_built_imagenet_network(self):
+        arch = SPACE.sample(2)
+        got = SPACE.costs([arch], dataset="imagenet")[0]
+        assert got.tolist() == _torch_costs(SPACE.build(arch, dataset="imagenet"),
+                                            SPACE.input_shape(1, dataset="imagenet"))
+
+    def test_values_and_ids_agree(self):
+        archs = SPACE.sample_many(5, rng=0)
+        assert np.array_equal(SPACE.costs(archs), SPACE.costs([SPACE.to_id(a) for a in archs]))
+        assert SPACE.costs([]).shape == (0, 3)
+
+    def test_bigger_blocks_cost_more(self):
+        e1, e6 = SPACE.costs([("k3_e1",) * 22, ("k3_e6",) * 22])
+        assert (e6 > e1).all()
+        g1, g2 = SPACE.costs([("k3_e1",) * 22, ("k3_e1_g2",) * 22])
+        assert (g2[:2] < g1[:2]).all() and g2[2] == g1[2]  # same maps, half the 1x1 work
+
+    def test_bad_dataset(self):
+        with pytest.raises(ValueError, match=r"'dataset' argument must be one of "
+                                             r"\['cifar100', 'imagenet'\]; got 'mnist'"):
+            SPACE.costs([ALL_SKIP], dataset="mnist")
+
+
+class TestLatencyFeatures:
+    def test_encoding_then_costs_in_millions(self):
+        archs = SPACE.sample_many(30, rng=1)
+        feats = SPACE.encode_latency_many(archs)
+        names = SPACE.latency_feature_names()
+        assert feats.shape == (30, 210) == (30, len(names))
+        assert names[:207] == SPACE.feature_names()
+        assert names[207:] == [f"cost[{c}]" for c in FBNET_COSTS] == [
+            "cost[macs]", "cost[params]", "cost[activations]"]
+        assert np.array_equal(feats[:, :207], SPACE.encode_many(archs))
+        assert np.allclose(feats[:, 207:], SPACE.costs(archs) / 1e6)
+
+    def test_encoding_is_unchanged(self):
+        assert SPACE.encode(ALL_SKIP).shape == (207,)
+        assert len(SPACE.feature_names()) == 207
+
+    def test_costs_are_linear_in_the_one_hot(self):
+        """Each layer's cost depends on its own block: no new directions for linear models."""
+        x = SPACE.encode_latency_many(SPACE.sample_many(400, rng=2))
+        onehot = np.c_[x[:, :198], np.ones(len(x))]
+        fit = np.linalg.lstsq(onehot, x[:, 207:], rcond=None)[0]
+        assert np.allclose(onehot @ fit, x[:, 207:])
