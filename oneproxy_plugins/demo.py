@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
-from oneproxy_plugins.latency import LatencyTable
 from oneproxy_plugins.sampling import select_samples
 from oneproxy_plugins.spaces import get_space
 
@@ -86,13 +86,6 @@ class DemoResult:
         return data
 
 
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
-    ok = isinstance(value, (int, np.integer)) and value >= low and (high is None or value <= high)
-    if not ok:
-        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"The {name!r} argument must be an int {allowed}; got {value!r}.")
-
-
 def run_demo(out_dir: str | Path = "oneproxy-output", *, n_archs: int = 250, k: int = 10,
              n_heldout: int = 100, n_trials: int = 30, epochs: int = 3, seed: int = 0,
              n_rounds: int = 4, build_cfg: dict | None = None,
@@ -118,11 +111,11 @@ def run_demo(out_dir: str | Path = "oneproxy-output", *, n_archs: int = 250, k: 
         ValueError: A count out of range (``k >= 3``, ``n_heldout >= 5``,
             ``k + n_heldout <= n_archs``, ``n_trials >= 2``, ``epochs >= 1``).
     """
-    _check_int("n_archs", n_archs, 8)
-    _check_int("k", k, 3, n_archs - 5)
-    _check_int("n_heldout", n_heldout, 5, n_archs - k)
-    _check_int("n_trials", n_trials, 2)
-    _check_int("epochs", epochs, 1)
+    check_int("n_archs", n_archs, 8)
+    check_int("k", k, 3, n_archs - 5)
+    check_int("n_heldout", n_heldout, 5, n_archs - k)
+    check_int("n_trials", n_trials, 2)
+    check_int("epochs", epochs, 1)
     from oneproxy_plugins.measure.run import measure_archs
     from oneproxy_plugins.predictors import RidgePredictor, save_predictor
 
@@ -254,8 +247,7 @@ def _plots(out: Path, columns: dict[str, np.ndarray], study: Any, k: int) -> dic
 
     names = list(columns)
     n = len(next(iter(columns.values())))
-    table = LatencyTable([str(i) for i in range(n)], names, np.column_stack(list(columns.values())))
-    matrix, _ = srcc_matrix(table)
+    matrix, _ = srcc_matrix(np.column_stack(list(columns.values())))
     paths = {"srcc_heatmap": out / "srcc_heatmap.png", "scatter": out / "proxy_vs_target.png",
              "pareto_fronts": out / "pareto_fronts.png",
              "front_comparison": out / "front_on_target.png"}

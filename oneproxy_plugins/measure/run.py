@@ -38,8 +38,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.measure.device import DeviceSpec
@@ -106,11 +106,6 @@ class MeasurementRun:
                    if self.n_pending else "")
         return (f"{self.device}: measured {self.n_measured}, skipped {self.n_skipped}, "
                 f"failed {self.n_failed}{pending}{where} ({self.seconds:.1f} s)")
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"The {name!r} argument must be an int >= {minimum}; got {value!r}.")
 
 
 def _example_input(space: BaseSpace, spec: DeviceSpec, build_cfg: Mapping[str, Any],
@@ -286,7 +281,7 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
 
 def _check_settings(*, visit_statistic: str, **numbers: float) -> None:
     for name in ("n_rounds", "n_warmup", "n_repeats", "chunk_size"):
-        _check_int(name, numbers[name], 0 if name == "n_warmup" else 1)
+        check_int(name, numbers[name], 0 if name == "n_warmup" else 1)
     for name in ("budget_s", "max_chunk_mb", "outlier_z"):
         value = numbers[name]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:

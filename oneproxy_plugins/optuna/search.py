@@ -29,6 +29,7 @@ from typing import Any
 
 import optuna
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.optuna.callback import OneProxyCallback
 from oneproxy_plugins.optuna.constraint import LatencyConstraint
 from oneproxy_plugins.optuna.objective import OneProxyObjective
@@ -78,8 +79,7 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], proxy: Any, *, n_trial
         ValueError: Bad ``n_trials`` or ``directions``, a stored study with other directions,
             or a latency source of another space.
     """
-    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
-        raise ValueError(f"The 'n_trials' argument must be an int >= 1; got {n_trials!r}.")
+    check_int("n_trials", n_trials, 1)
     if isinstance(directions, str) or not directions or any(
             d not in _DIRECTIONS for d in directions):
         raise ValueError(f"The 'directions' argument must be a non-empty list of "

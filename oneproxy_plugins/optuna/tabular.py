@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import optuna
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable, load_accuracy, load_data_dir
 from oneproxy_plugins.optuna.attrs import list_targets
@@ -200,8 +201,7 @@ def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Se
     from oneproxy_plugins.optuna.search import run_search
 
     space_obj = get_space(space)
-    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
-        raise ValueError(f"The 'n_trials' argument must be an int >= 1; got {n_trials!r}.")
+    check_int("n_trials", n_trials, 1)  # before the tables are read
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
                                          table=table, accuracy_table=accuracy_table)
     return run_search(TabularAccuracy(accuracy_table, accuracy),
