@@ -48,6 +48,23 @@ def _feature_map(pool: ProxyPool, rows: np.ndarray) -> np.ndarray:
     return np.c_[z, pool.features[rows] @ chol / scale]
 
 
+def _candidate_ids(pool: ProxyPool, candidates: Sequence[Any] | None) -> list[str]:
+    """Canonical ids of ``candidates`` (default: the pool's architectures), in order."""
+    if candidates is None:
+        return list(pool.archs)
+    return [a if isinstance(a, str) and a in pool._row else pool.space.canonical_id(a)
+            for a in candidates]
+
+
+def _pool_rows(pool: ProxyPool, cands: list[str], hint: str) -> np.ndarray:
+    """The pool rows of ``cands``; a candidate outside the pool is an error."""
+    rows = pool.rows(cands)
+    if (rows < 0).any():
+        bad = cands[int(np.flatnonzero(rows < 0)[0])]
+        raise ValueError(f"Candidate {bad!r} is not measured on every proxy{hint}.")
+    return rows
+
+
 def select_samples(pool: ProxyPool, k: int, *, candidates: Sequence[Any] | None = None,
                    method: str = "greedy", random_state: np.random.Generator | int | None = None,
                    noise: float = 1e-2) -> list[str]:
@@ -72,21 +89,14 @@ def select_samples(pool: ProxyPool, k: int, *, candidates: Sequence[Any] | None 
     if method not in SAMPLERS:
         raise UnknownNameError("sampler", method, SAMPLERS)
     rng = as_rng(random_state)
-    if candidates is None:
-        cands = list(pool.archs)
-    else:
-        cands = list(dict.fromkeys(a if isinstance(a, str) and a in pool._row
-                                   else pool.space.canonical_id(a) for a in candidates))
+    cands = list(dict.fromkeys(_candidate_ids(pool, candidates)))
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(cands):
         raise ValueError(f"The 'k' argument must be an int in [1, {len(cands)}] (the number of "
                          f"candidates); got {k!r}.")
     if method == "random":
         return [cands[i] for i in rng.choice(len(cands), size=k, replace=False)]
-    rows = pool.rows(cands)
-    if (rows < 0).any():
-        bad = cands[int(np.flatnonzero(rows < 0)[0])]
-        raise ValueError(f"Candidate {bad!r} is not measured on every proxy; the 'greedy' "
-                         "sampler chooses among the pool's architectures (use 'random').")
+    rows = _pool_rows(pool, cands, "; the 'greedy' sampler chooses among the pool's "
+                                   "architectures (use 'random')")
     if len(rows) > _MAX_CANDIDATES:
         rows = rows[rng.choice(len(rows), size=_MAX_CANDIDATES, replace=False)]
     resid = _feature_map(pool, rows)
@@ -179,19 +189,14 @@ def select_front_samples(pool: ProxyPool, k: int, metric: Any, *,
         ValueError: ``metric`` not one finite value per candidate, ``share`` out of range, or
             ``k`` larger than the kept candidates.
     """
-    cands = list(pool.archs) if candidates is None else [
-        a if isinstance(a, str) and a in pool._row else pool.space.canonical_id(a)
-        for a in candidates]
+    cands = _candidate_ids(pool, candidates)
     values = np.asarray(metric, dtype=np.float64)
     if values.shape != (len(cands),):
         raise ValueError(f"The 'metric' argument needs one value per candidate ({len(cands)}); "
                          f"got shape {values.shape}.")
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
         raise ValueError(f"The 'share' argument must be a number in (0, 1]; got {share!r}.")
-    rows = pool.rows(cands)
-    if (rows < 0).any():
-        bad = cands[int(np.flatnonzero(rows < 0)[0])]
-        raise ValueError(f"Candidate {bad!r} is not measured on every proxy of the pool.")
+    _pool_rows(pool, cands, " of the pool")
     latency = np.exp(np.log(pool.latency(cands)).mean(axis=1))
     rank = front_layers(values, latency)
     need = max(int(np.ceil(share * len(cands))), k)
