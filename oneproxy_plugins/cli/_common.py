@@ -36,6 +36,17 @@ class OneProxyGroup(click.Group):
             ctx.exit(2)
 
 
+def quiet_optuna(level: int) -> None:
+    """Set Optuna's log level (e.g. ``optuna.logging.WARNING``) unless ``oneproxy --debug``,
+    which keeps Optuna's own trial log."""
+    import logging
+
+    import optuna
+
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        optuna.logging.set_verbosity(level)
+
+
 def split_list(value: str | None, what: str) -> list[str]:
     """Parse a comma-separated list option; empty items are an error."""
     if value is None:

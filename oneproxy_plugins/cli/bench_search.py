@@ -6,11 +6,10 @@ Defined here as a stand-alone click command; the ``bench`` group adds it with
 
 from __future__ import annotations
 
-import logging
 
 import click
 
-from oneproxy_plugins.cli._common import split_list, write_json
+from oneproxy_plugins.cli._common import quiet_optuna, split_list, write_json
 
 __all__ = ["search"]
 
@@ -55,8 +54,7 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
 
     from oneproxy_plugins.bench.search import run_search_bench
 
-    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # --debug keeps Optuna's trial log
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    quiet_optuna(optuna.logging.WARNING)
     result = run_search_bench(space, list(data_dirs), accuracy=accuracy, proxy=proxy,
                               targets=split_list(targets, "devices"), samples=samples,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 import click
 
-from oneproxy_plugins.cli._common import echo_json
+from oneproxy_plugins.cli._common import echo_json, quiet_optuna
 
 __all__ = ["search", "pareto", "load_objective", "parse_predictor_spec"]
 
@@ -68,15 +67,6 @@ def parse_predictor_spec(spec: str, option: str) -> tuple[str, str]:
         raise click.BadParameter(f"expected NAME=PREDICTOR.json or PREDICTOR.json; got {spec!r}.",
                                  param_hint=option)
     return name, path
-
-
-def _quiet_optuna() -> None:
-    """Optuna's own log off (a failing trial's traceback would repeat our one-line error),
-    unless ``oneproxy --debug``."""
-    import optuna
-
-    if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def _load_predictor(path: str, option: str) -> Any:
@@ -130,6 +120,8 @@ def search(space: str, objective_spec: str, proxy_file: str, target_specs: tuple
             --study nas --trials 100 --max-ms 30
     """
 
+    import optuna
+
     from oneproxy_plugins.optuna import pareto_front_for
     from oneproxy_plugins.optuna.search import run_search
 
@@ -141,7 +133,7 @@ def search(space: str, objective_spec: str, proxy_file: str, target_specs: tuple
         if name in targets:
             raise click.BadParameter(f"target {name!r} given twice.", param_hint="--target")
         targets[name] = _load_predictor(path, "--target")
-    _quiet_optuna()
+    quiet_optuna(optuna.logging.ERROR)  # a failing trial's traceback would repeat our error
     study = run_search(func, proxy, n_trials=n_trials, directions=list(directions) or
                        ["maximize"], targets=targets, storage=storage, study_name=study_name,
                        sampler=sampler, seed=seed, max_ms=max_ms, n_jobs=n_jobs,
@@ -187,11 +179,12 @@ def pareto(storage: str, study_name: str, target_spec: str | None, max_ms: float
     from oneproxy_plugins.optuna import list_targets, open_storage, register_target
     from oneproxy_plugins.optuna.fronts import front_records
 
-    _quiet_optuna()
+    quiet_optuna(optuna.logging.ERROR)
+    opened = open_storage(storage)
     try:
-        study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
+        study = optuna.load_study(study_name=study_name, storage=opened)
     except KeyError as err:
-        names = optuna.get_all_study_names(open_storage(storage))
+        names = optuna.get_all_study_names(opened)
         raise click.BadParameter(f"no study {study_name!r} in the storage; it holds "
                                  f"{names or 'none'}.", param_hint="--study") from err
     target = None
