@@ -3,7 +3,8 @@
 Usage:
     python benchmarks/search_ceiling.py DATA_DIR [TARGET ...]
 
-For each target (default: every NAS-Bench-201 device of the data but the proxy ``pixel3``) this
+For each target (default: every NAS-Bench-201 device of the data but the proxy ``pixel3``,
+the proxy of the search goals) this
 scores, with the bench's own hv_ratio and front_recall, two predictors that see far more than
 K samples: the target measured on *every* cell it has. Neither is a method; they bound what a
 predictor built on pixel3 and the space's latency features can give the one-proxy set:
@@ -48,19 +49,21 @@ def score(acc: np.ndarray, true_ms: np.ndarray, predicted_ms: np.ndarray) -> tup
     return float(hv), float((in_set & front).sum() / front.sum())
 
 
-def main(data_dir: str, targets: list[str]) -> None:
+def main(data_dir: str, targets: list[str], proxy: str = PROXY
+         ) -> dict[str, tuple[int, list[tuple[float, float]]]]:
+    """Print the table and summary; return ``{target: (cells, [(hv, recall) per predictor])}``."""
     space = get_space("nasbench201")
     table = load_data_dir([data_dir], space.name)
-    _, accuracy_table = load_tabular(space, [data_dir], [PROXY], "cifar10")
+    _, accuracy_table = load_tabular(space, [data_dir], [proxy], "cifar10")
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column("cifar10")))
-    pool = ProxyPool(table, [PROXY], space=space)
+    pool = ProxyPool(table, [proxy], space=space)
     inputs = np.c_[pool.features, pool.z]
     acc = np.array([acc_of.get(a, np.nan) for a in pool.archs])
     pool_rows = table.rows_of(pool.archs)
     results = {}
     print("| target | cells | lsq-all: hv_ratio / recall | gbm-cv5: hv_ratio / recall |")
     print("| --- | --- | --- | --- |")
-    for target in targets or [d for d in table.devices if d != PROXY]:
+    for target in targets or [d for d in table.devices if d != proxy]:
         true_ms = table.column(target)[pool_rows]
         keep = np.isfinite(true_ms) & np.isfinite(acc)
         x, log_ms = inputs[keep], np.log(true_ms[keep])
@@ -76,9 +79,12 @@ def main(data_dir: str, targets: list[str]) -> None:
         hv = np.array([r[j][0] for _, r in results.values()])
         recall = np.array([r[j][1] for _, r in results.values()])
         full = np.array([n == len(pool_rows) for n, _ in results.values()])
-        print(f"{name}: hv_ratio min {hv.min():.4f} (full-table targets {hv[full].min():.4f}), "
+        full_hv = f"{hv[full].min():.4f}" if full.any() else "-"
+        full_recall = f"{recall[full].mean():.2f}" if full.any() else "-"
+        print(f"{name}: hv_ratio min {hv.min():.4f} (full-table targets {full_hv}), "
               f"{(hv >= 0.995).sum()} of {len(hv)} targets >= 0.995; front_recall mean "
-              f"{recall.mean():.2f} (full-table {recall[full].mean():.2f})")
+              f"{recall.mean():.2f} (full-table {full_recall})")
+    return results
 
 
 if __name__ == "__main__":

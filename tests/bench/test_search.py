@@ -168,3 +168,28 @@ class TestSharedData:
         k0 = run_search_bench("nasbench201", [shared_data_dir], samples=0, **kw)
         k10 = run_search_bench("nasbench201", [shared_data_dir], samples=10, **kw)
         assert k0["hv_ratio_min"] < 0.95 < k10["hv_ratio_min"] <= 1.0
+
+
+class TestSearchCeiling:
+    """``benchmarks/search_ceiling.py``: the one-proxy set of predictors fitted on every cell."""
+
+    def test_scores_like_the_bench(self, data_dir, capsys):
+        import importlib.util
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parents[2] / "benchmarks" / "search_ceiling.py"
+        spec = importlib.util.spec_from_file_location("search_ceiling", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        results = module.main(str(data_dir), ["same", "other", "part"], proxy="proxy")
+        n_cells = 5 ** 6
+        assert {t: n for t, (n, _) in results.items()} == {
+            "same": n_cells, "other": n_cells, "part": (n_cells + 2) // 3}
+        # 'same' is a monotone function of the proxy: least squares on its log ranks it exactly
+        assert results["same"][1][0] == pytest.approx((1.0, 1.0))
+        # 'other' is linear in the encoding: the full-data fit finds its front, not the proxy's
+        lsq_other = results["other"][1][0]
+        proxy_other = _run(data_dir, targets=["other"])["targets"]["other"]
+        assert lsq_other[0] > proxy_other["hv_ratio"] and lsq_other[0] > 0.99
+        out = capsys.readouterr().out
+        assert "| other | 15625 |" in out and "lsq-all: hv_ratio min" in out
