@@ -138,7 +138,9 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
         ``"trials"``, ``"evaluations"`` (architectures the one study trained: distinct ones)
-        and ``"evaluations_per_target_studies"`` (``trials`` times the number of targets).
+        and ``"evaluations_per_target_studies"`` (``trials`` times the number of targets), and
+        per target ``"study_scored"``: the study's distinct architectures with a target
+        measurement, the only ones its set can hold (all of them on a device measured in full).
 
     Raises:
         UnknownDeviceError: The proxy or a target is not in the data.
@@ -206,6 +208,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                                  values=data.values[scored])
             set_ids = {data.trials[k].user_attrs[ARCH_KEY] for k in front_rows(data)}
             in_set = np.array([a in set_ids for a in ids], dtype=bool)
+            study_scored = len({t.user_attrs[ARCH_KEY] for t in data.trials})
         true_front = pareto_mask(np.c_[acc[rows], y[rows]], ["maximize", "minimize"])
         ranges = {"accuracy_range": (acc[rows].min(), acc[rows].max()),
                   "latency_range": (y[rows].min(), y[rows].max())}
@@ -219,6 +222,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             "front_size": int(true_front.sum()),
             "scored": int(len(rows)),
         }
+        if study is not None:
+            per_target[target]["study_scored"] = study_scored
         logger.info("%s: hv_ratio %.4f, front_recall %.2f", target,
                     per_target[target]["hv_ratio"], per_target[target]["front_recall"])
     hv = [v["hv_ratio"] for v in per_target.values()]

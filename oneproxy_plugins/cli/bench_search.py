@@ -62,9 +62,12 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
+        measured = ""
+        if score.get("study_scored", result.get("evaluations")) != result.get("evaluations"):
+            measured = f", {score['study_scored']} of the study's cells measured there"
         click.echo(f"{target:<28} hv_ratio {score['hv_ratio']:.4f}  front_recall "
                    f"{score['front_recall']:.2f}  ({score['set_size']} in set, "
-                   f"{score['front_size']} on the true front)")
+                   f"{score['front_size']} on the true front{measured})")
     extra = ""
     if optimizer == "nsga2":
         extra = (f"; one study of {result['trials']} trials instead of "

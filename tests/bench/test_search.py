@@ -100,6 +100,9 @@ class TestRunSearchBench:
         assert result["sampler"] == sampler
         assert 0 < result["targets"]["other"]["hv_ratio"] <= 1.0 + 1e-12
 
+    def test_exhaustive_has_no_study(self, data_dir):
+        assert all("study_scored" not in v for v in _run(data_dir)["targets"].values())
+
     def test_seeded(self, data_dir):
         kw = dict(targets=["other"], samples=5, seed=3)
         assert _run(data_dir, **kw)["targets"] == _run(data_dir, **kw)["targets"]
@@ -113,6 +116,10 @@ class TestRunSearchBench:
         assert result["targets"]["part"]["set_size"] >= 1
         assert result["targets"]["part"]["scored"] == 15625 // 3 + 1  # every third cell
         assert result["targets"]["same"]["scored"] == 15625
+        # the study's cells the set can hold: all on a full table, about a third on 'part'
+        assert result["targets"]["same"]["study_scored"] == result["evaluations"]
+        part = result["targets"]["part"]
+        assert part["set_size"] <= part["study_scored"] < result["evaluations"] / 2
 
     def test_errors(self, data_dir):
         with pytest.raises(UnknownDeviceError, match="Unknown device 'gpu'"):
@@ -151,6 +158,18 @@ class TestCLI:
         payload = json.loads(out.read_text())
         assert KEYS <= set(payload) and payload["targets"]["same"]["hv_ratio"] == 1.0
         assert "hv_ratio min" in result.output
+
+    def test_nsga2_says_how_much_of_the_study_a_subset_target_scores(self, data_dir, tmp_path):
+        result = CliRunner().invoke(_bench, [
+            "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
+            "--proxy", "proxy", "--targets", "same,part", "--samples", "0", "--optimizer",
+            "nsga2", "--trials", "60", "--json", str(tmp_path / "s.json")])
+        assert result.exit_code == 0, result.output
+        payload = json.loads((tmp_path / "s.json").read_text())
+        lines = {line.split()[0]: line for line in result.output.splitlines()}
+        part = payload["targets"]["part"]["study_scored"]
+        assert f"{part} of the study's cells measured there" in lines["part"]
+        assert "measured there" not in lines["same"]
 
     def test_user_mistake_is_one_line(self, data_dir, tmp_path):
         result = CliRunner().invoke(_bench, [
