@@ -1,13 +1,14 @@
-"""How far can any few-shot predictor take `oneproxy bench search --optimizer exhaustive`?
+"""What do predictors that see every target cell give `oneproxy bench search`'s one-proxy set?
 
 Usage:
     python benchmarks/search_ceiling.py DATA_DIR [TARGET ...]
 
-For each target (default: every NAS-Bench-201 device of the data but the proxy ``pixel3``,
-the proxy of the search goals) this
-scores, with the bench's own hv_ratio and front_recall, two predictors that see far more than
-K samples: the target measured on *every* cell it has. Neither is a method; they bound what a
-predictor built on pixel3 and the space's latency features can give the one-proxy set:
+For each target (default: every NAS-Bench-201 device of the data but ``pixel3``, the proxy of
+the search goals) this scores, with the bench's own hv_ratio and front_recall, two predictors
+that see far more than K samples: the target measured on *every* cell it has. Neither is a
+method; they show what pixel3 and the space's latency features carry about each target's
+front (not a strict bound: a few-shot model that fits the front's region better can beat
+them on a target):
 
 - ``lsq-all``: least squares of the target's log latency on what `AdaProxyPredictor` combines
   (the pool's latency features, pixel3's standardised log latency and its smoothed fit),
@@ -28,7 +29,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold, cross_val_predict
 
 from oneproxy_plugins.adaproxy import ProxyPool
-from oneproxy_plugins.bench.search import normalised_hypervolume
+from oneproxy_plugins.bench.search import score_set
 from oneproxy_plugins.latency import load_data_dir
 from oneproxy_plugins.optuna.fronts import pareto_mask
 from oneproxy_plugins.optuna.tabular import load_tabular
@@ -40,13 +41,8 @@ DIRECTIONS = ["maximize", "minimize"]
 
 def score(acc: np.ndarray, true_ms: np.ndarray, predicted_ms: np.ndarray) -> tuple[float, float]:
     """(hv_ratio, front_recall) of the Pareto set under ``predicted_ms``, as the bench scores."""
-    in_set = pareto_mask(np.c_[acc, predicted_ms], DIRECTIONS)
-    front = pareto_mask(np.c_[acc, true_ms], DIRECTIONS)
-    ranges = {"accuracy_range": (acc.min(), acc.max()),
-              "latency_range": (true_ms.min(), true_ms.max())}
-    hv = (normalised_hypervolume(acc[in_set], true_ms[in_set], **ranges)
-          / normalised_hypervolume(acc[front], true_ms[front], **ranges))
-    return float(hv), float((in_set & front).sum() / front.sum())
+    result = score_set(acc, true_ms, pareto_mask(np.c_[acc, predicted_ms], DIRECTIONS))
+    return result["hv_ratio"], result["front_recall"]
 
 
 def main(data_dir: str, targets: list[str], proxy: str = PROXY

@@ -54,7 +54,7 @@ from oneproxy_plugins.optuna.tabular import load_tabular, run_tabular_search
 from oneproxy_plugins.sampling import select_front_samples, select_samples
 from oneproxy_plugins.spaces import get_space
 
-__all__ = ["run_search_bench", "normalised_hypervolume", "OPTIMIZERS"]
+__all__ = ["run_search_bench", "normalised_hypervolume", "score_set", "OPTIMIZERS"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,31 @@ def normalised_hypervolume(accuracy: np.ndarray, latency_ms: np.ndarray, *,
     a = (np.asarray(accuracy, float) - accuracy_range[0]) / np.ptp(accuracy_range)
     t = (np.asarray(latency_ms, float) - latency_range[0]) / np.ptp(latency_range)
     return hypervolume_2d(np.c_[1.0 - a, t], reference=(1.0, 1.0))
+
+
+def score_set(accuracy: np.ndarray, latency_ms: np.ndarray, in_set: np.ndarray
+              ) -> dict[str, Any]:
+    """Score a set of architectures against the true Pareto front, as the benchmark does.
+
+    Args:
+        accuracy: Array ``(n,)`` of every architecture with a target measurement.
+        latency_ms: Their true target latencies, ``(n,)``.
+        in_set: Boolean mask ``(n,)`` of the set to score (e.g. the one-proxy set).
+
+    Returns:
+        ``{"hv_ratio", "front_recall", "set_size", "front_size"}`` (see the module docstring).
+    """
+    accuracy = np.asarray(accuracy, dtype=np.float64)
+    latency_ms = np.asarray(latency_ms, dtype=np.float64)
+    in_set = np.asarray(in_set, dtype=bool)
+    true_front = pareto_mask(np.c_[accuracy, latency_ms], ["maximize", "minimize"])
+    ranges = {"accuracy_range": (accuracy.min(), accuracy.max()),
+              "latency_range": (latency_ms.min(), latency_ms.max())}
+    hv_true = normalised_hypervolume(accuracy[true_front], latency_ms[true_front], **ranges)
+    hv_set = normalised_hypervolume(accuracy[in_set], latency_ms[in_set], **ranges)
+    return {"hv_ratio": float(hv_set / hv_true) if hv_true > 0 else float("nan"),
+            "front_recall": float((in_set & true_front).sum() / true_front.sum()),
+            "set_size": int(in_set.sum()), "front_size": int(true_front.sum())}
 
 
 def _target_seed(seed: int, target: str) -> int:
@@ -209,17 +234,9 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             set_ids = {data.trials[k].user_attrs[ARCH_KEY] for k in front_rows(data)}
             in_set = np.array([a in set_ids for a in ids], dtype=bool)
             study_scored = len({t.user_attrs[ARCH_KEY] for t in data.trials})
-        true_front = pareto_mask(np.c_[acc[rows], y[rows]], ["maximize", "minimize"])
-        ranges = {"accuracy_range": (acc[rows].min(), acc[rows].max()),
-                  "latency_range": (y[rows].min(), y[rows].max())}
-        hv_true = normalised_hypervolume(acc[rows][true_front], y[rows][true_front], **ranges)
-        hv_set = normalised_hypervolume(acc[rows][in_set], y[rows][in_set], **ranges)
         per_target[target] = {
-            "hv_ratio": float(hv_set / hv_true) if hv_true > 0 else float("nan"),
-            "front_recall": float((in_set & true_front).sum() / true_front.sum()),
+            **score_set(acc[rows], y[rows], in_set),
             "measurements": int(len(rows)) if oracle else samples,
-            "set_size": int(in_set.sum()),
-            "front_size": int(true_front.sum()),
             "scored": int(len(rows)),
         }
         if study is not None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from oneproxy_plugins.bench.search import normalised_hypervolume, run_search_bench
+from oneproxy_plugins.bench.search import normalised_hypervolume, run_search_bench, score_set
 from oneproxy_plugins.cli._common import OneProxyGroup
 from oneproxy_plugins.cli.bench_search import search
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
@@ -72,6 +72,18 @@ class TestNormalisedHypervolume:
         hv = normalised_hypervolume(np.array([90.0, 80.0]), np.array([10.0, 0.0]),
                                     accuracy_range=(70.0, 90.0), latency_range=(0.0, 10.0))
         assert hv == pytest.approx(0.5)  # points (1, 1) and (0.5, 0): a 0.5 x 1 box
+
+    def test_score_set(self):
+        acc = np.array([70.0, 80.0, 90.0, 75.0])
+        ms = np.array([0.0, 5.0, 10.0, 8.0])  # the last is dominated by the second
+        front = np.array([True, True, True, False])
+        assert score_set(acc, ms, front) == {"hv_ratio": 1.0, "front_recall": 1.0,
+                                             "set_size": 3, "front_size": 3}
+        partial = score_set(acc, ms, np.array([True, False, True, True]))
+        # scaled: front (0, 0), (0.5, 0.5), (1, 1) -> 0.5 x 0.5 box; without (0.5, 0.5) the
+        # dominated (0.25, 0.8) leaves a 0.25 x 0.2 box: 0.05 / 0.25
+        assert partial == {"hv_ratio": pytest.approx(0.2), "front_recall": pytest.approx(2 / 3),
+                           "set_size": 3, "front_size": 3}
 
 
 class TestRunSearchBench:
