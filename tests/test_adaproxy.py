@@ -45,6 +45,24 @@ def _fit_score(model, table, target, k=10, seed=0):
     return spearmanr(model.predict(table.archs), y).statistic
 
 
+def _deviation_table(n=1500, seed=3):
+    """nasbench201 proxies ``s1..s3`` sharing a term nonlinear in the encoding, ``own`` linear
+    plus its own noise, and target ``t``: linear plus its own noise (log ms)."""
+    from oneproxy_plugins.spaces import get_space
+
+    space = get_space("nasbench201")
+    rng = np.random.default_rng(seed)
+    archs = [space.to_id(a) for a in space.sample_many(n, rng=rng)]
+    x = space.encode_many(archs)
+    base = x @ rng.normal(0, 0.1, x.shape[1])
+    nonlinear = 0.3 * np.sin(7 * base) * x[:, 3] * x[:, 9]  # products: not linear in x
+    cols = [base + 0.05 * rng.normal(size=x.shape[1]) @ x.T + nonlinear
+            + rng.normal(0, 0.01, n) for _ in range(3)]
+    cols += [base + rng.normal(0, 0.1, n), base + rng.normal(0, 0.1, n)]
+    return LatencyTable(archs, ["s1", "s2", "s3", "own", "t"], np.exp(1.0 + np.c_[tuple(cols)]),
+                        space="nasbench201")
+
+
 class TestProxyPool:
     def test_basis_shapes_and_standardisation(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
@@ -152,6 +170,18 @@ class TestProxyPool:
         assert int(np.argmax(model.proxy_weights_)) == len(pool.basis_names) - 1
         assert spearmanr(model.predict(table.archs), y).statistic > 0.99
 
+    def test_shared_deviation_tells_shared_structure_from_noise(self):
+        """Three proxies share a term the encoding cannot express; a fourth has only noise."""
+        table = _deviation_table()
+        proxies = ["s1", "s2", "s3", "own"]
+        shared = ProxyPool(table, proxies).shared_deviation()
+        assert shared.shape == (4,) and np.all((shared >= 0) & (shared <= 1))
+        assert shared[:3].min() > 0.5 and shared[3] < 0.05
+        # a single proxy has nothing to share its deviation with
+        assert ProxyPool(table, ["s1"]).shared_deviation().tolist() == [0.0]
+        # without smoothing, the deviation is from the same ridge fit
+        assert np.allclose(ProxyPool(table, proxies, smooth=False).shared_deviation(), shared)
+
     def test_errors(self, synthetic_nb201):
         table, _ = synthetic_nb201
         with pytest.raises(ValueError, match="'feature_set' argument must be one of "
@@ -249,6 +279,26 @@ class TestAdaProxyPredictor:
                   for v in (0.0, 10.0)}
         assert scores[10.0] > scores[0.0]
 
+    def test_raw_prior_prefers_fits_of_noisy_proxies(self):
+        """Proxies whose deviation from their fit is their own noise give way to their fits."""
+        table = _deviation_table()
+        pool = ProxyPool(table, ["own", "s1"])
+        raw = [0, 1]  # the raw columns; 2, 3 are the fits
+        y = table.column("t")
+        rng = np.random.default_rng(0)
+        rows = rng.choice(len(table), size=10, replace=False)
+        archs = [table.archs[r] for r in rows]
+        with_prior = AdaProxyPredictor(pool, residual=False).fit(archs, y[rows])
+        without = AdaProxyPredictor(pool, residual=False, raw_prior=0.0).fit(archs, y[rows])
+        assert with_prior.proxy_weights_[raw].sum() < 0.01
+        assert without.proxy_weights_[raw].sum() > 0.1
+        assert with_prior.proxy_weights_.sum() == pytest.approx(1.0)
+        # without fits there is nothing to prefer: the prior is not applied
+        plain = ProxyPool(table, ["own", "s1"], smooth=False)
+        a = AdaProxyPredictor(plain, residual=False).fit(archs, y[rows])
+        b = AdaProxyPredictor(plain, residual=False, raw_prior=0.0).fit(archs, y[rows])
+        assert np.allclose(a.proxy_weights_, b.proxy_weights_)
+
     def test_not_fitted(self, pool):
         with pytest.raises(NotFittedError, match="AdaProxyPredictor is not fitted yet"):
             AdaProxyPredictor(pool).predict(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"])
@@ -268,7 +318,7 @@ class TestAdaProxyPredictor:
         table, _ = synthetic_nb201
         with pytest.raises(ValueError, match="'temperature' argument must be a number > 0"):
             AdaProxyPredictor(pool, temperature=0).fit(table.archs[:3], [1.0, 2.0, 3.0])
-        for name in ("count_boost", "slope_var"):
+        for name in ("count_boost", "slope_var", "raw_prior"):
             with pytest.raises(ValueError, match=f"'{name}' argument must be a number > 0; "
                                                  "got -1.0"):
                 AdaProxyPredictor(pool, **{name: -1.0}).fit(table.archs[:3], [1.0, 2.0, 3.0])
