@@ -47,25 +47,35 @@ done
 
 # Ablations of the default method (Python API: `oneproxy bench fewshot` has no switch for them):
 # the space's encoding alone instead of the latency features; the proxy average's slope kept
-# fixed (slope_var=0) instead of refitted with the residual; and both with the old count boost,
-# which is the previous version of the method (`previous`), also at large K.
-# FBNet with the encoding alone (no analytic costs, so no `cost[macs]` analytic proxy): the
-# previous version of the FBNet rows.
-"${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" "$FB_P" "$FB_V" "$FB_U" <<'PYEOF'
+# fixed (slope_var=0) instead of refitted with the residual; the raw proxy columns weighed like
+# their fits, at the previous temperature (`before-raw-prior`); and all of these with the old
+# count boost, which is the first version of the method (`previous`), also at large K.
+# FBNet with the encoding alone has no analytic costs, so no `cost[macs]` analytic proxy.
+"${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" "$FB_P" "$FB_V" "$FB_U" "$NB_P" <<'PYEOF'
 import json, sys
 from oneproxy_plugins.bench.fewshot import run_fewshot
 data, out, nb_v, eagle = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4].split(",")
-fb_p, fb_v, fb_u = (a.split(",") for a in sys.argv[5:8])
-for split, targets in (("val", fb_v), ("unseen", fb_u)):
+fb_p, fb_v, fb_u, nb_p = (a.split(",") for a in sys.argv[5:9])
+# The version before the raw-column prior (raw_prior=0, temperature=30): reproduces the rows
+# published before it.
+before_raw = {"adapter_params": {"raw_prior": 0.0, "temperature": 30.0}}
+for space, proxies, split, targets in (("fbnet", fb_p, "val", fb_v), ("fbnet", fb_p, "unseen", fb_u),
+                                       ("nb201", nb_p, "val", nb_v)):
     for protocol in ("all", "help"):
-        name = f"ablate-fbnet-{split}-k10-{protocol}-encoding"
-        result = run_fewshot("fbnet", [data], proxies=fb_p, targets=targets, samples=10,
-                             protocol=protocol, feature_set="encoding")
-        with open(f"{out}/{name}.json", "w") as f:
-            json.dump(result, f, indent=1)
-        print(f"== {name}\nmean SRCC {result['srcc_mean']:.4f}")
+        for variant, kwargs in (("encoding", {"feature_set": "encoding"}),
+                                ("before-raw-prior", before_raw)):
+            if space == "nb201" and variant == "encoding":
+                continue  # below, with the single proxy
+            name = f"ablate-{space}-{split}-k10-{protocol}-{variant}"
+            result = run_fewshot("fbnet" if space == "fbnet" else "nasbench201", [data],
+                                 proxies=proxies, targets=targets, samples=10,
+                                 protocol=protocol, **kwargs)
+            with open(f"{out}/{name}.json", "w") as f:
+                json.dump(result, f, indent=1)
+            print(f"== {name}\nmean SRCC {result['srcc_mean']:.4f}")
 cases = {"nb201-val": (["pixel3"], nb_v), "subset-vpu": (["nnmeter_myriadvpu"], eagle)}
-previous = {"feature_set": "encoding", "adapter_params": {"slope_var": 0.0, "count_boost": 3.0}}
+previous = {"feature_set": "encoding",
+            "adapter_params": {"slope_var": 0.0, "count_boost": 3.0, **before_raw["adapter_params"]}}
 variants = {"encoding": (10, {"feature_set": "encoding"}),
             "slope0": (10, {"adapter_params": {"slope_var": 0.0}}),
             **{f"previous-k{k}": (k, previous) for k in (10, 20, 50, 100)}}
