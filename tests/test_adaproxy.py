@@ -177,8 +177,8 @@ class TestProxyPool:
         shared = ProxyPool(table, proxies).shared_deviation()
         assert shared.shape == (4,) and np.all((shared >= 0) & (shared <= 1))
         assert shared[:3].min() > 0.5 and shared[3] < 0.05
-        # a single proxy has nothing to share its deviation with
-        assert ProxyPool(table, ["s1"]).shared_deviation().tolist() == [0.0]
+        # a single proxy cannot tell: the mean of a uniform prior
+        assert ProxyPool(table, ["s1"]).shared_deviation().tolist() == [0.5]
         # without smoothing, the deviation is from the same ridge fit
         assert np.allclose(ProxyPool(table, proxies, smooth=False).shared_deviation(), shared)
 
