@@ -48,7 +48,8 @@ done
 # Ablations of the default method (Python API: `oneproxy bench fewshot` has no switch for them):
 # the space's encoding alone instead of the latency features; the proxy average's slope kept
 # fixed (slope_var=0) instead of refitted with the residual; the raw proxy columns weighed like
-# their fits, at the previous temperature (`before-raw-prior`); and all of these with the old
+# their fits, at the previous temperature and without the free mix of the denoised columns
+# (`before-raw-prior`), or only the mix dropped (`no-mix`); and all of these with the old
 # count boost, which is the first version of the method (`previous`), also at large K.
 # FBNet with the encoding alone has no analytic costs, so no `cost[macs]` analytic proxy.
 "${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" "$FB_P" "$FB_V" "$FB_U" "$NB_P" <<'PYEOF'
@@ -56,14 +57,15 @@ import json, sys
 from oneproxy_plugins.bench.fewshot import run_fewshot
 data, out, nb_v, eagle = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4].split(",")
 fb_p, fb_v, fb_u, nb_p = (a.split(",") for a in sys.argv[5:9])
-# The version before the raw-column prior (raw_prior=0, temperature=30): reproduces the rows
-# published before it.
-before_raw = {"adapter_params": {"raw_prior": 0.0, "temperature": 30.0}}
+# The version before the raw-column prior (raw_prior=0, temperature=30, mix_var=0): reproduces
+# the rows published before it; `no-mix` only drops the free mix of the denoised columns.
+before_raw = {"adapter_params": {"raw_prior": 0.0, "temperature": 30.0, "mix_var": 0.0}}
 for space, proxies, split, targets in (("fbnet", fb_p, "val", fb_v), ("fbnet", fb_p, "unseen", fb_u),
                                        ("nb201", nb_p, "val", nb_v)):
     for protocol in ("all", "help"):
         for variant, kwargs in (("encoding", {"feature_set": "encoding"}),
-                                ("before-raw-prior", before_raw)):
+                                ("before-raw-prior", before_raw),
+                                ("no-mix", {"adapter_params": {"mix_var": 0.0}})):
             if space == "nb201" and variant == "encoding":
                 continue  # below, with the single proxy
             name = f"ablate-{space}-{split}-k10-{protocol}-{variant}"

@@ -157,6 +157,8 @@ class TestProxyPool:
         log_unseen = np.log(space.costs(unseen)[:, 0])
         assert np.allclose(z[:, -1], (log_unseen - log_macs.mean()) / log_macs.std())
         assert pool.latency(unseen).shape == (20, 2)
+        # the analytic proxy is a denoised column, with the fits
+        assert pool.denoised_columns().tolist() == [2, 3, 4]
         # the encoding feature set has no costs, so no analytic proxy
         plain = ProxyPool(table, feature_set="encoding")
         assert plain.basis_names == ["a", "b", "a~fit", "b~fit"]
@@ -262,11 +264,12 @@ class TestAdaProxyPredictor:
 
         table, _ = synthetic_nb201
         archs, y = table.archs[:15], table.column("mix")[:15]
-        fixed = AdaProxyPredictor(pool, slope_var=0.0).fit(archs, y)
+        # without the free mix of the fits, the slope is the only change to the averaging
+        fixed = AdaProxyPredictor(pool, slope_var=0.0, mix_var=0.0).fit(archs, y)
         z, _ = pool.basis(archs)
         _, slopes, _ = _loo_affine(z, np.log(y))
         assert np.allclose(fixed.coef_proxy_, fixed.proxy_weights_ * slopes)
-        free = AdaProxyPredictor(pool, slope_var=10.0).fit(archs, y)
+        free = AdaProxyPredictor(pool, slope_var=10.0, mix_var=0.0).fit(archs, y)
         ratio = free.coef_proxy_ / (free.proxy_weights_ * slopes)
         assert np.allclose(ratio, ratio[0]) and not np.isclose(ratio[0], 1.0)
 
@@ -274,8 +277,9 @@ class TestAdaProxyPredictor:
         """A single unrelated proxy: with its slope free, the residual does better."""
         table, _ = synthetic_nb201
         single = ProxyPool(table, ["odd"])
-        scores = {v: np.mean([_fit_score(AdaProxyPredictor(single, slope_var=v), table,
-                                         "gpu_a", k=20, seed=s) for s in range(5)])
+        # mix_var=0: a free weight on the fit column would also undo part of the slope
+        scores = {v: np.mean([_fit_score(AdaProxyPredictor(single, slope_var=v, mix_var=0.0),
+                                         table, "gpu_a", k=20, seed=s) for s in range(5)])
                   for v in (0.0, 10.0)}
         assert scores[10.0] > scores[0.0]
 
@@ -299,6 +303,23 @@ class TestAdaProxyPredictor:
         b = AdaProxyPredictor(plain, residual=False, raw_prior=0.0).fit(archs, y[rows])
         assert np.allclose(a.proxy_weights_, b.proxy_weights_)
 
+    def test_mix_var_combines_the_denoised_columns(self, pool, synthetic_nb201):
+        """``mix`` is half one proxy's pattern, half another's: a mix of their fits."""
+        table, _ = synthetic_nb201
+        assert pool.denoised_columns().tolist() == [3, 4, 5]  # the three fits
+        plain = ProxyPool(table, PROXIES, smooth=False)
+        assert plain.denoised_columns().tolist() == [0, 1, 2]
+        scores = {mix_var: np.mean([_fit_score(AdaProxyPredictor(pool, mix_var=mix_var), table,
+                                               "mix", k=10, seed=s) for s in range(6)])
+                  for mix_var in (0.0, 0.03)}
+        assert scores[0.03] > scores[0.0] + 0.002
+        model = AdaProxyPredictor(pool, mix_var=0.03)
+        _fit_score(model, table, "mix", k=10, seed=0)
+        fitted = model.predict(table.archs[:50])
+        # the combination is folded into the basis coefficients: predictions use no other state
+        z, feats = pool.basis(table.archs[:50])
+        assert np.allclose(np.log(fitted), model.predict_log_basis(z, feats))
+
     def test_not_fitted(self, pool):
         with pytest.raises(NotFittedError, match="AdaProxyPredictor is not fitted yet"):
             AdaProxyPredictor(pool).predict(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"])
@@ -318,7 +339,7 @@ class TestAdaProxyPredictor:
         table, _ = synthetic_nb201
         with pytest.raises(ValueError, match="'temperature' argument must be a number > 0"):
             AdaProxyPredictor(pool, temperature=0).fit(table.archs[:3], [1.0, 2.0, 3.0])
-        for name in ("count_boost", "slope_var", "raw_prior"):
+        for name in ("count_boost", "slope_var", "raw_prior", "mix_var"):
             with pytest.raises(ValueError, match=f"'{name}' argument must be a number > 0; "
                                                  "got -1.0"):
                 AdaProxyPredictor(pool, **{name: -1.0}).fit(table.archs[:3], [1.0, 2.0, 3.0])
