@@ -25,7 +25,11 @@ over a short grid with coordinate descent.
    this is the proxy, rescaled. Both terms matter: on samples spread over the whole latency
    range many proxies fit well in magnitude, while within a narrow band (HELP's protocol) only
    the ranks tell the device that orders architectures like the target. Where the space gives
-   an analytic compute cost (FBNet's MAC count), its log is one more, analytic, proxy.
+   an analytic compute cost (FBNet's MAC count), its log is one more, analytic, proxy. Each
+   proxy's own fit on the features is a denoised column beside it; the raw column's weight
+   carries a prior, the share of its deviation from the fit that the other proxies share
+   (:meth:`ProxyPool.shared_deviation`): device noise that no other device shares is not
+   worth fitting from ten samples.
 2. *A residual with a prior learned from the pool.* What no proxy explains is modelled as a
    linear function of the space's latency features (the encoding: per-position one-hot plus
    op counts; on NAS-Bench-201 also the counts of ops on live input-output paths; on FBNet
@@ -34,7 +38,8 @@ over a short grid with coordinate descent.
    (plus a small isotropic part): the pool tells which directions of the encoding latency
    usually moves along, so ten samples suffice to fit it. The slope of the proxy average is
    refitted jointly with it (a Gaussian prior around 1), so a proxy that ranks the target
-   poorly gives way to the residual instead of adding its own quirks. Posterior mean in
+   poorly gives way to the residual instead of adding its own quirks; a small free mix of the
+   denoised columns lets a target between two proxies be fitted as such. Posterior mean in
    closed form (a ``k x k`` solve).
 3. *Log latency*, where devices differ by factors rather than offsets.
 
