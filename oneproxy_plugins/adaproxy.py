@@ -207,7 +207,7 @@ class ProxyPool:
         self.features = features - self._feature_mean  # (n, d) centred encoding
         self.feature_gram = self.features.T @ self.features  # (d, d)
         self._prior: tuple[np.ndarray, np.ndarray] | None = None
-        self._fallback: np.ndarray | None = None
+        self._raw_w: np.ndarray | None = None
         self._shared: np.ndarray | None = None
         self._ms_weights: dict[str, np.ndarray] = {}
         self.basis_names = list(devices)
@@ -334,11 +334,17 @@ class ProxyPool:
         z[~known] = self._fallback_z(new)
         return z, feats
 
+    def _raw_ridge(self) -> np.ndarray:
+        """Ridge weights of the raw proxy columns on the features ``(d, m)``: the smoothed
+        fits' own weights where the pool smooths, else fitted once and cached."""
+        if self.smooth:
+            return self._smooth_w
+        if self._raw_w is None:
+            self._raw_w = self._ridge(self.z[:, :len(self.devices)])
+        return self._raw_w
+
     def _fallback_z(self, features: np.ndarray) -> np.ndarray:
-        m = len(self.devices)
-        if self._fallback is None:
-            self._fallback = self._ridge(self.z[:, :m])
-        z = features @ self._fallback
+        z = features @ self._raw_ridge()
         if self.smooth:
             z = np.c_[z, (features @ self._smooth_w - self._smooth_mean) / self._smooth_std]
         if self._analytic:
@@ -367,7 +373,7 @@ class ProxyPool:
         if self._shared is None:
             m = len(self.devices)
             raw = self.z[:, :m]
-            dev = raw - self.features @ (self._smooth_w if self.smooth else self._ridge(raw))
+            dev = raw - self.features @ self._raw_ridge()
             n = len(dev)
             shared = np.full(m, 0.5)
             if m > 1 and n > m:

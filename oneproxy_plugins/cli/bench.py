@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import click
 
 from oneproxy_plugins.cli._common import split_list, write_json

@@ -6,7 +6,6 @@ Defined here as a stand-alone click command; the ``bench`` group adds it with
 
 from __future__ import annotations
 
-
 import click
 
 from oneproxy_plugins.cli._common import quiet_optuna, split_list, write_json

@@ -38,7 +38,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-
 from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.latency.table import LatencyTable
