@@ -20,3 +20,17 @@ def check_int(name: str, value: object, low: int, high: int | None = None) -> No
     if not ok:
         allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise ValueError(f"The {name!r} argument must be an int {allowed}; got {value!r}.")
+
+
+def check_fraction(name: str, value: object) -> None:
+    """Raise ``ValueError`` unless ``value`` is a number (not a bool) in ``(0, 1]``.
+
+    Example:
+        >>> check_fraction("share", 0.25)
+        >>> check_fraction("share", 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: The 'share' argument must be a number in (0, 1]; got 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ValueError(f"The {name!r} argument must be a number in (0, 1]; got {value!r}.")

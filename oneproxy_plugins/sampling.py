@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_fraction
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.spaces import as_rng
@@ -194,8 +195,7 @@ def select_front_samples(pool: ProxyPool, k: int, metric: Any, *,
     if values.shape != (len(cands),):
         raise ValueError(f"The 'metric' argument needs one value per candidate ({len(cands)}); "
                          f"got shape {values.shape}.")
-    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-        raise ValueError(f"The 'share' argument must be a number in (0, 1]; got {share!r}.")
+    check_fraction("share", share)
     _pool_rows(pool, cands, " of the pool")
     latency = np.exp(np.log(pool.latency(cands)).mean(axis=1))
     rank = front_layers(values, latency)

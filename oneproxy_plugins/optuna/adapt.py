@@ -50,6 +50,7 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
+from oneproxy_plugins._checks import check_fraction
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.optuna.attrs import (LATENCY_KEY, TARGET_PREFIX, check_target_name,
@@ -143,8 +144,7 @@ def choose_target_samples(study: optuna.Study, k: int, *,
     if isinstance(k, bool) or not isinstance(k, int) or k < 3:
         raise ValueError(f"The 'k' argument must be an int >= 3 (AdaProxy fits on at least 3 "
                          f"measurements); got {k!r}.")
-    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-        raise ValueError(f"The 'share' argument must be a number in (0, 1]; got {share!r}.")
+    check_fraction("share", share)  # before the study is read
     pool_obj = _pool(study, pool, space)
     data = target_values(study)
     metric_index = 1 if data.latency_index == 0 else 0
