@@ -5,11 +5,26 @@ from __future__ import annotations
 import numpy as np
 
 
-def check_int(name: str, value: object, low: int, high: int | None = None) -> None:
-    """Raise ``ValueError`` unless ``value`` is an int (not a bool) in ``[low, high]``.
+def check_int(name: str, value: object, low: int, high: int | None = None, *,
+              why: str = "") -> int:
+    """Return ``value`` as a Python int if it is an integer in ``[low, high]``, else raise.
+
+    NumPy integers pass (values read from arrays and tables are); bools and floats do not,
+    even where they equal an int: ``True`` as a count is a mistake, not 1.
+
+    Args:
+        name: The argument's name, quoted in the error.
+        value: What the caller passed.
+        low: Smallest allowed value.
+        high: Largest allowed value (default: no bound).
+        why: Appended to the allowed range in the error, e.g. ``" (the number of candidates)"``.
+
+    Raises:
+        ValueError: Naming the argument, the allowed values and what was given.
 
     Example:
         >>> check_int("k", 10, 3)
+        10
         >>> check_int("k", 2, 3)
         Traceback (most recent call last):
         ...
@@ -19,7 +34,8 @@ def check_int(name: str, value: object, low: int, high: int | None = None) -> No
           and value >= low and (high is None or value <= high))
     if not ok:
         allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"The {name!r} argument must be an int {allowed}; got {value!r}.")
+        raise ValueError(f"The {name!r} argument must be an int {allowed}{why}; got {value!r}.")
+    return int(value)  # type: ignore[call-overload]
 
 
 def check_fraction(name: str, value: object) -> None:

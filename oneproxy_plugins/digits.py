@@ -24,6 +24,7 @@ from typing import Any
 import optuna
 import torch
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.spaces import Arch, BaseSpace, get_space
 
 __all__ = ["DIGITS_BUILD", "load_digits_tensors", "DigitsObjective"]
@@ -71,14 +72,9 @@ class DigitsObjective:
     def __init__(self, space: str | BaseSpace = "nasbench201", *, epochs: int = 3,
                  build_cfg: Mapping[str, Any] | None = None, batch_size: int = 64,
                  lr_range: tuple[float, float] = (3e-3, 3e-2), num_threads: int = 1) -> None:
-        if not isinstance(epochs, int) or epochs < 1:
-            raise ValueError(f"The 'epochs' argument must be an int >= 1; got {epochs!r}.")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"The 'batch_size' argument must be an int >= 1; got "
-                             f"{batch_size!r}.")
-        if not isinstance(num_threads, int) or num_threads < 1:
-            raise ValueError(f"The 'num_threads' argument must be an int >= 1; got "
-                             f"{num_threads!r}.")
+        epochs = check_int("epochs", epochs, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
+        num_threads = check_int("num_threads", num_threads, 1)
         low, high = lr_range
         if not 0 < low <= high:
             raise ValueError(f"The 'lr_range' argument must be (low, high) with "

@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_int
+
 if TYPE_CHECKING:
     from oneproxy_plugins.latency import LatencyTable
 
@@ -361,9 +363,7 @@ def _check_confidence(confidence: Any) -> float:
 
 
 def _check_n_boot(n_boot: Any) -> int:
-    if not isinstance(n_boot, numbers.Integral) or isinstance(n_boot, bool) or n_boot < 1:
-        raise ValueError(f"The 'n_boot' argument must be an int >= 1; got {n_boot!r}.")
-    return int(n_boot)
+    return check_int("n_boot", n_boot, 1)
 
 
 def _row_srcc(x: np.ndarray, y: np.ndarray) -> np.ndarray:

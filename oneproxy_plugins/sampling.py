@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from oneproxy_plugins._checks import check_fraction
+from oneproxy_plugins._checks import check_fraction, check_int
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.spaces import as_rng
@@ -91,9 +91,7 @@ def select_samples(pool: ProxyPool, k: int, *, candidates: Sequence[Any] | None 
         raise UnknownNameError("sampler", method, SAMPLERS)
     rng = as_rng(random_state)
     cands = list(dict.fromkeys(_candidate_ids(pool, candidates)))
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(cands):
-        raise ValueError(f"The 'k' argument must be an int in [1, {len(cands)}] (the number of "
-                         f"candidates); got {k!r}.")
+    k = check_int("k", k, 1, len(cands), why=" (the number of candidates)")
     if method == "random":
         return [cands[i] for i in rng.choice(len(cands), size=k, replace=False)]
     rows = _pool_rows(pool, cands, "; the 'greedy' sampler chooses among the pool's "

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.adaproxy import ADAPTATION_METHODS, FEATURE_SETS, ProxyPool, make_adapter
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable, load_data_dir
@@ -132,10 +133,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"The 'feature_set' argument must be one of {list(FEATURE_SETS)}; "
                          f"got {feature_set!r}.")
-    if not isinstance(samples, int) or samples < 3:
-        raise ValueError(f"The 'samples' argument must be an int >= 3; got {samples!r}.")
-    if not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"The 'repeats' argument must be an int >= 1; got {repeats!r}.")
+    samples, repeats = check_int("samples", samples, 3), check_int("repeats", repeats, 1)
     if not proxies or not targets:
         raise ValueError("At least one proxy and one target are needed.")
     overlap = sorted(set(proxies) & set(targets))

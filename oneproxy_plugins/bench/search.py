@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.latency import LatencyTable
@@ -121,8 +122,7 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
     if not is_int or not (samples == 0 or samples >= 3):
         raise ValueError(f"The 'samples' argument must be 0 (the proxy as is) or an int >= 3 "
                          f"(AdaProxy fits on at least 3 measurements); got {samples!r}.")
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ValueError(f"The 'trials' argument must be an int >= 1; got {trials!r}.")
+    trials = check_int("trials", trials, 1)
     if not targets:
         raise ValueError("At least one target device is needed.")
     if proxy in targets:

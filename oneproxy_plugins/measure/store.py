@@ -51,6 +51,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins._io import atomic_write_text
 from oneproxy_plugins.exceptions import DataFormatError
 from oneproxy_plugins.latency.table import LatencyTable, parse_latency
@@ -441,8 +442,7 @@ class ResultStore:
             ValueError: ``n`` is not an int >= 1, or ``worker`` is not registered (outside its
                 ``with store.worker()``).
         """
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"The 'n' argument must be an int >= 1; got {n!r}.")
+        n = check_int("n", n, 1)
         with self._lock():
             live = self._live_workers()
             if worker not in live:

@@ -29,6 +29,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.nni._compat import require_nni
 from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_budget, check_mode,
                                          fronts_by_target, pareto_points)
@@ -77,8 +78,7 @@ class LatencyFilter(Filter):
     def __init__(self, predictor: Any, budget_ms: float | None = None, *,
                  space: str | BaseSpace | None = None, resolution: int | None = None,
                  patience: int = 1000, metric_for_invalid: float | None = None) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"The 'patience' argument must be an int >= 1; got {patience!r}.")
+        patience = check_int("patience", patience, 1)
         super().__init__(self._admit, metric_for_invalid=metric_for_invalid, patience=patience,
                          retain_history=True)
         self.budget_ms = check_budget(budget_ms)

@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.nni._compat import require_nni
 from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_budget, check_mode,
                                          fronts_by_target, pareto_points)
@@ -156,9 +157,8 @@ class OneProxyTuner(Tuner):
         self.space = get_space(space)
         self.budget_ms = check_budget(budget_ms)
         self.optimize_mode = check_mode(optimize_mode)
-        for name, value, low in (("n_startup", n_startup, 1), ("max_tries", max_tries, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"The {name!r} argument must be an int >= {low}; got {value!r}.")
+        n_startup = check_int("n_startup", n_startup, 1)
+        max_tries = check_int("max_tries", max_tries, 1)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"The 'seed' argument must be an int or None; got {seed!r}.")
         self.n_startup = n_startup

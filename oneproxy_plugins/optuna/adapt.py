@@ -50,7 +50,7 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
-from oneproxy_plugins._checks import check_fraction
+from oneproxy_plugins._checks import check_fraction, check_int
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.optuna.attrs import (LATENCY_KEY, TARGET_PREFIX, check_target_name,
@@ -141,9 +141,7 @@ def choose_target_samples(study: optuna.Study, k: int, *,
     Raises:
         ValueError: ``k`` or ``share`` out of range.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 3:
-        raise ValueError(f"The 'k' argument must be an int >= 3 (AdaProxy fits on at least 3 "
-                         f"measurements); got {k!r}.")
+    k = check_int("k", k, 3, why=" (AdaProxy fits on at least 3 measurements)")
     check_fraction("share", share)  # before the study is read
     pool_obj = _pool(study, pool, space)
     data = target_values(study)

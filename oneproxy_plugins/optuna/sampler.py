@@ -56,6 +56,7 @@ from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
 from optuna.trial import FrozenTrial, TrialState
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.optuna._transient import TransientState
 from oneproxy_plugins.optuna.constraint import LatencyConstraint
 
@@ -101,9 +102,7 @@ class ProxyConstrainedSampler(TransientState, BaseSampler):
         if not isinstance(constraint, LatencyConstraint):
             raise TypeError(f"The 'constraint' argument must be a LatencyConstraint(predictor, "
                             f"max_ms); got {type(constraint).__name__}.")
-        if isinstance(max_resample, bool) or not isinstance(max_resample, int) or max_resample < 1:
-            raise ValueError(f"The 'max_resample' argument must be an int >= 1; "
-                             f"got {max_resample!r}.")
+        max_resample = check_int("max_resample", max_resample, 1)
         self.base_sampler = base_sampler
         self.constraint = constraint
         self.max_resample = max_resample

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 
 if TYPE_CHECKING:
@@ -175,8 +176,7 @@ class BaseSpace(abc.ABC):
     def sample_many(self, n: int, rng: np.random.Generator | int | None = None, *,
                     unique: bool = True) -> list[Arch]:
         """Draw ``n`` architectures (distinct when ``unique``)."""
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"The 'n' argument must be an int >= 0; got {n!r}.")
+        n = check_int("n", n, 0)
         if unique and n > self.size:
             raise ValueError(f"Cannot draw {n} distinct architectures from space {self.name!r} "
                              f"of size {self.size}.")

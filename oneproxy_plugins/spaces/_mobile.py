@@ -23,20 +23,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.spaces._base import BaseSpace
 
 __all__ = ["LayerChoiceSpace", "ElasticLayout", "ElasticArch", "ElasticSpace",
-           "MobileNetV2Skeleton", "check_positive_int"]
+           "MobileNetV2Skeleton"]
 
 _UINT_RE = re.compile(r"[0-9]+")
-
-
-def check_positive_int(name: str, value: Any) -> int:
-    """Return ``value`` if it is an int >= 1, else raise a ``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"The {name!r} argument must be an int >= 1; got {value!r}.")
-    return value
 
 
 def _choice(value: Any, choices: Sequence, where: str | Callable[[], str]) -> Any:
@@ -420,7 +414,7 @@ class MobileNetV2Skeleton:
     def input_shape(self, batch_size: int = 1, *, input_size: int = 224, in_channels: int = 3,
                     **cfg: Any) -> tuple[int, ...]:
         """``(batch_size, in_channels, input_size, input_size)``."""
-        return (check_positive_int("batch_size", batch_size), in_channels, input_size,
+        return (check_int("batch_size", batch_size, 1), in_channels, input_size,
                 input_size)
 
     def build(self, arch: Any, *, num_classes: int = 1000, in_channels: int = 3,
@@ -439,6 +433,6 @@ class MobileNetV2Skeleton:
         """
         from oneproxy_plugins.spaces._mbconv_torch import mobilenet_v2_network
 
-        check_positive_int("num_classes", num_classes)
+        check_int("num_classes", num_classes, 1)
         return mobilenet_v2_network(self._blocks(self.coerce(arch)), num_classes=num_classes,
                                     in_channels=in_channels).eval()

@@ -47,7 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from oneproxy_plugins.spaces._mobile import LayerChoiceSpace, check_positive_int
+from oneproxy_plugins._checks import check_int
+from oneproxy_plugins.spaces._mobile import LayerChoiceSpace
 
 __all__ = ["FBNetSpace", "FBNET_BLOCKS", "FBNET_STAGES", "FBNET_COSTS"]
 
@@ -171,7 +172,7 @@ class FBNetSpace(LayerChoiceSpace):
                     ) -> tuple[int, ...]:
         """``(batch_size, in_channels, size, size)``; size 32 for CIFAR-100, 224 for ImageNet."""
         size = self._dataset(dataset)[4] if input_size is None else input_size
-        return (check_positive_int("batch_size", batch_size), in_channels, size, size)
+        return (check_int("batch_size", batch_size, 1), in_channels, size, size)
 
     def build(self, arch: tuple[str, ...] | str, *, dataset: str = "cifar100",
               num_classes: int | None = None, in_channels: int = 3,
@@ -196,8 +197,8 @@ class FBNetSpace(LayerChoiceSpace):
 
         ops = self.coerce(arch)
         stem_stride, strides, header, default_classes, _ = self._dataset(dataset)
-        num_classes = check_positive_int(
-            "num_classes", default_classes if num_classes is None else num_classes)
+        num_classes = check_int(
+            "num_classes", default_classes if num_classes is None else num_classes, 1)
         stem_channels = FBNET_STAGES[0][0]
         blocks: list[nn.Module] = []
         plan = stage_plan(stem_channels, [c for c, _ in FBNET_STAGES], strides,

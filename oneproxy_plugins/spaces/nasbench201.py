@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.spaces._base import BaseSpace
 
@@ -224,12 +225,7 @@ class NASBench201Space(BaseSpace):
         """
         from oneproxy_plugins.spaces._nb201_torch import NB201Network
 
-        if not isinstance(C, int) or C < 1:
-            raise ValueError(f"The 'C' argument must be an int >= 1; got {C!r}.")
-        if not isinstance(N, int) or N < 1:
-            raise ValueError(f"The 'N' argument must be an int >= 1; got {N!r}.")
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"The 'num_classes' argument must be an int >= 1; "
-                             f"got {num_classes!r}.")
+        C, N = check_int("C", C, 1), check_int("N", N, 1)  # noqa: N806
+        num_classes = check_int("num_classes", num_classes, 1)
         return NB201Network(self.coerce(arch), C=C, N=N, num_classes=num_classes,
                             in_channels=in_channels).eval()

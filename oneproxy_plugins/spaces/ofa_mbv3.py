@@ -36,8 +36,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from oneproxy_plugins.spaces._mobile import (ElasticArch, ElasticLayout, ElasticSpace,
-                                             check_positive_int)
+from oneproxy_plugins._checks import check_int
+from oneproxy_plugins.spaces._mobile import ElasticArch, ElasticLayout, ElasticSpace
 
 __all__ = ["OFAMobileNetV3Space", "OFAArch", "OFA_LAYOUT", "OFA_RESOLUTIONS"]
 
@@ -98,7 +98,7 @@ class OFAMobileNetV3Space(ElasticSpace):
                 raise ValueError("The input of an ofa_mbv3 network is its architecture's "
                                  "resolution r: pass 'arch' (or 'input_size'); got neither.")
             input_size = self.coerce(arch).r
-        return (check_positive_int("batch_size", batch_size), in_channels, input_size,
+        return (check_int("batch_size", batch_size, 1), in_channels, input_size,
                 input_size)
 
     def build(self, arch: OFAArch | str, *, num_classes: int = 1000, in_channels: int = 3
@@ -119,7 +119,7 @@ class OFAMobileNetV3Space(ElasticSpace):
                                                            elastic_blocks)
 
         a = self.coerce(arch)
-        check_positive_int("num_classes", num_classes)
+        check_int("num_classes", num_classes, 1)
         blocks = [MBConv(16, 16, 3, 1, 1, act="relu"), *elastic_blocks(16, a.stages(), _STAGES)]
         return ChainNetwork(ConvBNAct(in_channels, 16, 3, 2, act="h_swish"), blocks,
                             ConvBNAct(_STAGES[-1][0], 960, 1, act="h_swish"),

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.optuna.attrs import list_targets
 from oneproxy_plugins.optuna.fronts import pareto_mask, target_values
 
@@ -177,9 +178,7 @@ def plot_target_fronts(data: Sequence[FrontData], path: str | os.PathLike | None
 
     if not data:
         raise ValueError("The 'data' argument is empty; nothing to draw.")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"The 'ncols' argument must be an int >= 1; got {ncols!r}.")
-    ncols = min(ncols, len(data))
+    ncols = min(check_int("ncols", ncols, 1), len(data))
     nrows = -(-len(data) // ncols)
     fig = Figure(figsize=(4.0 * ncols, 3.2 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()

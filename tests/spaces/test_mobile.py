@@ -9,7 +9,7 @@ import pytest
 
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.spaces._mobile import (ElasticArch, ElasticLayout, ElasticSpace,
-                                             LayerChoiceSpace, check_positive_int)
+                                             LayerChoiceSpace)
 
 TINY = ElasticLayout("tiny", depth_choices=((1, 2), (1,)), ks_choices=(3, 5), e_choices=(3,))
 TINY_R = dataclasses.replace(TINY, resolutions=(32, 64))
@@ -99,14 +99,3 @@ class TestLayerChoiceSpace:
                            match=r"two layer 0 \('layer_00'\) of 'none a': 'none' is not allowed; "
                                  r"allowed: \['a', 'b'\]"):
             TwoLayers().from_id("none a")
-
-
-class TestCheckPositiveInt:
-    def test_accepts(self):
-        assert check_positive_int("n", 3) == 3
-
-    @pytest.mark.parametrize("value", [0, -1, 1.0, True, "2", None])
-    def test_rejects(self, value):
-        with pytest.raises(ValueError,
-                           match=f"The 'n' argument must be an int >= 1; got {value!r}"):
-            check_positive_int("n", value)
