@@ -27,6 +27,13 @@ run fbnet-val-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets $FB
 run fbnet-val-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets $FB_V --samples 10 --protocol help
 run fbnet-unseen-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets $FB_U --samples 10
 run fbnet-unseen-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets $FB_U --samples 10 --protocol help
+# made-up FBNet devices that follow one analytic cost each (benchmarks/cost_devices.py): a
+# stress test for targets unlike every proxy; never used for tuning
+"${PY:-python}" "$(dirname "$0")/cost_devices.py" "$DATA" "$OUT/cost-devices"
+COST=cost_macs,cost_params,cost_activations,cost_memory
+for protocol in all help; do
+  run fbnet-costdev-k10-$protocol --space fbnet --data "$DATA" --data "$OUT/cost-devices" --proxies $FB_P --targets $COST --samples 10 --protocol $protocol
+done
 
 # OneProxy's own 1999-architecture subset: the VPU alone as proxy, Eagle devices as targets
 EAGLE=eagle_i7_7820x,eagle_sd855_cpu,eagle_sd855_gpu,eagle_sd855_dsp,eagle_jetson_nano_fp32,eagle_jetson_nano_fp16,eagle_edgetpu
@@ -52,24 +59,32 @@ done
 # (`before-raw-prior`), or only the mix dropped (`no-mix`); and all of these with the old
 # count boost, which is the first version of the method (`previous`), also at large K.
 # FBNet with the encoding alone has no analytic costs, so no `cost[macs]` analytic proxy.
-"${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" "$FB_P" "$FB_V" "$FB_U" "$NB_P" <<'PYEOF'
+"${PY:-python}" - "$DATA" "$OUT" "$NB_V" "$EAGLE" "$FB_P" "$FB_V" "$FB_U" "$NB_P" "$COST" <<'PYEOF'
 import json, sys
 from oneproxy_plugins.bench.fewshot import run_fewshot
 data, out, nb_v, eagle = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4].split(",")
-fb_p, fb_v, fb_u, nb_p = (a.split(",") for a in sys.argv[5:9])
-# The version before the raw-column prior (raw_prior=0, temperature=30, mix_var=0): reproduces
-# the rows published before it; `no-mix` only drops the free mix of the denoised columns.
-before_raw = {"adapter_params": {"raw_prior": 0.0, "temperature": 30.0, "mix_var": 0.0}}
+fb_p, fb_v, fb_u, nb_p, cost = (a.split(",") for a in sys.argv[5:10])
+# The version before the raw-column prior (raw_prior=0, temperature=30, mix_var=0, and no
+# cost prior, which came later): reproduces the rows published before it; `no-mix` only drops
+# the free mix of the denoised columns, `no-cost-prior` only the cost prior (FBNet: the only
+# space with analytic costs).
+before_raw = {"adapter_params": {"raw_prior": 0.0, "temperature": 30.0, "mix_var": 0.0,
+                                 "cost_prior": 0.0}}
 for space, proxies, split, targets in (("fbnet", fb_p, "val", fb_v), ("fbnet", fb_p, "unseen", fb_u),
+                                       ("fbnet", fb_p, "costdev", cost),
                                        ("nb201", nb_p, "val", nb_v)):
+    dirs = [data, f"{out}/cost-devices"] if split == "costdev" else [data]
     for protocol in ("all", "help"):
         for variant, kwargs in (("encoding", {"feature_set": "encoding"}),
                                 ("before-raw-prior", before_raw),
-                                ("no-mix", {"adapter_params": {"mix_var": 0.0}})):
-            if space == "nb201" and variant == "encoding":
-                continue  # below, with the single proxy
+                                ("no-mix", {"adapter_params": {"mix_var": 0.0}}),
+                                ("no-cost-prior", {"adapter_params": {"cost_prior": 0.0}})):
+            if space == "nb201" and variant in ("encoding", "no-cost-prior"):
+                continue  # encoding: below, with the single proxy; no costs to drop
+            if split == "costdev" and variant not in ("no-cost-prior", "encoding"):
+                continue
             name = f"ablate-{space}-{split}-k10-{protocol}-{variant}"
-            result = run_fewshot("fbnet" if space == "fbnet" else "nasbench201", [data],
+            result = run_fewshot("fbnet" if space == "fbnet" else "nasbench201", dirs,
                                  proxies=proxies, targets=targets, samples=10,
                                  protocol=protocol, **kwargs)
             with open(f"{out}/{name}.json", "w") as f:

@@ -31,6 +31,30 @@ def fbnet_pool():
 
 
 @pytest.fixture(scope="module")
+def fbnet_lut():
+    """FBNet table made here, 800 archs: proxies ``p1..p5`` and ``like`` share one per-layer
+    pattern (log ms linear in the encoding, each its own variation); ``weights`` is
+    ``1 + params / mean(params)`` ms, a device bound by weight traffic that no proxy follows."""
+    from oneproxy_plugins.spaces import get_space
+
+    space = get_space("fbnet")
+    rng = np.random.default_rng(1)
+    archs = [space.to_id(a) for a in space.sample_many(800, rng=rng)]
+    x = space.encode_many(archs)
+    params = space.costs([space.coerce(a) for a in archs])[:, 1]
+    base = rng.normal(0, 0.05, x.shape[1])
+
+    def like():
+        return 1 + x @ (base + rng.normal(0, 0.02, x.shape[1])) + rng.normal(0, 0.01, len(x))
+
+    cols = [like() for _ in range(5)]
+    cols += [np.log(1 + params / params.mean()) + rng.normal(0, 0.005, len(x)), like()]
+    table = LatencyTable(archs, ["p1", "p2", "p3", "p4", "p5", "weights", "like"],
+                         np.exp(np.c_[tuple(cols)]), space="fbnet")
+    return ProxyPool(table, ["p1", "p2", "p3", "p4", "p5"]), table
+
+
+@pytest.fixture(scope="module")
 def pool(synthetic_nb201):
     table, _ = synthetic_nb201
     return ProxyPool(table, PROXIES)
@@ -244,20 +268,22 @@ class TestAdaProxyPredictor:
         from oneproxy_plugins.adaproxy import _gp_loo_select
 
         rng = np.random.default_rng(0)
-        f = rng.normal(size=(8, 3))
-        kernel = f @ f.T
-        y = rng.normal(size=8)
-        alpha, noise = _gp_loo_select(kernel, y, [0.01, 1.0])
+        f, g = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+        kernels = [f @ f.T, f @ f.T + 4.0 * g @ g.T]
+        y = f @ rng.normal(size=3) + 2.0 * g[:, 0] + 0.1 * rng.normal(size=8)
+        alpha, noise, index = _gp_loo_select(kernels, y, [0.01, 1.0])
         brute = {}
-        for s in (0.01, 1.0):
-            errs = []
-            for i in range(8):
-                keep = np.arange(8) != i
-                a = np.linalg.solve(kernel[np.ix_(keep, keep)] + s * np.eye(7), y[keep])
-                errs.append((y[i] - kernel[i, keep] @ a) ** 2)
-            brute[s] = np.mean(errs)
-        assert noise == min(brute, key=brute.get)
-        assert np.allclose(alpha, np.linalg.solve(kernel + noise * np.eye(8), y))
+        for which, kernel in enumerate(kernels):
+            for s in (0.01, 1.0):
+                errs = []
+                for i in range(8):
+                    keep = np.arange(8) != i
+                    a = np.linalg.solve(kernel[np.ix_(keep, keep)] + s * np.eye(7), y[keep])
+                    errs.append((y[i] - kernel[i, keep] @ a) ** 2)
+                brute[which, s] = np.mean(errs)
+        assert (index, noise) == min(brute, key=brute.get)
+        assert index == 1  # y moves along g, which only the second kernel allows
+        assert np.allclose(alpha, np.linalg.solve(kernels[index] + noise * np.eye(8), y))
 
     def test_slope_var_refits_one_slope_of_the_proxy_average(self, pool, synthetic_nb201):
         from oneproxy_plugins.adaproxy import _loo_affine
@@ -321,6 +347,38 @@ class TestAdaProxyPredictor:
             _fit_score(model, table, "mix", k=10, seed=0)
             lesser[mix_var] = model.coef_proxy_[fits].min()
         assert lesser[0.03] > lesser[0.0] + 0.02
+
+    def test_cost_prior_fits_a_device_no_proxy_follows(self, fbnet_lut):
+        pool, table = fbnet_lut
+        var = pool.cost_variance(pool.weight_prior()[1])
+        costs = [j for j, n in enumerate(pool.feature_names) if n.startswith("cost[")]
+        assert len(costs) == 3 and (var[costs] > 0).all() and np.delete(var, costs).max() == 0
+
+        def fits(target, cost_prior):
+            models = [AdaProxyPredictor(pool, cost_prior=cost_prior) for _ in range(6)]
+            scores = [_fit_score(m, table, target, k=10, seed=s) for s, m in enumerate(models)]
+            return np.mean(scores), [m.cost_scale_ for m in models]
+
+        without, scales = fits("weights", 0.0)
+        with_costs, chosen = fits("weights", (0.1, 1.0))
+        assert without < 0.7 and scales == [0.0] * 6
+        assert with_costs > 0.95 and chosen == [1.0] * 6  # leave-one-out picks the wide prior
+        # a device like the proxies: the choice costs nothing on average
+        assert abs(fits("like", (0.1, 1.0))[0] - fits("like", 0.0)[0]) < 0.02
+
+    def test_cost_prior_leaves_spaces_without_costs_alone(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        assert not pool.cost_variance(pool.weight_prior()[1]).any()
+        a, b = AdaProxyPredictor(pool), AdaProxyPredictor(pool, cost_prior=0.0)
+        _fit_score(a, table, "mix"), _fit_score(b, table, "mix")
+        assert a.cost_scale_ == 0.0 and np.array_equal(a.coef_features_, b.coef_features_)
+
+    @pytest.mark.parametrize("value", [-0.1, (), (0.1, "1"), True, None])
+    def test_bad_cost_prior(self, pool, synthetic_nb201, value):
+        table, _ = synthetic_nb201
+        with pytest.raises(ValueError, match="'cost_prior' argument must be a number >= 0 or a "
+                                             "non-empty list of them"):
+            AdaProxyPredictor(pool, cost_prior=value).fit(table.archs[:3], [1.0, 2.0, 3.0])
 
     def test_not_fitted(self, pool):
         with pytest.raises(NotFittedError, match="AdaProxyPredictor is not fitted yet"):
@@ -488,6 +546,28 @@ def test_fbnet_file_saved_before_its_latency_features_loads_as_the_encoding(tmp_
     assert json.loads(new_path.read_text())["state"]["pool"]["n_features"] == 210
     assert np.allclose(load_predictor(new_path).predict(table.archs[:100]),
                        new.predict(table.archs[:100]))
+
+
+def test_file_saved_before_cost_prior_loads(tmp_path, fbnet_lut):
+    """Files written before ``cost_prior`` have no ``cost_scale_`` and no such parameter."""
+    import json
+
+    from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+    pool, table = fbnet_lut
+    model = AdaProxyPredictor(pool).fit(table.archs[:10], table.column("weights")[:10])
+    path = save_predictor(model, tmp_path / "m.json")
+    assert load_predictor(path).cost_scale_ == model.cost_scale_ == 1.0
+    doc = json.loads(path.read_text())
+    del doc["state"]["cost_scale_"], doc["params"]["cost_prior"]
+    path.write_text(json.dumps(doc))
+    loaded = load_predictor(path)
+    assert not hasattr(loaded, "cost_scale_")
+    assert np.allclose(loaded.predict(table.archs[:100]), model.predict(table.archs[:100]))
+    doc["state"].pop("noise_")
+    path.write_text(json.dumps(doc))
+    with pytest.raises(DataFormatError, match="noise_"):  # only the added attribute may be absent
+        load_predictor(path)
 
 
 def test_pool_with_another_feature_count_is_refused(tmp_path, synthetic_nb201):
