@@ -33,14 +33,15 @@ over a short grid with coordinate descent.
 2. *A residual with a prior learned from the pool.* What no proxy explains is modelled as a
    linear function of the space's latency features (the encoding: per-position one-hot plus
    op counts; on NAS-Bench-201 also the counts of ops on live input-output paths; on FBNet
-   also its analytic costs) whose
-   Gaussian prior covariance is the covariance of the proxies' own linear latency models
-   (plus a small isotropic part): the pool tells which directions of the encoding latency
-   usually moves along, so ten samples suffice to fit it. The slope of the proxy average is
-   refitted jointly with it (a Gaussian prior around 1), so a proxy that ranks the target
-   poorly gives way to the residual instead of adding its own quirks; a small free mix of the
-   denoised columns lets a target between two proxies be fitted as such. Posterior mean in
-   closed form (a ``k x k`` solve).
+   also its analytic costs) whose Gaussian prior covariance is the covariance of the proxies'
+   own linear latency models (plus a small isotropic part): the pool tells which directions
+   of the encoding latency usually moves along, so ten samples suffice to fit it. Along the
+   space's analytic costs (FBNet's MACs, weights, activations) the prior may be widened, by a
+   scale chosen with the noise by leave-one-out, for targets that follow a cost no proxy
+   follows. The slope of the proxy average is refitted jointly with it (a Gaussian prior
+   around 1), so a proxy that ranks the target poorly gives way to the residual instead of
+   adding its own quirks; a small free mix of the denoised columns lets a target between two
+   proxies be fitted as such. Posterior mean in closed form (a ``k x k`` solve).
 3. *Log latency*, where devices differ by factors rather than offsets.
 
 :func:`oneproxy_plugins.sampling.select_samples` chooses which architectures to measure on
