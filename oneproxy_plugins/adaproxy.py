@@ -546,13 +546,14 @@ class AdaProxyPredictor(RegressorMixin, BaseEstimator):
             (:meth:`ProxyPool.cost_variance`; FBNet's MACs, weights and activations), chosen
             with the noise by the same leave-one-out error: a number, or several to choose
             from. The pool's prior alone cannot fit a target whose latency follows one cost
-            that no proxy follows: a device made of FBNet's weight count (``1 + params``, 10
-            greedy samples on HELP's nine proxies) ranks at 0.882, at 0.960 with the default
-            ``(0.1, 1.0)``, activations 0.941 -> 0.976. ``0`` leaves the costs to the pool's
-            prior (the previous default). On real devices the choice is neutral (30 repeats,
-            ``0`` -> default): FBNet validation 0.9814 -> 0.9812 (all) and 0.9739 -> 0.9742
-            (HELP split), leave-one-proxy-out 0.8897 -> 0.8884 and 0.8683 -> 0.8704. Spaces
-            without costs (NAS-Bench-201, OFA) are unaffected.
+            that no proxy follows: the made-up device ``1 + params / mean(params)`` of
+            ``benchmarks/cost_devices.py`` (K=10, greedy, HELP's nine proxies, 30 repeats)
+            ranks at 0.880 with ``0``, at 0.957 with the default ``(0.1, 1.0)``; its
+            activations twin 0.940 -> 0.976. ``0`` leaves the costs to the pool's prior (the
+            previous default). On real devices the choice is neutral (30 repeats, ``0`` ->
+            default): FBNet validation 0.9814 -> 0.9812 (all) and 0.9739 -> 0.9742 (HELP
+            split), leave-one-proxy-out 0.8897 -> 0.8884 and 0.8683 -> 0.8704. Spaces without
+            costs (NAS-Bench-201, OFA) are unaffected.
 
     Attributes:
         proxy_weights_: Model-averaging weight of each basis column (the proxies, then their

@@ -433,6 +433,6 @@ class MobileNetV2Skeleton:
         """
         from oneproxy_plugins.spaces._mbconv_torch import mobilenet_v2_network
 
-        check_int("num_classes", num_classes, 1)
+        num_classes = check_int("num_classes", num_classes, 1)
         return mobilenet_v2_network(self._blocks(self.coerce(arch)), num_classes=num_classes,
                                     in_channels=in_channels).eval()

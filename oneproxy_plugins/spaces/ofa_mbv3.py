@@ -119,7 +119,7 @@ class OFAMobileNetV3Space(ElasticSpace):
                                                            elastic_blocks)
 
         a = self.coerce(arch)
-        check_int("num_classes", num_classes, 1)
+        num_classes = check_int("num_classes", num_classes, 1)
         blocks = [MBConv(16, 16, 3, 1, 1, act="relu"), *elastic_blocks(16, a.stages(), _STAGES)]
         return ChainNetwork(ConvBNAct(in_channels, 16, 3, 2, act="h_swish"), blocks,
                             ConvBNAct(_STAGES[-1][0], 960, 1, act="h_swish"),
