@@ -185,3 +185,45 @@ class TestSummarize:
         summarize.table(str(tmp_path))
         row = capsys.readouterr().out
         assert row.startswith("| run | adaproxy (features=encoding) | greedy | all | 5 | 1 |")
+
+
+class TestCostDevices:
+    """``benchmarks/cost_devices.py`` writes made-up FBNet devices beside a data directory."""
+
+    def test_devices_follow_the_costs_and_join_the_real_tables(self, tmp_path):
+        import importlib.util
+        from pathlib import Path
+
+        from oneproxy_plugins.latency import load_data_dir
+        from oneproxy_plugins.spaces import get_space
+
+        path = Path(__file__).resolve().parents[2] / "benchmarks" / "cost_devices.py"
+        spec = importlib.util.spec_from_file_location("cost_devices", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+        space = get_space("fbnet")
+        archs = [space.to_id(a) for a in space.sample_many(60, rng=0)]
+        data = tmp_path / "data" / "fbnet"
+        data.mkdir(parents=True)
+        index = np.arange(100, 160)  # not 0..n-1: the join must go by index
+        (data / "architectures.csv").write_text(
+            "index,ops\n" + "".join(f"{i},{a}\n" for i, a in zip(index, archs)))
+        x = space.encode_many(archs)
+        ms = np.exp(x @ np.random.default_rng(0).normal(0, 0.05, x.shape[1]))
+        (data / "latency.csv").write_text(
+            "index,dev\n" + "".join(f"{i},{v:.6g}\n" for i, v in zip(index, ms)))
+
+        module.main(str(tmp_path / "data"), str(tmp_path / "cost"))
+        table = load_data_dir([tmp_path / "data", tmp_path / "cost"], "fbnet")
+        assert table.devices == ["dev", "cost_macs", "cost_params", "cost_activations",
+                                 "cost_memory"]
+        costs = space.costs([space.coerce(a) for a in table.archs])
+        rel = costs / costs.mean(axis=0)
+        assert np.allclose(table.column("cost_params"), 1 + rel[:, 1], rtol=1e-5)
+        assert np.allclose(table.column("cost_memory"), 1 + (rel[:, 1] + rel[:, 2]) / 2,
+                           rtol=1e-5)
+        result = run_fewshot("fbnet", [tmp_path / "data", tmp_path / "cost"], proxies=["dev"],
+                             targets=["cost_macs"], samples=5, repeats=2)
+        # the pool's analytic MAC proxy ranks a compute-bound device whatever the proxy
+        assert result["targets"]["cost_macs"]["srcc_mean"] > 0.95
