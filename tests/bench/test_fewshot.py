@@ -25,6 +25,18 @@ def data_dir(make_data_dir, synthetic_nb201):
                                                     "latency_more.csv": ["gpu_b", "mix", "cpu_b"]})
 
 
+def _script(name):
+    """Import ``benchmarks/<name>.py`` (a script, not part of the package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _args(data_dir, out, *extra):
     return ["bench", "fewshot", "--space", "nasbench201", "--data", str(data_dir),
             "--proxies", "gpu_a,cpu_a,odd", "--targets", "gpu_b,mix", "--samples", "10",
@@ -161,14 +173,7 @@ class TestSummarize:
 
     @pytest.fixture()
     def summarize(self):
-        import importlib.util
-        from pathlib import Path
-
-        path = Path(__file__).resolve().parents[2] / "benchmarks" / "summarize.py"
-        spec = importlib.util.spec_from_file_location("summarize", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return _script("summarize")
 
     def test_method_label(self, summarize):
         assert summarize.method_label({"method": "adaproxy"}) == "adaproxy"  # older JSON files
@@ -191,17 +196,10 @@ class TestCostDevices:
     """``benchmarks/cost_devices.py`` writes made-up FBNet devices beside a data directory."""
 
     def test_devices_follow_the_costs_and_join_the_real_tables(self, tmp_path):
-        import importlib.util
-        from pathlib import Path
-
         from oneproxy_plugins.latency import load_data_dir
         from oneproxy_plugins.spaces import get_space
 
-        path = Path(__file__).resolve().parents[2] / "benchmarks" / "cost_devices.py"
-        spec = importlib.util.spec_from_file_location("cost_devices", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-
+        module = _script("cost_devices")
         space = get_space("fbnet")
         archs = [space.to_id(a) for a in space.sample_many(60, rng=0)]
         data = tmp_path / "data" / "fbnet"
