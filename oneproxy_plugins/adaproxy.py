@@ -209,6 +209,9 @@ class ProxyPool:
         self._feature_mean = features.mean(axis=0)
         self.features = features - self._feature_mean  # (n, d) centred encoding
         self.feature_gram = self.features.T @ self.features  # (d, d)
+        # analytic cost features (FBNet's cost[...]) and their variance, for cost_variance()
+        self._costs = [j for j, n in enumerate(self.feature_names) if n.startswith("cost[")]
+        self._cost_feature_var = np.maximum(self.features[:, self._costs].var(axis=0), 1e-12)
         self._prior: tuple[np.ndarray, np.ndarray] | None = None
         self._raw_w: np.ndarray | None = None
         self._shared: np.ndarray | None = None
@@ -405,10 +408,9 @@ class ProxyPool:
             Array ``(len(feature_names),)``.
         """
         out = np.zeros(len(self.feature_names))
-        costs = [j for j, n in enumerate(self.feature_names) if n.startswith("cost[")]
-        if costs:
+        if self._costs:
             unit = float(np.sum(cov * self.feature_gram)) / len(self)
-            out[costs] = unit / np.maximum(self.features[:, costs].var(axis=0), 1e-12)
+            out[self._costs] = unit / self._cost_feature_var
         return out
 
     def denoised_columns(self) -> np.ndarray:

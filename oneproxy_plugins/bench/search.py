@@ -122,7 +122,7 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
     if not is_int or not (samples == 0 or samples >= 3):
         raise ValueError(f"The 'samples' argument must be 0 (the proxy as is) or an int >= 3 "
                          f"(AdaProxy fits on at least 3 measurements); got {samples!r}.")
-    trials = check_int("trials", trials, 1)
+    check_int("trials", trials, 1)
     if not targets:
         raise ValueError("At least one target device is needed.")
     if proxy in targets:
