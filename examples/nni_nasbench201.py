@@ -2,7 +2,7 @@
 
 Usage::
 
-    python examples/nni_nasbench201.py DATA_DIR [--trials 150] [--budget-ms 12] [--seed 0]
+    python examples/nni_nasbench201.py DATA_DIR [--trials 150] [--max-ms 12] [--seed 0]
 
 ``DATA_DIR`` is laid out like ``../shared/data`` (``nasbench201/architectures.csv``,
 ``accuracy.csv`` and ``latency*.csv``). NNI's ``RegularizedEvolution`` searches NNI's own hub
@@ -50,7 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", type=Path, help="data directory like ../shared/data")
     parser.add_argument("--trials", type=int, default=150, help="models to evaluate")
-    parser.add_argument("--budget-ms", type=float, default=12.0,
+    parser.add_argument("--max-ms", "--budget-ms", dest="max_ms", type=float, default=12.0,
                         help=f"latency budget on the proxy {PROXY} (ms)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -86,7 +86,7 @@ def main() -> None:
 
     strategy = OneProxyStrategy(
         RegularizedEvolution(population_size=30, sample_size=10, seed=args.seed), proxy,
-        budget_ms=args.budget_ms, targets=targets)
+        max_ms=args.max_ms, targets=targets)
     evaluator = TabularEvaluator.from_data_dir(args.data_dir, "nasbench201", "cifar10")
     with tempfile.TemporaryDirectory(prefix="oneproxy-nni-") as workdir:
         config = NasExperimentConfig("sequential", "raw", max_trial_number=args.trials)
@@ -97,9 +97,9 @@ def main() -> None:
 
     trained = [r for r in strategy.records if r.status == "trained"]
     rejected = sum(r.status == "invalid" for r in strategy.records)
-    print(f"{len(trained)} models trained, {rejected} rejected by the {args.budget_ms} ms budget "
+    print(f"{len(trained)} models trained, {rejected} rejected by the {args.max_ms} ms budget "
           f"on {PROXY}; every trained model's proxy latency <= budget: "
-          f"{all(r.latency_ms <= args.budget_ms for r in trained)}")
+          f"{all(r.latency_ms <= args.max_ms for r in trained)}")
     print(f"\nProxy front ({PROXY}, predicted ms):")
     for p in strategy.pareto_front():
         print(f"  {p.metric:6.2f}%  {p.latency_ms:7.3f} ms  {p.arch_id}")

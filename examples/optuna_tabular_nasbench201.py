@@ -29,9 +29,9 @@ from oneproxy_plugins.latency import load_accuracy, load_data_dir
 from oneproxy_plugins.optuna import (LatencyConstraint, OneProxyCallback, OneProxyObjective,
                                      ProxyConstrainedSampler, TableLatency, adapt_target,
                                      pareto_front_for)
+from oneproxy_plugins.optuna.visualization.matplotlib import (plot_front_comparison,
+                                                              plot_target_fronts)
 from oneproxy_plugins.spaces import get_space
-from oneproxy_plugins.viz.pareto import (front_comparison_data, plot_front_comparison,
-                                         plot_target_fronts, target_fronts_data)
 
 PROXY = "pixel3"
 KNOWN_TARGET = "titanx_256"  # a device whose predictor we already have
@@ -56,6 +56,7 @@ def main(data_dir: str, out_dir: str = "oneproxy-output") -> None:
     study = optuna.create_study(
         directions=["maximize", "minimize"],
         sampler=ProxyConstrainedSampler(optuna.samplers.NSGAIISampler(seed=0), constraint))
+    study.set_metric_names(["CIFAR-10 accuracy (%)", f"{PROXY} latency (ms)"])
     callback = OneProxyCallback({KNOWN_TARGET: TableLatency(table, KNOWN_TARGET)})
     study.optimize(OneProxyObjective(cifar10_accuracy, proxy, constraint=constraint),
                    n_trials=500, callbacks=[callback])
@@ -80,11 +81,8 @@ def main(data_dir: str, out_dir: str = "oneproxy-output") -> None:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plot_target_fronts(target_fronts_data(study), out / "target_fronts.png",
-                       metric_name="CIFAR-10 accuracy (%)")
-    plot_front_comparison(*front_comparison_data(study, NEW_TARGETS[0]),
-                          path=out / f"proxy_vs_{NEW_TARGETS[0]}.png",
-                          metric_name="CIFAR-10 accuracy (%)")
+    plot_target_fronts(study, path=out / "target_fronts.png")
+    plot_front_comparison(study, NEW_TARGETS[0], path=out / f"proxy_vs_{NEW_TARGETS[0]}.png")
     print(f"plots in {out}/; total {time.perf_counter() - start:.1f} s")
 
 

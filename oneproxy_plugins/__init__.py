@@ -20,14 +20,15 @@ import importlib
 from typing import Any
 
 from oneproxy_plugins.exceptions import (DataFormatError, InvalidArchitectureError,
-                                         MeasurementError, NotFittedError, OneProxyError,
-                                         UnknownDeviceError, UnknownNameError, UnknownSpaceError)
+                                         MeasurementError, OneProxyError, UnknownDeviceError,
+                                         UnknownNameError, UnknownSpaceError)
 from oneproxy_plugins.latency import LatencyTable, load_data_dir
 from oneproxy_plugins.spaces import BaseSpace, get_space, list_spaces
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "NotFittedError": "oneproxy_plugins.exceptions",
     "AdaProxyPredictor": "oneproxy_plugins.adaproxy",
     "AdaProxyPaper": "oneproxy_plugins.adaproxy",
     "ProxyPool": "oneproxy_plugins.adaproxy",
@@ -48,7 +49,7 @@ __all__ = [
     "BaseSpace", "get_space", "list_spaces",
     "LatencyTable", "load_data_dir",
     "OneProxyError", "InvalidArchitectureError", "DataFormatError", "UnknownNameError",
-    "UnknownSpaceError", "UnknownDeviceError", "MeasurementError", "NotFittedError",
+    "UnknownSpaceError", "UnknownDeviceError", "MeasurementError",
     *_LAZY,
 ]
 

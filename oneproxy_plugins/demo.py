@@ -220,12 +220,14 @@ def _search(out: Path, proxy_model: Any, n_trials: int, epochs: int, seed: int,
         study_name=STUDY_NAME, storage=storage, load_if_exists=True,
         directions=["maximize", "minimize"],
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=10))
+    if not study.metric_names:  # the plots' axis labels, and optuna-dashboard's
+        study.set_metric_names(["digits test accuracy", f"latency on {PROXY_DEVICE} (ms)"])
     done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
     start = time.perf_counter()
     if done < n_trials:
         objective = OneProxyObjective(
             DigitsObjective("nasbench201", epochs=epochs, build_cfg=train_build_cfg),
-            proxy_model, proxy=PROXY_DEVICE)
+            proxy_model, proxy_name=PROXY_DEVICE)
         study.optimize(objective, n_trials=n_trials - done, show_progress_bar=progress)
     return study, time.perf_counter() - start
 
@@ -242,8 +244,8 @@ def _plots(out: Path, columns: dict[str, np.ndarray], study: Any, k: int) -> dic
         return {}
     from oneproxy_plugins.monotonicity import srcc_matrix
     from oneproxy_plugins.viz import plot_srcc_heatmap
-    from oneproxy_plugins.viz.pareto import (front_comparison_data, plot_front_comparison,
-                                             plot_target_fronts, target_fronts_data)
+    from oneproxy_plugins.optuna.visualization.matplotlib import (plot_front_comparison,
+                                                                  plot_target_fronts)
 
     names = list(columns)
     n = len(next(iter(columns.values())))
@@ -254,12 +256,8 @@ def _plots(out: Path, columns: dict[str, np.ndarray], study: Any, k: int) -> dic
     plot_srcc_heatmap(matrix, names, paths["srcc_heatmap"],
                       title=f"SRCC on {n} held-back networks")
     _scatter(columns, names, k, paths["scatter"])
-    fig = plot_target_fronts(target_fronts_data(study), paths["pareto_fronts"], ncols=2,
-                             metric_name="digits test accuracy")
-    plt.close(fig)
-    ax = plot_front_comparison(*front_comparison_data(study, TARGET_DEVICE),
-                               path=paths["front_comparison"], metric_name="digits test accuracy")
-    plt.close(ax.figure)
+    plt.close(plot_target_fronts(study, ncols=2, path=paths["pareto_fronts"]))
+    plt.close(plot_front_comparison(study, TARGET_DEVICE, path=paths["front_comparison"]).figure)
     return paths
 
 

@@ -7,7 +7,9 @@ so ``except ValueError`` keeps working for code that does not know this package.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "OneProxyError",
@@ -42,13 +44,18 @@ class UnknownNameError(OneProxyError, LookupError):
         kind: What was looked up, e.g. ``"space"``.
         name: The name given.
         known: The names that exist.
+        message: The message, when the default ("Unknown <kind> <name>; known: ...") does not
+            fit (a malformed device spec).
     """
 
-    def __init__(self, kind: str, name: object, known: Iterable[str]) -> None:
+    def __init__(self, kind: str, name: object, known: Iterable[str], *,
+                 message: str | None = None) -> None:
         self.kind = kind
         self.name = name
         self.known = sorted(known)
-        super().__init__(f"Unknown {kind} {name!r}; known: {', '.join(self.known) or '(none)'}.")
+        if message is None:
+            message = f"Unknown {kind} {name!r}; known: {', '.join(self.known) or '(none)'}."
+        super().__init__(message)
 
     def __str__(self) -> str:  # LookupError/KeyError would repr() the message
         return self.args[0]
@@ -64,8 +71,9 @@ class UnknownSpaceError(UnknownNameError):
 class UnknownDeviceError(UnknownNameError):
     """A device is not a column of the table, or not a valid device spec."""
 
-    def __init__(self, name: object, known: Iterable[str]) -> None:
-        super().__init__("device", name, known)
+    def __init__(self, name: object, known: Iterable[str], *, message: str | None = None
+                 ) -> None:
+        super().__init__("device", name, known, message=message)
 
 
 class UnknownRuntimeError(UnknownNameError):
@@ -86,8 +94,28 @@ class MeasurementError(OneProxyError, RuntimeError):
     """An architecture could not be built or run on a device."""
 
 
-class NotFittedError(OneProxyError, ValueError, AttributeError):
-    """An estimator was used before ``fit``.
+_NOT_FITTED_LOCK = threading.Lock()
 
-    Subclasses ``ValueError`` and ``AttributeError`` like scikit-learn's ``NotFittedError``.
-    """
+
+def _not_fitted_error() -> type:
+    """``NotFittedError``, made on first use: it subclasses scikit-learn's, and importing
+    scikit-learn (a second) must not be the price of ``import oneproxy_plugins``."""
+    with _NOT_FITTED_LOCK:
+        cls = globals().get("NotFittedError")
+        if cls is None:
+            from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+            cls = type("NotFittedError", (OneProxyError, SklearnNotFittedError), {
+                "__module__": __name__,
+                "__doc__": "An estimator (predictor or adapter) was used before ``fit``.\n\n"
+                           "scikit-learn's ``NotFittedError`` (so a ``ValueError`` and an "
+                           "``AttributeError``) as well as a :class:`OneProxyError`: either "
+                           "``except`` clause catches it, and so do scikit-learn's own checks."})
+            globals()["NotFittedError"] = cls
+        return cls
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NotFittedError":
+        return _not_fitted_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

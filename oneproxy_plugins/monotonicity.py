@@ -8,8 +8,11 @@ the proxy's latency predictor is adapted (AdaProxy) with a few target measuremen
 - :func:`srcc` and :func:`kendall_tau`: one pair of latency vectors, NaN-aware (pairwise
   complete), ties ranked by their average. :func:`srcc` is plain numpy, cheap enough to call
   10^5 times in a loop, and equal to :func:`scipy.stats.spearmanr` to 1e-12.
-- :func:`srcc_matrix`: every pair of devices of a :class:`~oneproxy_plugins.latency.LatencyTable`,
-  each column ranked once per pattern of missing rows.
+- :func:`srcc_columns`: every column of a matrix against one vector at once (what the
+  adapters rank proxies by).
+- :func:`srcc_matrix` and :func:`kendall_matrix`: every pair of devices of a
+  :class:`~oneproxy_plugins.latency.LatencyTable`, each column ranked once per pattern of
+  missing rows.
 - :func:`bootstrap_srcc`: a percentile bootstrap interval, vectorised over resamples.
 - :func:`select_proxy`: rank candidate proxies by their SRCC with a few target measurements
   and apply the paper's rule (adapt when SRCC < threshold).
@@ -32,7 +35,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +42,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._checks import check_int, check_latency, check_random_state, check_real
+from oneproxy_plugins._deprecation import warn_renamed_name
 
 if TYPE_CHECKING:
     from oneproxy_plugins.latency import LatencyTable
@@ -48,8 +51,10 @@ if TYPE_CHECKING:
 __all__ = [
     "MonotonicityWarning",
     "srcc",
+    "srcc_columns",
     "kendall_tau",
     "srcc_matrix",
+    "kendall_matrix",
     "bootstrap_srcc",
     "SRCCInterval",
     "select_proxy",
@@ -101,6 +106,21 @@ def _complete_pairs(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
         keep = ~missing
         return x[keep], y[keep]
     return x, y
+
+
+def _centred_ranks(x: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Average ranks (ties share their mean rank) minus their mean ``(n + 1) / 2``, along
+    ``axis`` of a NaN-free array: the one ranking behind every rank correlation here.
+
+    Ranks are multiples of 1/2, so the sums of products of centred ranks are exact in float64
+    for any ``n`` below about 10^5, whatever the order of summation.
+    """
+    centre = 0.5 * (x.shape[axis] + 1)
+    if x.ndim == 1:
+        return _rank(x) - centre
+    from scipy.stats import rankdata
+
+    return rankdata(x, axis=axis) - centre
 
 
 def _rank(x: np.ndarray) -> np.ndarray:
@@ -159,9 +179,8 @@ def srcc(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> fl
     n = x.size
     if n < _MIN_PAIRS:
         return _too_few(n, "srcc")
-    centre = 0.5 * (n + 1)  # the mean of average ranks is always (n + 1) / 2
-    rx = _rank(x) - centre
-    ry = _rank(y) - centre
+    rx = _centred_ranks(x)
+    ry = _centred_ranks(y)
     sxx = float(rx @ rx)
     syy = float(ry @ ry)
     if sxx == 0.0:
@@ -170,6 +189,40 @@ def srcc(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> fl
         return _constant("'b'", "srcc")
     r = float(rx @ ry) / math.sqrt(sxx * syy)
     return min(1.0, max(-1.0, r))
+
+
+def srcc_columns(a: Any, b: Any) -> np.ndarray:
+    """Spearman's rank correlation of every column of ``a`` with ``b``, at once.
+
+    What the adapters weigh proxies by: ``k`` target samples against the ``m`` proxies'
+    latencies of them. No NaN handling (every value must be present) and no warnings: a
+    constant column (or a constant ``b``) gives NaN, and the caller decides what that means.
+
+    Args:
+        a: Array of shape ``(n, m)``.
+        b: Array of shape ``(n,)``.
+
+    Returns:
+        Array of shape ``(m,)``.
+
+    Raises:
+        ValueError: The shapes do not fit or a value is NaN.
+
+    Example:
+        >>> srcc_columns([[1, 3, 1], [2, 2, 1], [3, 1, 1]], [10, 20, 30]).tolist()
+        [1.0, -1.0, nan]
+    """
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    if x.ndim != 2 or y.shape != (x.shape[0],):
+        raise ValueError(f"srcc_columns needs 'a' of shape (n, m) and 'b' of shape (n,); got "
+                         f"{x.shape} and {y.shape}.")
+    if np.isnan(x).any() or np.isnan(y).any():
+        raise ValueError("srcc_columns does not take NaN; drop the incomplete rows first.")
+    rx = _centred_ranks(x, axis=0)
+    ry = _centred_ranks(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (rx.T @ ry) / np.sqrt((rx ** 2).sum(axis=0) * (ry ** 2).sum())
 
 
 def kendall_tau(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
@@ -233,12 +286,8 @@ def _as_matrix(table_or_array: LatencyTable | np.ndarray,
 def _spearman_cross(va: np.ndarray, vb: np.ndarray | None) -> np.ndarray:
     """SRCC of every column of ``va`` with every column of ``vb`` (``va`` itself when None),
     on NaN-free blocks of the same rows; NaN where a column is constant."""
-    from scipy.stats import rankdata
-
-    centre = 0.5 * (va.shape[0] + 1)
-    ra = rankdata(va, axis=0) - centre
-    rb = ra if vb is None else rankdata(vb, axis=0) - centre
-    # Ranks are multiples of 1/2, so these sums of products are exact in float64.
+    ra = _centred_ranks(va, axis=0)
+    rb = ra if vb is None else _centred_ranks(vb, axis=0)
     ssa = np.einsum("ij,ij->j", ra, ra)
     ssb = ssa if vb is None else np.einsum("ij,ij->j", rb, rb)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -264,8 +313,8 @@ def _kendall_cross(va: np.ndarray, vb: np.ndarray | None) -> np.ndarray:
 
 
 def srcc_matrix(table_or_array: LatencyTable | np.ndarray, devices: Sequence[str] | None = None,
-                method: str = "spearman") -> tuple[np.ndarray, list[str]]:
-    """Rank correlation between every pair of devices.
+                method: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Spearman's rank correlation (SRCC) between every pair of devices.
 
     Each pair uses the architectures measured on both devices (pairwise complete). Columns
     are grouped by their pattern of missing rows and ranked once per pair of patterns, so a
@@ -276,7 +325,8 @@ def srcc_matrix(table_or_array: LatencyTable | np.ndarray, devices: Sequence[str
             ``(n_archs, n_devices)`` in milliseconds with NaN where not measured.
         devices: For a table, the devices to use (default: all, in table order); for an array,
             names of its columns (default ``"0"``, ``"1"``, ...).
-        method: ``"spearman"`` (SRCC) or ``"kendall"`` (tau-b).
+        method: Deprecated: ``"kendall"`` gave Kendall's tau under this SRCC name; use
+            :func:`kendall_matrix`.
 
     Returns:
         ``(matrix, names)``: a symmetric array of shape ``(n_devices, n_devices)`` with ones on
@@ -285,7 +335,7 @@ def srcc_matrix(table_or_array: LatencyTable | np.ndarray, devices: Sequence[str
         than 3 common architectures.
 
     Raises:
-        ValueError: Unknown ``method``, not 2-D, or ``devices`` of the wrong length.
+        ValueError: Not 2-D, or ``devices`` of the wrong length.
         UnknownDeviceError: A device is not a column of the table.
 
     Example:
@@ -294,12 +344,35 @@ def srcc_matrix(table_or_array: LatencyTable | np.ndarray, devices: Sequence[str
         >>> matrix.tolist(), names
         ([[1.0, -1.0], [-1.0, 1.0]], ['0', '1'])
     """
-    if method not in _METHODS:
-        raise ValueError(f"The 'method' argument must be one of {list(_METHODS)}; got {method!r}.")
+    if method is not None:
+        if method not in _METHODS:
+            raise ValueError(f"The 'method' argument must be one of {list(_METHODS)}; got "
+                             f"{method!r}.")
+        if method == "kendall":
+            warn_renamed_name("srcc_matrix(method='kendall')", "kendall_matrix()")
+            return _correlation_matrix(table_or_array, devices, _kendall_cross, "kendall_matrix")
+    return _correlation_matrix(table_or_array, devices, _spearman_cross, "srcc_matrix")
+
+
+def kendall_matrix(table_or_array: LatencyTable | np.ndarray,
+                   devices: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Kendall's tau-b between every pair of devices (pairwise complete), as
+    :func:`srcc_matrix` gives SRCC.
+
+    Example:
+        >>> import numpy as np
+        >>> kendall_matrix(np.array([[1.0, 1.0], [2.0, 3.0], [3.0, 2.0]]))[0].round(3).tolist()
+        [[1.0, 0.333], [0.333, 1.0]]
+    """
+    return _correlation_matrix(table_or_array, devices, _kendall_cross, "kendall_matrix")
+
+
+def _correlation_matrix(table_or_array: LatencyTable | np.ndarray,
+                        devices: Sequence[str] | None, cross: Any, what: str
+                        ) -> tuple[np.ndarray, list[str]]:
     values, names = _as_matrix(table_or_array, devices)
     d = len(names)
     out = np.full((d, d), np.nan)
-    cross = _spearman_cross if method == "spearman" else _kendall_cross
     present = ~np.isnan(values)
     # Columns sharing a pattern of measured rows are ranked together, once per pair of patterns.
     patterns, group_of = np.unique(present.T, axis=0, return_inverse=True)
@@ -330,8 +403,8 @@ def srcc_matrix(table_or_array: LatencyTable | np.ndarray, devices: Sequence[str
         problems.append(f"{len(nan_pairs)} pair(s) with fewer than {_MIN_PAIRS} common "
                         f"architectures or a device constant over them: {shown}{more}")
     if problems:
-        warnings.warn(f"srcc_matrix: NaN for {'; '.join(problems)}.", MonotonicityWarning,
-                      stacklevel=2)
+        warnings.warn(f"{what}: NaN for {'; '.join(problems)}.", MonotonicityWarning,
+                      stacklevel=3)
     return out, list(names)
 
 
@@ -344,35 +417,10 @@ class SRCCInterval(NamedTuple):
     high: float
 
 
-def _check_random_state(random_state: Any) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral)
-                                and not isinstance(random_state, bool)):
-        return np.random.default_rng(random_state)
-    raise ValueError("The 'random_state' argument must be None, an int seed or a numpy "
-                     f"Generator; got {random_state!r}.")
-
-
-def _check_confidence(confidence: Any) -> float:
-    if (not isinstance(confidence, numbers.Real) or isinstance(confidence, bool)
-            or not 0.0 < confidence < 1.0):
-        raise ValueError(f"The 'confidence' argument must be a number in (0, 1); "
-                         f"got {confidence!r}.")
-    return float(confidence)
-
-
-def _check_n_boot(n_boot: Any) -> int:
-    return check_int("n_boot", n_boot, 1)
-
-
 def _row_srcc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """SRCC of each row pair of two ``(n_rows, n)`` arrays; NaN where a row is constant."""
-    from scipy.stats import rankdata
-
-    centre = 0.5 * (x.shape[1] + 1)
-    rx = rankdata(x, axis=1) - centre
-    ry = rankdata(y, axis=1) - centre
+    rx = _centred_ranks(x, axis=1)
+    ry = _centred_ranks(y, axis=1)
     sxx = np.einsum("ij,ij->i", rx, rx)
     syy = np.einsum("ij,ij->i", ry, ry)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -425,9 +473,10 @@ def bootstrap_srcc(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndar
         >>> est, low, high
         (1.0, 1.0, 1.0)
     """
-    n_boot = _check_n_boot(n_boot)
-    confidence = _check_confidence(confidence)
-    rng = _check_random_state(random_state)
+    n_boot = check_int("n_boot", n_boot, 1)
+    confidence = check_real("confidence", confidence, low=0.0, high=1.0, low_open=True,
+                            high_open=True)
+    rng = check_random_state(random_state)
     x, y = _complete_pairs(a, b)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MonotonicityWarning)
@@ -495,14 +544,6 @@ class ProxySelection:
         return self._by_name[name]
 
 
-def _check_threshold(threshold: Any) -> float:
-    if (not isinstance(threshold, numbers.Real) or isinstance(threshold, bool)
-            or not -1.0 < threshold <= 1.0):
-        raise ValueError(f"The 'threshold' argument must be a number in (-1, 1]; "
-                         f"got {threshold!r}.")
-    return float(threshold)
-
-
 def _target_arrays(target_samples: Any) -> tuple[list[Any], np.ndarray]:
     if isinstance(target_samples, Mapping):
         archs, latency = list(target_samples.keys()), list(target_samples.values())
@@ -515,11 +556,8 @@ def _target_arrays(target_samples: Any) -> tuple[list[Any], np.ndarray]:
     if y.size != len(archs):
         raise ValueError(f"The 'target_samples' argument has {len(archs)} architectures but "
                          f"{y.size} latencies.")
-    bad = ~(np.isfinite(y) & (y > 0))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"target_samples: architecture {archs[i]!r} has latency "
-                         f"{float(y[i])!r} ms; target latencies must be positive and finite.")
+    for arch, ms in zip(archs, y):
+        check_latency(ms, f"target_samples: architecture {arch!r}")
     if y.size < _MIN_PAIRS:
         raise ValueError(f"select_proxy needs at least {_MIN_PAIRS} target samples to rank "
                          f"proxies; got {y.size}.")
@@ -595,10 +633,11 @@ def select_proxy(candidates: Mapping[str, Any] | LatencyTable,
         >>> result.best, result.needs_adaptation
         ('cpu', False)
     """
-    threshold = _check_threshold(threshold)
-    n_boot = _check_n_boot(n_boot)
-    confidence = _check_confidence(confidence)
-    rng = _check_random_state(random_state)
+    threshold = check_real("threshold", threshold, low=-1.0, high=1.0, low_open=True)
+    n_boot = check_int("n_boot", n_boot, 1)
+    confidence = check_real("confidence", confidence, low=0.0, high=1.0, low_open=True,
+                            high_open=True)
+    rng = check_random_state(random_state)
     archs, y = _target_arrays(target_samples)
     arrays = _candidate_arrays(candidates, archs)
     if not arrays:

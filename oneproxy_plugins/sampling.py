@@ -28,9 +28,10 @@ import numpy as np
 from oneproxy_plugins._checks import check_fraction, check_int
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
+from oneproxy_plugins.fronts import nondominated_rank
 from oneproxy_plugins.spaces import as_rng
 
-__all__ = ["select_samples", "select_front_samples", "front_layers", "SAMPLERS"]
+__all__ = ["select_samples", "select_front_samples", "SAMPLERS"]
 
 SAMPLERS = {
     "random": "uniformly at random among the candidates",
@@ -53,7 +54,7 @@ def _candidate_ids(pool: ProxyPool, candidates: Sequence[Any] | None) -> list[st
     """Canonical ids of ``candidates`` (default: the pool's architectures), in order."""
     if candidates is None:
         return list(pool.archs)
-    return [a if isinstance(a, str) and a in pool._row else pool.space.canonical_id(a)
+    return [a if a in pool else pool.space.canonical_id(a)
             for a in candidates]
 
 
@@ -112,52 +113,6 @@ def select_samples(pool: ProxyPool, k: int, *, candidates: Sequence[Any] | None 
     return [pool.archs[rows[i]] for i in chosen]
 
 
-def front_layers(metric: Any, latency: Any) -> np.ndarray:
-    """Non-dominated rank of each point: 0 on the Pareto front of (``metric`` maximised,
-    ``latency`` minimised), 1 on the front of the rest, and so on.
-
-    Args:
-        metric: Array ``(n,)``, higher is better (e.g. accuracy).
-        latency: Array ``(n,)``, lower is better.
-
-    Returns:
-        Integer array ``(n,)``. Equal points share a rank.
-
-    Example:
-        >>> front_layers([1, 2, 3, 2], [1, 2, 3, 3]).tolist()
-        [0, 0, 0, 1]
-    """
-    metric = np.asarray(metric, dtype=np.float64)
-    latency = np.asarray(latency, dtype=np.float64)
-    if metric.shape != latency.shape or metric.ndim != 1:
-        raise ValueError(f"The 'metric' and 'latency' arguments must be 1-D of one length; got "
-                         f"shapes {metric.shape} and {latency.shape}.")
-    if not (np.isfinite(metric).all() and np.isfinite(latency).all()):
-        raise ValueError("The 'metric' and 'latency' arguments must be finite (no NaN or inf).")
-    order = np.lexsort((-metric, latency))  # fastest first, best metric first among equals
-    rank = np.full(len(metric), -1)
-    best: list[float] = []  # best[r]: highest metric seen so far on layer r
-    last: list[tuple[float, float]] = []  # last point placed on layer r
-    for i in order:
-        m, t = metric[i], latency[i]
-        # layers' best metrics decrease with r, so the first layer m beats is found by bisection
-        lo, hi = 0, len(best)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if m > best[mid] or last[mid] == (m, t):
-                hi = mid
-            else:
-                lo = mid + 1
-        if lo == len(best):
-            best.append(m)
-            last.append((m, t))
-        else:
-            best[lo] = max(best[lo], m)
-            last[lo] = (m, t)
-        rank[i] = lo
-    return rank
-
-
 def select_front_samples(pool: ProxyPool, k: int, metric: Any, *,
                          candidates: Sequence[Any] | None = None, share: float = 0.25,
                          random_state: np.random.Generator | int | None = None,
@@ -193,10 +148,13 @@ def select_front_samples(pool: ProxyPool, k: int, metric: Any, *,
     if values.shape != (len(cands),):
         raise ValueError(f"The 'metric' argument needs one value per candidate ({len(cands)}); "
                          f"got shape {values.shape}.")
+    if not np.isfinite(values).all():
+        raise ValueError("The 'metric' argument must be finite (no NaN or inf); got "
+                         f"{values[~np.isfinite(values)][0]!r}.")
     check_fraction("share", share)
     _pool_rows(pool, cands, " of the pool")
     latency = np.exp(np.log(pool.latency(cands)).mean(axis=1))
-    rank = front_layers(values, latency)
+    rank = nondominated_rank(np.c_[values, latency], ["maximize", "minimize"])
     need = max(int(np.ceil(share * len(cands))), k)
     cutoff = int(np.sort(rank)[min(need, len(cands)) - 1])
     kept = [a for a, r in zip(cands, rank) if r <= cutoff]

@@ -21,7 +21,8 @@ from scipy import stats
 from oneproxy_plugins.latency import LatencyTable
 from oneproxy_plugins.monotonicity import (DEFAULT_THRESHOLD, MonotonicityWarning, ProxyScore,
                                            ProxySelection, SRCCInterval, bootstrap_srcc,
-                                           kendall_tau, select_proxy, srcc, srcc_matrix)
+                                           kendall_matrix, kendall_tau, select_proxy, srcc,
+                                           srcc_columns, srcc_matrix)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 """``<checkout>/../shared/data``."""
@@ -56,6 +57,31 @@ def nb201_real() -> LatencyTable:
     from oneproxy_plugins.latency import load_data_dir
 
     return load_data_dir(SHARED_DATA, "nasbench201")
+
+
+class TestSrccColumns:
+    @given(hnp.arrays(np.float64, st.tuples(st.integers(3, 30), st.integers(1, 5)),
+                      elements=st.integers(0, 6).map(float)))
+    def test_each_column_is_scipys_spearman(self, a):
+        b = np.arange(len(a), dtype=float) % 4  # ties on both sides
+        got = srcc_columns(a, b)
+        for j in range(a.shape[1]):
+            if np.ptp(a[:, j]) == 0:
+                assert np.isnan(got[j])  # constant column: undefined, left to the caller
+            else:
+                assert got[j] == pytest.approx(stats.spearmanr(a[:, j], b).statistic,
+                                               abs=1e-12)
+
+    def test_equals_srcc_exactly(self):
+        rng = np.random.default_rng(0)
+        a, b = rng.normal(size=(50, 3)), rng.normal(size=50)
+        assert srcc_columns(a, b).tolist() == [srcc(a[:, j], b) for j in range(3)]
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match=r"shape \(n, m\) and 'b' of shape \(n,\)"):
+            srcc_columns(np.ones((4, 2)), np.ones(3))
+        with pytest.raises(ValueError, match="does not take NaN"):
+            srcc_columns([[1.0], [np.nan], [2.0]], [1.0, 2.0, 3.0])
 
 
 class TestSrcc:
@@ -222,14 +248,18 @@ class TestSrccMatrix:
         assert (matrix == matrix.T).all()
         assert (np.diag(matrix) == 1.0).all()
 
-    def test_kendall_method(self):
+    def test_kendall_matrix(self):
         values = np.random.default_rng(3).normal(size=(30, 3))
         values[5, 1] = np.nan
-        matrix, _ = srcc_matrix(values, method="kendall")
+        matrix, _ = kendall_matrix(values)
         keep = ~np.isnan(values[:, 1])
         assert matrix[0, 1] == pytest.approx(
             stats.kendalltau(values[keep, 0], values[keep, 1]).statistic, abs=1e-12)
         assert matrix[1, 0] == matrix[0, 1] and matrix[2, 2] == 1.0
+        # the old spelling, Kendall's tau under the SRCC name, still works and says so
+        with pytest.warns(FutureWarning, match=r"srcc_matrix\(method='kendall'\) is deprecated"):
+            old, _ = srcc_matrix(values, method="kendall")
+        np.testing.assert_array_equal(old, matrix)
 
     def test_constant_device_and_disjoint_devices_warn(self):
         values = np.array([[1.0, 5.0, np.nan], [2.0, 5.0, np.nan], [3.0, 5.0, np.nan],
@@ -407,7 +437,7 @@ class TestSelectProxy:
             select_proxy({}, self.target)
 
     def test_bad_target_latency_raises(self):
-        with pytest.raises(ValueError, match=r"architecture 'b' has latency -1.0 ms; target "
+        with pytest.raises(ValueError, match=r"target_samples: architecture 'b': -1.0 ms; "
                                              r"latencies must be positive and finite"):
             select_proxy({"p": [1, 2, 3]}, {"a": 1.0, "b": -1.0, "c": 2.0})
 

@@ -7,7 +7,8 @@ import pytest
 
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
-from oneproxy_plugins.sampling import front_layers, select_front_samples, select_samples
+from oneproxy_plugins.fronts import nondominated_rank
+from oneproxy_plugins.sampling import select_front_samples, select_samples
 
 
 @pytest.fixture(scope="module")
@@ -52,43 +53,12 @@ class TestSelectSamples:
             select_samples(pool, 1, candidates=[unseen])
 
 
-def _brute_force_layers(metric, latency):
-    """Peel Pareto fronts one by one (equal points do not dominate each other)."""
-    left, rank, layer = np.arange(len(metric)), np.full(len(metric), -1), 0
-    while len(left):
-        m, t = metric[left], latency[left]
-        dominated = np.array([np.any((m >= m[i]) & (t <= t[i]) & ((m > m[i]) | (t < t[i])))
-                              for i in range(len(left))])
-        rank[left[~dominated]] = layer
-        left, layer = left[dominated], layer + 1
-    return rank
-
-
-class TestFrontLayers:
-    @pytest.mark.parametrize("seed", range(30))
-    def test_equals_peeling_fronts(self, seed):
-        rng = np.random.default_rng(seed)
-        n = int(rng.integers(1, 80))
-        if seed % 2:  # many ties
-            metric, latency = rng.integers(0, 6, n).astype(float), rng.integers(0, 6, n) + 0.0
-        else:
-            metric, latency = rng.random(n), rng.random(n)
-        np.testing.assert_array_equal(front_layers(metric, latency),
-                                      _brute_force_layers(metric, latency))
-
-    def test_errors(self):
-        with pytest.raises(ValueError, match="1-D of one length"):
-            front_layers([1, 2], [1])
-        with pytest.raises(ValueError, match="must be finite"):
-            front_layers([1, np.nan], [1, 2])
-
-
 class TestSelectFrontSamples:
     def test_chooses_among_the_best_layers(self, pool):
         rng = np.random.default_rng(0)
         metric = rng.random(len(pool))
         latency = np.exp(np.log(pool.latency(pool.archs)).mean(axis=1))
-        rank = front_layers(metric, latency)
+        rank = nondominated_rank(np.c_[metric, latency], ["maximize", "minimize"])
         cutoff = np.sort(rank)[int(np.ceil(0.1 * len(pool))) - 1]
         allowed = {a for a, r in zip(pool.archs, rank) if r <= cutoff}
         assert len(allowed) < 0.2 * len(pool)

@@ -26,6 +26,8 @@ OUT = ROOT / "docs" / "api.md"
 MODULES = [
     "oneproxy_plugins.spaces",
     "oneproxy_plugins.latency",
+    "oneproxy_plugins.latency.sources",
+    "oneproxy_plugins.fronts",
     "oneproxy_plugins.measure",
     "oneproxy_plugins.predictors",
     "oneproxy_plugins.monotonicity",
@@ -33,6 +35,8 @@ MODULES = [
     "oneproxy_plugins.sampling",
     "oneproxy_plugins.optuna",
     "oneproxy_plugins.optuna.search",
+    "oneproxy_plugins.optuna.visualization",
+    "oneproxy_plugins.optuna.visualization.matplotlib",
     "oneproxy_plugins.nni",
     "oneproxy_plugins.plugins",
     "oneproxy_plugins.viz",

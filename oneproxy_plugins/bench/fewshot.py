@@ -27,12 +27,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
 
-from oneproxy_plugins._checks import check_int
-from oneproxy_plugins.adaproxy import ADAPTATION_METHODS, FEATURE_SETS, ProxyPool, make_adapter
+from oneproxy_plugins._checks import check_choice, check_int
+from oneproxy_plugins.adaproxy import FEATURE_SETS, ProxyPool, get_adapter
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable, load_data_dir
+from oneproxy_plugins.monotonicity import srcc
 from oneproxy_plugins.sampling import SAMPLERS, select_samples
 from oneproxy_plugins.spaces import get_space
 
@@ -99,7 +99,8 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         samples: K, the target measurements per repeat.
         repeats: Repeats per target (seeded).
         seed: Base seed; repeat ``r`` of target ``i`` uses ``seed * 1_000_003 + 1000 * i + r``.
-        method: Adaptation method (see :data:`oneproxy_plugins.adaproxy.ADAPTATION_METHODS`).
+        method: Adaptation method, a name of the registry
+            (:func:`oneproxy_plugins.adaproxy.list_adapters`; plugins add theirs).
         sampler: Sample chooser (see :data:`oneproxy_plugins.sampling.SAMPLERS`).
         protocol: ``all`` or ``help`` (see the module docstring).
         table: An already loaded table (then ``data_dirs`` is not read).
@@ -124,15 +125,12 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         TypeError: ``adapter_params`` the method's adapter does not take.
     """
     space_obj = get_space(space)
-    if method not in ADAPTATION_METHODS:
-        raise UnknownNameError("method", method, ADAPTATION_METHODS)
+    adapter = get_adapter(method)
     if sampler not in SAMPLERS:
         raise UnknownNameError("sampler", sampler, SAMPLERS)
     params = dict(adapter_params or {})
-    make_adapter(method, pool=None, **params)  # an unknown parameter fails before any work
-    if feature_set not in FEATURE_SETS:
-        raise ValueError(f"The 'feature_set' argument must be one of {list(FEATURE_SETS)}; "
-                         f"got {feature_set!r}.")
+    adapter.build(None, **params)  # an unknown parameter fails before any work
+    check_choice("feature_set", feature_set, FEATURE_SETS)
     samples, repeats = check_int("samples", samples, 3), check_int("repeats", repeats, 1)
     if not proxies or not targets:
         raise ValueError("At least one proxy and one target are needed.")
@@ -179,7 +177,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         chosen = select_samples(pool, samples, candidates=candidates, method=sampler,
                                 random_state=rng)
         chosen_rows = table.rows_of(chosen)
-        model = make_adapter(method, pool, proxy=proxies[0], **params)
+        model = adapter.build(pool, proxy=proxies[0], **params)
         start = time.perf_counter()
         model.fit(chosen, y[chosen_rows])
         fit_ms.append(1e3 * (time.perf_counter() - start))
@@ -187,7 +185,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         start = time.perf_counter()
         pred = model.predict(scored_archs)
         predict_ms.append(1e3 * (time.perf_counter() - start))
-        scores[target].append(float(spearmanr(pred, y[scored_rows]).statistic))
+        scores[target].append(srcc(pred, y[scored_rows]))
     per_target = {t: {"srcc_mean": float(np.mean(s)), "srcc_std": float(np.std(s)),
                       "n_scored": int(len(splits[t][1]))} for t, s in scores.items()}
     return {

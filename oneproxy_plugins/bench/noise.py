@@ -6,10 +6,11 @@ rank correlation (SRCC), on raw medians and on reference-normalised latencies, b
 median relative spread (IQR / median) of the repeats. An SRCC near 1 means a single run's
 ranking can be trusted.
 
-Run it with::
+Run it with ``oneproxy bench noise`` (the one command line; ``--study-statistics`` runs
+:func:`study_visit_statistics` instead)::
 
-    python -m oneproxy_plugins.bench.noise --device cpu-torch-t1-b1 --device cpu-ort-t1-b1 \\
-        --n-archs 200 --out-dir noise-runs --json noise.json
+    oneproxy bench noise --device cpu-torch-t1-b1 --device cpu-ort-t1-b1 \\
+        --archs 200 --out-dir noise-runs --json noise.json
 
 Example:
     >>> from oneproxy_plugins.bench.noise import run_noise_floor
@@ -30,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from oneproxy_plugins.measure import MeasurementRun, measure_archs
+from oneproxy_plugins.monotonicity import srcc
 from oneproxy_plugins.spaces import get_space
 
-__all__ = ["run_noise_floor", "compare_runs", "study_visit_statistics", "cpu_model"]
+__all__ = ["run_noise_floor", "compare_runs", "study_visit_statistics", "cpu_model",
+           "format_result"]
 
 
 def compare_runs(first: MeasurementRun, second: MeasurementRun) -> dict[str, float]:
@@ -58,7 +60,7 @@ def compare_runs(first: MeasurementRun, second: MeasurementRun) -> dict[str, flo
     out: dict[str, float] = {"n_archs": len(common)}
     for name, attr in (("raw", "raw_ms"), ("normalized", "latency_ms")):
         a, b = column(attr, 0), column(attr, 1)
-        out[f"srcc_{name}"] = float(spearmanr(a, b)[0]) if len(common) > 2 else float("nan")
+        out[f"srcc_{name}"] = srcc(a, b) if len(common) > 2 else float("nan")
         out[f"median_abs_diff_{name}"] = float(np.median(np.abs(a - b) / ((a + b) / 2)))
     out["median_spread"] = float(np.median(np.r_[column("spread", 0), column("spread", 1)]))
     out["median_ratio_spread"] = float(np.median(np.r_[column("ratio_spread", 0),
@@ -82,11 +84,12 @@ def study_visit_statistics(device: str, *, space: str = "nasbench201", n_archs: 
     """
     import torch
 
-    from oneproxy_plugins.measure import DeviceSpec, get_runtime
+    from oneproxy_plugins.measure import DeviceSpec, resolve_runtime
     from oneproxy_plugins.measure.timing import fixed_threads, run_interleaved, summarize_timings
 
     sp, spec = get_space(space), DeviceSpec.parse(device)
-    runtime, cfg = get_runtime(spec.runtime), dict(build_cfg or {})
+    runtime, cfg = resolve_runtime(spec), dict(build_cfg or {})
+    runtime.check_available(spec)
     ids = [sp.to_id(a) for a in sp.sample_many(n_archs, arch_seed)]
     x = torch.randn(sp.input_shape(spec.batch_size, **cfg))
     runs = []
@@ -103,11 +106,11 @@ def study_visit_statistics(device: str, *, space: str = "nasbench201", n_archs: 
         for statistic in ("min", "median"):
             scores = [[summarize_timings(t.samples[a][:rounds], t.reference[a][:rounds],
                                          visit_statistic=statistic) for a in ids] for t in runs]
-            out[f"{statistic}, {rounds} rounds"] = float(spearmanr(
-                [s.ratio for s in scores[0]], [s.ratio for s in scores[1]])[0])
+            out[f"{statistic}, {rounds} rounds"] = srcc([s.ratio for s in scores[0]],
+                                                        [s.ratio for s in scores[1]])
             if statistic == "median":
-                out[f"raw median, {rounds} rounds"] = float(spearmanr(
-                    [s.raw_ms for s in scores[0]], [s.raw_ms for s in scores[1]])[0])
+                out[f"raw median, {rounds} rounds"] = srcc([s.raw_ms for s in scores[0]],
+                                                           [s.raw_ms for s in scores[1]])
     return out
 
 
@@ -167,7 +170,8 @@ def run_noise_floor(devices: Sequence[str], *, space: str = "nasbench201", n_arc
     return result
 
 
-def _format(result: Mapping[str, Any]) -> str:
+def format_result(result: Mapping[str, Any]) -> str:
+    """The table ``oneproxy bench noise`` prints for a :func:`run_noise_floor` result."""
     lines = [f"{result['space']}, {result['n_archs']} architectures, {result['n_rounds']} rounds "
              f"x ({result['n_warmup']} warm-up + {result['n_repeats']} timed), visits "
              f"compared by their {result['visit_statistic']}; "
@@ -179,48 +183,3 @@ def _format(result: Mapping[str, Any]) -> str:
                      f"{s['srcc_raw']:>9.4f} {s['srcc_normalized']:>9.4f} "
                      f"{'/'.join(f'{x:.0f}' for x in s['seconds_per_run']):>12}")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m oneproxy_plugins.bench.noise``: run the benchmark, print a table."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m oneproxy_plugins.bench.noise",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--device", action="append", required=True,
-                        help="Device spec (repeatable), e.g. cpu-torch-t1-b1.")
-    parser.add_argument("--space", default="nasbench201")
-    parser.add_argument("--n-archs", type=int, default=200)
-    parser.add_argument("--arch-seed", type=int, default=0)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--visit-statistic", choices=["min", "median"], default="min")
-    parser.add_argument("--out-dir", help="Keep the runs' tables here (resumable).")
-    parser.add_argument("--json", help="Also write the result as JSON here.")
-    parser.add_argument("--progress", action="store_true")
-    parser.add_argument("--study-statistics", action="store_true",
-                        help="Instead: score the visit statistics on the same two runs' timings.")
-    args = parser.parse_args(argv)
-    if args.study_statistics:
-        for device in args.device:
-            scores = study_visit_statistics(device, space=args.space, n_archs=args.n_archs,
-                                            arch_seed=args.arch_seed, n_rounds=args.rounds,
-                                            n_warmup=args.warmup, n_repeats=args.repeats)
-            for name, srcc in scores.items():
-                print(f"{device:<18} {name:<22} SRCC {srcc:.4f}")  # noqa: T201
-        return
-    result = run_noise_floor(args.device, space=args.space, n_archs=args.n_archs,
-                             arch_seed=args.arch_seed, n_rounds=args.rounds,
-                             n_warmup=args.warmup, n_repeats=args.repeats,
-                             visit_statistic=args.visit_statistic, out_dir=args.out_dir,
-                             progress=args.progress)
-    if args.json:
-        from oneproxy_plugins._io import atomic_write_text
-
-        atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
-    print(_format(result))  # noqa: T201 - a command's output
-
-
-if __name__ == "__main__":
-    main()

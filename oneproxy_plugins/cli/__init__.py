@@ -29,7 +29,11 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _attach() -> None:
-    from oneproxy_plugins.cli import adapt, bench, data, demo, monotonicity, search, spaces
+    # Every command group module imports only click and this package's light modules at
+    # import time (heavy dependencies load inside the commands), so a broken import is a bug
+    # to see, never a command that silently disappears.
+    from oneproxy_plugins.cli import (adapt, bench, data, demo, measure, monotonicity, search,
+                                      spaces)
 
     main.add_command(spaces.spaces)
     main.add_command(data.data)
@@ -41,10 +45,6 @@ def _attach() -> None:
     main.add_command(monotonicity.select_proxy)
     main.add_command(search.search)
     main.add_command(search.pareto)
-    try:
-        from oneproxy_plugins.cli import measure
-    except ImportError:  # landing separately
-        return
     main.add_command(measure.measure)
 
 

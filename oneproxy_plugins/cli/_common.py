@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
@@ -74,3 +75,46 @@ def write_json(path: str, payload: Any) -> bool:
 
     atomic_write_text(path, json.dumps(payload, indent=2) + "\n")
     return False
+
+
+class RegistryChoice(click.ParamType):
+    """A choice among the names of a registry, read when needed (``--help``, validation).
+
+    Unlike ``click.Choice``, the names are not fixed when the command is defined, so a
+    plugin's predictors, adaptation methods or samplers are offered too, and defining the
+    command imports nothing heavy.
+
+    Args:
+        names: Returns the registered names (called lazily).
+        what: What a name names, for the error (``"adaptation method"``).
+    """
+
+    name = "choice"
+
+    def __init__(self, names: Callable[[], Iterable[str]], what: str) -> None:
+        self._names = names
+        self.what = what
+
+    def names(self) -> list[str]:
+        return list(self._names())
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        try:
+            return "[" + "|".join(self.names()) + "]"
+        except ImportError:  # the registry's extra is not installed: the command will say so
+            return "TEXT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        names = self.names()
+        if value not in names:
+            self.fail(f"{value!r} is not a registered {self.what}; known: {', '.join(names)}.",
+                      param, ctx)
+        return value
+
+
+def adapter_names() -> list[str]:
+    """The registered adaptation methods (``--method``)."""
+    from oneproxy_plugins.adaproxy import list_adapters
+
+    return list(list_adapters())

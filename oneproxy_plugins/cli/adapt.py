@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from oneproxy_plugins._io import atomic_write_text
-from oneproxy_plugins.cli._common import echo_json, split_list
+from oneproxy_plugins.cli._common import RegistryChoice, adapter_names, echo_json, split_list
 from oneproxy_plugins.exceptions import DataFormatError
 
 
@@ -59,8 +59,9 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
 @click.option("--target-samples", "samples_csv", required=True,
               type=click.Path(dir_okay=False, exists=True),
               help="CSV with columns arch,latency_ms measured on the target.")
-@click.option("--method", default="adaproxy", show_default=True,
-              help="adaproxy, adaproxy-paper, adaproxy-paper-l1 or proxy.")
+@click.option("--method", type=RegistryChoice(adapter_names, "adaptation method"),
+              default="adaproxy", show_default=True,
+              help="Adaptation method (plugins add theirs).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Where the fitted predictor (JSON) goes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from oneproxy_plugins.cli._common import split_list, write_json
+from oneproxy_plugins.cli._common import RegistryChoice, adapter_names, split_list, write_json
 
 
 @click.group()
@@ -28,8 +28,9 @@ def _attach_search() -> None:
 @click.option("--repeats", type=int, default=30, show_default=True, help="Repeats per target.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Base seed.")
-@click.option("--method", default="adaproxy", show_default=True,
-              help="adaproxy, adaproxy-paper, adaproxy-paper-l1 or proxy.")
+@click.option("--method", type=RegistryChoice(adapter_names, "adaptation method"),
+              default="adaproxy", show_default=True,
+              help="Adaptation method (plugins add theirs).")
 @click.option("--sampler", default="greedy", show_default=True, help="random or greedy.")
 @click.option("--protocol", type=click.Choice(["all", "help"]), default="all", show_default=True,
               help="all: score every architecture; help: HELP's meta-test split.")
@@ -66,27 +67,55 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
 @click.option("--device", "devices", multiple=True, required=True,
               help="Device spec (repeatable), e.g. cpu-torch-t1-b1.")
 @click.option("--space", default="nasbench201", show_default=True)
-@click.option("--archs", "n_archs", type=click.IntRange(3), default=200, show_default=True)
+@click.option("--archs", "--n-archs", "n_archs", type=click.IntRange(3), default=200,
+              show_default=True, help="Architectures measured twice.")
+@click.option("--arch-seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the architectures' draw.")
 @click.option("--rounds", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--warmup", type=click.IntRange(0), default=2, show_default=True,
+              help="Warm-up runs per visit.")
+@click.option("--repeats", type=click.IntRange(1), default=5, show_default=True,
+              help="Timed runs per visit.")
+@click.option("--visit-statistic", type=click.Choice(["min", "median"]), default="min",
+              show_default=True, help="How a visit's timed runs are summarised.")
+@click.option("--study-statistics", is_flag=True,
+              help="Instead: score the visit statistics on the same two runs' timings.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="Keep the two runs' tables here (resumable).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
               help="Also write the result as JSON here; - prints it instead of the table.")
-def noise(devices: tuple[str, ...], space: str, n_archs: int, rounds: int, out_dir: str | None,
-          json_out: str | None) -> None:
+@click.option("--progress/--no-progress", default=True, help="Show progress bars.")
+def noise(devices: tuple[str, ...], space: str, n_archs: int, arch_seed: int, rounds: int,
+          warmup: int, repeats: int, visit_statistic: str, study_statistics: bool,
+          out_dir: str | None, json_out: str | None, progress: bool) -> None:
     """Noise floor: two independent full runs per device, compared by SRCC.
 
     \b
     Example:
         oneproxy bench noise --device cpu-torch-t1-b1 --device cpu-ort-t1-b1 --archs 200
+        oneproxy bench noise --device cpu-torch-t1-b1 --study-statistics
     """
-    from oneproxy_plugins.bench.noise import _format, run_noise_floor
+    from oneproxy_plugins.bench.noise import (format_result, run_noise_floor,
+                                              study_visit_statistics)
 
-    result = run_noise_floor(list(devices), space=space, n_archs=n_archs, n_rounds=rounds,
-                             out_dir=out_dir, progress=True)
+    if study_statistics:
+        scores = {device: study_visit_statistics(device, space=space, n_archs=n_archs,
+                                                 arch_seed=arch_seed, n_rounds=rounds,
+                                                 n_warmup=warmup, n_repeats=repeats)
+                  for device in devices}
+        if json_out and write_json(json_out, scores):
+            return
+        for device, by_statistic in scores.items():
+            for name, value in by_statistic.items():
+                click.echo(f"{device:<18} {name:<22} SRCC {value:.4f}")
+        return
+    result = run_noise_floor(list(devices), space=space, n_archs=n_archs, arch_seed=arch_seed,
+                             n_rounds=rounds, n_warmup=warmup, n_repeats=repeats,
+                             visit_statistic=visit_statistic, out_dir=out_dir,
+                             progress=progress)
     if json_out and write_json(json_out, result):
         return
-    click.echo(_format(result))
+    click.echo(format_result(result))
 
 
 _attach_search()

@@ -29,11 +29,12 @@ def srcc(space: str, data_dirs: tuple[str, ...], devices: str | None, method: st
             --devices pixel3,1080ti_1,titanx_256 --png srcc.png
     """
     from oneproxy_plugins.latency import load_data_dir
-    from oneproxy_plugins.monotonicity import srcc_matrix
+    from oneproxy_plugins.monotonicity import kendall_matrix, srcc_matrix
 
     table = load_data_dir(list(data_dirs), space)
     names_wanted = split_list(devices, "devices") or None
-    matrix, names = srcc_matrix(table, devices=names_wanted, method=method)
+    matrix_of = srcc_matrix if method == "spearman" else kendall_matrix
+    matrix, names = matrix_of(table, devices=names_wanted)
     if png:
         from oneproxy_plugins.viz import plot_srcc_heatmap
 

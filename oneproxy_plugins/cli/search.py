@@ -19,9 +19,15 @@ from typing import Any
 
 import click
 
-from oneproxy_plugins.cli._common import echo_json, quiet_optuna
+from oneproxy_plugins.cli._common import RegistryChoice, echo_json, quiet_optuna
 
 __all__ = ["search", "pareto", "load_objective", "parse_predictor_spec"]
+
+
+def _sampler_names() -> list[str]:
+    from oneproxy_plugins.optuna.search import SAMPLERS
+
+    return list(SAMPLERS)
 
 
 def load_objective(spec: str) -> Callable[..., Any]:
@@ -95,8 +101,8 @@ def _load_predictor(path: str, option: str) -> Any:
               type=click.Choice(["maximize", "minimize"]),
               help="Direction of each metric the objective returns (repeat per metric; "
                    "default one 'maximize'). The latency's 'minimize' is appended.")
-@click.option("--sampler", type=click.Choice(["tpe", "nsga2", "nsga3", "random"]),
-              default="tpe", show_default=True, help="Optuna sampler.")
+@click.option("--sampler", type=RegistryChoice(_sampler_names, "sampler"), default="tpe",
+              show_default=True, help="Optuna sampler (Optuna's own default: tpe).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Sampler seed (default unseeded; give each worker its own).")
 @click.option("--max-ms", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -222,10 +228,10 @@ def _draw(study: Any, target: str | None, png: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from oneproxy_plugins.viz.pareto import (front_comparison_data, plot_front_comparison,
-                                             plot_target_fronts, target_fronts_data)
+    from oneproxy_plugins.optuna.visualization.matplotlib import (plot_front_comparison,
+                                                                  plot_target_fronts)
 
     if target is None:
-        plt.close(plot_target_fronts(target_fronts_data(study, targets=[]), png, ncols=1))
+        plt.close(plot_target_fronts(study, targets=[], ncols=1, path=png))
     else:
-        plt.close(plot_front_comparison(*front_comparison_data(study, target), path=png).figure)
+        plt.close(plot_front_comparison(study, target, path=png).figure)

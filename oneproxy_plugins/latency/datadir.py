@@ -19,14 +19,16 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from oneproxy_plugins.exceptions import DataFormatError
+from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
-__all__ = ["load_architectures", "load_data_dir", "load_accuracy", "describe_data_dir"]
+__all__ = ["load_architectures", "load_data_dir", "load_accuracy", "load_tabular",
+           "describe_data_dir"]
 
 
 def _space_dir(data_dir: str | os.PathLike, space: BaseSpace) -> Path:
@@ -157,6 +159,42 @@ def load_accuracy(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
             return LatencyTable.from_csv(path, space=space.name,
                                          index_to_arch=load_architectures(data_dir, space))
     raise FileNotFoundError(f"No {space.data_folder}/accuracy.csv in {[str(d) for d in data_dirs]}.")
+
+
+def load_tabular(space: str | BaseSpace, data_dirs: Any, devices: Sequence[str], accuracy: str,
+                 *, table: LatencyTable | None = None,
+                 accuracy_table: LatencyTable | None = None
+                 ) -> tuple[LatencyTable, LatencyTable]:
+    """A data directory's latency and accuracy tables (those given are kept), checked.
+
+    What a tabular search or benchmark reads: every device it names must be a latency column
+    and ``accuracy`` a column of ``accuracy.csv``.
+
+    Args:
+        space: The search space.
+        data_dirs: Data directories (``<dir>/<space>/latency*.csv`` and ``accuracy.csv``).
+        devices: Devices that must be in the latency table.
+        accuracy: The accuracy column (``cifar10``, ...).
+        table: Latencies already loaded (then ``data_dirs`` is not read for them).
+        accuracy_table: Accuracies already loaded.
+
+    Returns:
+        ``(latency table, accuracy table)``.
+
+    Raises:
+        UnknownDeviceError: A device is not in the latency table.
+        UnknownNameError: ``accuracy`` is not a column of the accuracy table.
+    """
+    if table is None:
+        table = load_data_dir(data_dirs, space)
+    if accuracy_table is None:
+        accuracy_table = load_accuracy(data_dirs, space)
+    for device in devices:
+        if device not in table:
+            raise UnknownDeviceError(device, table.devices)
+    if accuracy not in accuracy_table:
+        raise UnknownNameError("accuracy column", accuracy, accuracy_table.devices)
+    return table, accuracy_table
 
 
 def describe_data_dir(data_dir: str | os.PathLike) -> list[dict]:

@@ -4,10 +4,15 @@ A device spec is a short string, also used as the device column of latency table
 
     <target>-<runtime>[-t<threads>]-b<batch>[-cl]
 
-``target`` is ``cpu`` or ``cuda``; ``runtime`` is a registered runtime name (``torch``,
-``ort`` and any added by plugins); ``t<threads>`` fixes the CPU threads (required on ``cpu``);
+``target`` is ``cpu`` or ``cuda``; ``runtime`` names a runtime (``torch``, ``ort`` and any
+added by plugins); ``t<threads>`` fixes the CPU threads (required on ``cpu``);
 ``b<batch>`` is the batch size; ``cl`` asks for channels-last memory format. Examples:
 ``cpu-torch-t1-b1``, ``cpu-torch-t2-b8-cl``, ``cuda-torch-b1``, ``cpu-ort-t1-b1``.
+
+A spec is a pure value: parsing one checks its form and loads nothing. Whether its runtime is
+registered, and can run it, is checked where it is used
+(:func:`~oneproxy_plugins.measure.runtimes.resolve_runtime`, called by
+:func:`~oneproxy_plugins.measure.measure_archs` before any work).
 
 Example:
     >>> from oneproxy_plugins.measure import DeviceSpec
@@ -32,18 +37,22 @@ TARGETS = ("cpu", "cuda")
 
 _FORMAT = "<target>-<runtime>[-t<threads>]-b<batch>[-cl], e.g. 'cpu-torch-t1-b1'"
 _OPTION_RE = re.compile(r"^(t|b)(\d+)$")
+_RUNTIME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class DeviceSpecError(UnknownDeviceError, ValueError):
-    """A device spec string or field is malformed.
+    """A device spec string or field is malformed, or asks what its runtime cannot do.
 
     An :class:`~oneproxy_plugins.exceptions.UnknownDeviceError` (so a ``LookupError``) and a
     ``ValueError``, with a message naming the bad part and what is allowed.
+
+    Args:
+        message: What is wrong and what is allowed.
+        spec: The spec (or its text) when known.
     """
 
-    def __init__(self, message: str) -> None:
-        Exception.__init__(self, message)
-        self.kind, self.name, self.known = "device", None, []
+    def __init__(self, message: str, spec: object = None) -> None:
+        super().__init__(spec, [], message=message)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +61,8 @@ class DeviceSpec:
 
     Args:
         target: ``"cpu"`` or ``"cuda"``.
-        runtime: Registered runtime name (``"torch"``, ``"ort"``, or a plugin's).
+        runtime: Runtime name (``"torch"``, ``"ort"``, or a plugin's): lower-case letters,
+            digits and ``_``, starting with a letter. Not looked up here.
         batch_size: Images per inference, >= 1.
         threads: CPU threads used while measuring, >= 1; required on ``cpu``, optional on
             ``cuda`` (the host side's threads are then left as they are).
@@ -61,7 +71,6 @@ class DeviceSpec:
     Raises:
         DeviceSpecError: A field is out of range (a ``ValueError``); the message names it, the
             allowed values and the value given.
-        UnknownRuntimeError: ``runtime`` is not registered; the message lists the known ones.
     """
 
     target: str
@@ -84,9 +93,10 @@ class DeviceSpec:
         if not isinstance(self.channels_last, bool):
             raise DeviceSpecError(f"The 'channels_last' field must be a bool; got "
                                   f"{self.channels_last!r}.")
-        from oneproxy_plugins.measure.runtimes import get_runtime
-
-        get_runtime(self.runtime).check_spec(self)
+        if not isinstance(self.runtime, str) or not _RUNTIME_RE.match(self.runtime):
+            raise DeviceSpecError(f"The 'runtime' field must be a runtime name (lower-case "
+                                  f"letters, digits and '_', e.g. 'torch'); got "
+                                  f"{self.runtime!r}.")
 
     @classmethod
     def parse(cls, text: str | DeviceSpec) -> DeviceSpec:
@@ -98,7 +108,6 @@ class DeviceSpec:
         Raises:
             DeviceSpecError: Malformed string (a ``ValueError``); the message names the bad part
                 and what is allowed.
-            UnknownRuntimeError: The runtime is not registered.
         """
         if isinstance(text, DeviceSpec):
             return text

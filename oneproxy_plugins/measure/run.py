@@ -42,7 +42,7 @@ from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.measure.device import DeviceSpec
-from oneproxy_plugins.measure.runtimes import BaseRuntime, get_runtime
+from oneproxy_plugins.measure.runtimes import BaseRuntime, resolve_runtime
 from oneproxy_plugins.measure.store import ArchResult, ResultStore
 from oneproxy_plugins.measure.timing import (OUTLIER_Z, VISIT_STATISTICS, _reason,
                                              fixed_threads, reference_level, run_interleaved,
@@ -239,7 +239,7 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
                     chunk_size=chunk_size, budget_s=budget_s, max_chunk_mb=max_chunk_mb,
                     outlier_z=outlier_z, visit_statistic=visit_statistic)
     build_cfg = dict(build_cfg or {})
-    runtime = get_runtime(spec.runtime)
+    runtime = resolve_runtime(spec)
     runtime.check_available(spec)
 
     arch_ids = list(dict.fromkeys(space.canonical_id(a) for a in archs))

@@ -25,15 +25,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.exceptions import MeasurementError, UnknownRuntimeError
+from oneproxy_plugins.measure.device import DeviceSpec, DeviceSpecError
 from oneproxy_plugins.measure.timing import Timer, cuda_event_timer, wall_timer
 
 if TYPE_CHECKING:
     import torch
 
-    from oneproxy_plugins.measure.device import DeviceSpec
-
 __all__ = ["BaseRuntime", "TorchRuntime", "OnnxRuntime", "BUILTIN_RUNTIMES", "get_runtime",
-           "list_runtimes"]
+           "list_runtimes", "resolve_runtime"]
 
 
 class BaseRuntime(abc.ABC):
@@ -54,15 +53,14 @@ class BaseRuntime(abc.ABC):
     """Whether the ``-cl`` (channels-last) option means something to this runtime."""
 
     def check_spec(self, spec: DeviceSpec) -> None:
-        """Raise ``ValueError`` when ``spec`` asks for something this runtime cannot do."""
-        from oneproxy_plugins.measure.device import DeviceSpecError
-
+        """Raise ``DeviceSpecError`` (a ``ValueError``) when ``spec`` asks for something this
+        runtime cannot do."""
         if spec.target not in self.targets:
             raise DeviceSpecError(f"Runtime {self.name!r} does not run on target {spec.target!r}; "
-                                  f"its targets: {', '.join(self.targets)}.")
+                                  f"its targets: {', '.join(self.targets)}.", str(spec))
         if spec.channels_last and not self.supports_channels_last:
             raise DeviceSpecError(f"Runtime {self.name!r} has no channels-last option; drop "
-                                  f"'-cl' from {str(spec)!r}.")
+                                  f"'-cl' from {str(spec)!r}.", str(spec))
 
     def check_available(self, spec: DeviceSpec) -> None:
         """Raise before measuring when this host cannot run ``spec`` (default: always can)."""
@@ -193,3 +191,34 @@ def get_runtime(name: str | BaseRuntime) -> BaseRuntime:
     from oneproxy_plugins.plugins import lookup
 
     return lookup("oneproxy_add_runtimes", name, BaseRuntime, UnknownRuntimeError)
+
+
+def resolve_runtime(device: DeviceSpec | str) -> BaseRuntime:
+    """The registered runtime of a device spec, checked to be able to run it.
+
+    What every measurement calls before its first network: a spec is a plain value, so the
+    registry is consulted here, where it is used, not when the spec is parsed.
+
+    Args:
+        device: A :class:`DeviceSpec` or its string (``"cpu-ort-t1-b1"``).
+
+    Returns:
+        The runtime.
+
+    Raises:
+        DeviceSpecError: A malformed spec, or one its runtime cannot run (``-cl`` on a runtime
+            without channels-last, a target it does not support).
+        UnknownRuntimeError: The runtime is not registered; the message lists the known ones.
+
+    Example:
+        >>> resolve_runtime("cpu-ort-t1-b1").name
+        'ort'
+        >>> resolve_runtime("cuda-ort-b1")
+        Traceback (most recent call last):
+        ...
+        oneproxy_plugins.measure.device.DeviceSpecError: Runtime 'ort' does not run on target 'cuda'; its targets: cpu.
+    """
+    spec = DeviceSpec.parse(device)
+    runtime = get_runtime(spec.runtime)
+    runtime.check_spec(spec)
+    return runtime

@@ -3,8 +3,9 @@
 Shared by :class:`~oneproxy_plugins.nni.strategy.OneProxyStrategy` (NAS) and
 :class:`~oneproxy_plugins.nni.tuner.OneProxyTuner` (HPO): both keep a :class:`ModelRecord` per
 model with its proxy latency, and build the proxy front and the front of every target device
-from them. A point is on a front when no other point is at least as good in both objectives and
-better in one; equal points do not dominate each other.
+from them with the package's one Pareto implementation, :func:`oneproxy_plugins.fronts.pareto_mask`
+(a point is on a front when no other point is at least as good in both objectives and better in
+one; equal points do not dominate each other).
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["ModelRecord", "FrontPoint", "non_dominated_2d", "pareto_points", "check_budget",
-           "check_mode", "fronts_by_target"]
+from oneproxy_plugins._checks import check_choice, check_latencies, check_max_ms
+from oneproxy_plugins._deprecation import renamed_arguments
+from oneproxy_plugins.fronts import pareto_mask
+
+__all__ = ["ModelRecord", "FrontPoint", "pareto_points", "check_mode", "fronts_by_target"]
 
 _MODES = ("maximize", "minimize")
 
@@ -55,68 +59,7 @@ class FrontPoint(NamedTuple):
 
 def check_mode(optimize_mode: Any) -> str:
     """``optimize_mode`` if it is ``"maximize"`` or ``"minimize"``, else ``ValueError``."""
-    if optimize_mode not in _MODES:
-        raise ValueError(f"The 'optimize_mode' argument must be one of {list(_MODES)}; got "
-                         f"{optimize_mode!r}.")
-    return optimize_mode
-
-
-def check_budget(budget_ms: Any, name: str = "budget_ms") -> float | None:
-    """``budget_ms`` as a float (``None`` stays ``None``); ``ValueError`` unless positive."""
-    if budget_ms is None:
-        return None
-    ok = (isinstance(budget_ms, (int, float, np.integer, np.floating))
-          and not isinstance(budget_ms, bool) and math.isfinite(budget_ms) and budget_ms > 0)
-    if not ok:
-        raise ValueError(f"The {name!r} argument must be a positive number of milliseconds or "
-                         f"None; got {budget_ms!r}.")
-    return float(budget_ms)
-
-
-def non_dominated_2d(metric: np.ndarray, latency_ms: np.ndarray, *,
-                     maximize: bool = True) -> np.ndarray:
-    """Mask of the points that no other point dominates.
-
-    Args:
-        metric: Array of shape ``(n,)``, the quality of each point (finite).
-        latency_ms: Array of shape ``(n,)``, the latency of each point (lower is better).
-        maximize: Whether a higher metric is better.
-
-    Returns:
-        Boolean array of shape ``(n,)``.
-
-    Raises:
-        ValueError: The arrays differ in shape or hold NaN or infinite values.
-
-    Example:
-        >>> non_dominated_2d(np.array([0.9, 0.8, 0.7]), np.array([3.0, 1.0, 2.0])).tolist()
-        [True, True, False]
-    """
-    m = np.asarray(metric, dtype=np.float64)
-    lat = np.asarray(latency_ms, dtype=np.float64)
-    if m.ndim != 1 or m.shape != lat.shape:
-        raise ValueError(f"metric and latency_ms must be 1-D of the same length; got shapes "
-                         f"{m.shape} and {lat.shape}.")
-    if not (np.isfinite(m).all() and np.isfinite(lat).all()):
-        raise ValueError("metric and latency_ms must be finite; drop unfinished models first.")
-    score = m if maximize else -m
-    # Sweep by latency (best score first among equals): a point survives when it beats the
-    # score of every faster point and equals the best score at its own latency.
-    order = np.lexsort((-score, lat))
-    mask = np.zeros(m.size, dtype=bool)
-    best_faster = -np.inf
-    i = 0
-    while i < order.size:
-        j = i
-        while j < order.size and lat[order[j]] == lat[order[i]]:
-            j += 1
-        group = order[i:j]
-        top = score[group[0]]
-        if top > best_faster:
-            mask[group[score[group] == top]] = True
-            best_faster = top
-        i = j
-    return mask
+    return check_choice("optimize_mode", optimize_mode, _MODES)
 
 
 def _finished(records: Sequence[ModelRecord], maximize: bool) -> list[ModelRecord]:
@@ -131,9 +74,10 @@ def _finished(records: Sequence[ModelRecord], maximize: bool) -> list[ModelRecor
     return list(best.values())
 
 
+@renamed_arguments(budget_ms="max_ms")
 def pareto_points(records: Sequence[ModelRecord],
                   latency_of: Callable[[list[str]], np.ndarray] | None = None, *,
-                  maximize: bool = True, budget_ms: float | None = None) -> list[FrontPoint]:
+                  maximize: bool = True, max_ms: float | None = None) -> list[FrontPoint]:
     """The front of the trained records, fastest first, one point per architecture.
 
     Args:
@@ -141,7 +85,11 @@ def pareto_points(records: Sequence[ModelRecord],
         latency_of: Latencies (ms) of a list of architecture ids on the front's device
             (default: each record's proxy latency).
         maximize: Whether a higher metric is better.
-        budget_ms: Leave out models slower than this on the front's device.
+        max_ms: Leave out models slower than this on the front's device.
+
+    Raises:
+        ValueError: ``latency_of`` gave the wrong number of latencies, or one that is not
+            positive and finite.
     """
     kept = _finished(records, maximize)
     if not kept:
@@ -149,25 +97,24 @@ def pareto_points(records: Sequence[ModelRecord],
     if latency_of is None:
         lat = np.array([r.latency_ms for r in kept], dtype=np.float64)
     else:
-        lat = np.asarray(latency_of([r.arch_id for r in kept]), dtype=np.float64).ravel()
-        if lat.shape != (len(kept),):
-            raise ValueError(f"The latency predictor returned {lat.size} values for "
-                             f"{len(kept)} architectures.")
-    if budget_ms is not None:
-        inside = lat <= budget_ms
+        lat = check_latencies(np.ravel(latency_of([r.arch_id for r in kept])), len(kept),
+                              source="The latency predictor")
+    if max_ms is not None:
+        inside = lat <= max_ms
         kept = [r for r, ok in zip(kept, inside) if ok]
         lat = lat[inside]
         if not kept:
             return []
     metric = np.array([r.metric for r in kept], dtype=np.float64)
-    mask = non_dominated_2d(metric, lat, maximize=maximize)
+    mask = pareto_mask(np.c_[metric, lat], ["maximize" if maximize else "minimize", "minimize"])
     points = [FrontPoint(r.arch_id, float(r.metric), float(v), dict(r.sample))
               for r, v, on in zip(kept, lat, mask) if on]
     return sorted(points, key=lambda p: (p.latency_ms, -p.metric if maximize else p.metric))
 
 
+@renamed_arguments(budgets_ms="max_ms")
 def fronts_by_target(records: Sequence[ModelRecord], targets: Mapping[str, Any], *,
-                     maximize: bool = True, budgets_ms: Mapping[str, Any] | None = None
+                     maximize: bool = True, max_ms: Mapping[str, Any] | None = None
                      ) -> dict[str, list[FrontPoint]]:
     """The front of every target device, its latencies from the target's predictor.
 
@@ -175,19 +122,19 @@ def fronts_by_target(records: Sequence[ModelRecord], targets: Mapping[str, Any],
         records: Records with a status and a metric.
         targets: ``{name: predictor}``, each with ``predict(arch_ids) -> ms``.
         maximize: Whether a higher metric is better.
-        budgets_ms: Optional latency budget per target name.
+        max_ms: Optional latency budget per target name, ``{name: ms}``.
 
     Raises:
         ValueError: No targets, a budget for an unknown target, or a bad budget.
     """
     if not targets:
         raise ValueError("No target predictors: pass targets={name: predictor}.")
-    budgets = {name: check_budget(value, f"budgets_ms[{name!r}]")
-               for name, value in (budgets_ms or {}).items()}
+    budgets = {name: check_max_ms(f"max_ms[{name!r}]", value)
+               for name, value in (max_ms or {}).items()}
     unknown = sorted(set(budgets) - set(targets))
     if unknown:
-        raise ValueError(f"budgets_ms names unknown target(s) {unknown}; targets: "
+        raise ValueError(f"max_ms names unknown target(s) {unknown}; targets: "
                          f"{sorted(targets)}.")
     return {name: pareto_points(records, target.predict, maximize=maximize,
-                                budget_ms=budgets.get(name))
+                                max_ms=budgets.get(name))
             for name, target in targets.items()}

@@ -60,8 +60,8 @@ from oneproxy_plugins.spaces.nasbench201 import NB201_EDGES, NB201_OPS
 from oneproxy_plugins.spaces.ofa_mbv3 import OFA_LAYOUT, OFAArch
 from oneproxy_plugins.spaces.proxylessnas import PROXYLESS_STAGES
 
-__all__ = ["SampleMapping", "UnsupportedSampleError", "list_mappings", "find_mapping",
-           "sample_to_arch_id", "OFA_NNI_KWARGS"]
+__all__ = ["SampleMapping", "UnsupportedSampleError", "BUILTIN_MAPPINGS", "list_mappings",
+           "find_mapping", "sample_to_arch_id", "OFA_NNI_KWARGS"]
 
 OFA_NNI_KWARGS: dict[str, Any] = {
     "base_widths": (16, 16, 24, 40, 80, 112, 160, 960, 1280),
@@ -292,7 +292,7 @@ def _ofa_to_values(arch: OFAArch) -> dict[str, Any]:
     return out
 
 
-_HUB_MAPPINGS = (
+BUILTIN_MAPPINGS = (
     SampleMapping("nni.nas.hub.pytorch.NasBench201", "nasbench201", _NB201_LABELS,
                   _nb201_to_arch, _nb201_to_values,
                   dict.fromkeys(_NB201_LABELS, tuple(_NB201_FROM_NNI))),
@@ -307,6 +307,8 @@ _HUB_MAPPINGS = (
                            else tuple(map(float, OFA_LAYOUT.e_choices)))
                    for label in _OFA_LABELS}),
 )
+"""The mappings of NNI's hub spaces (registered through the ``oneproxy_add_sample_mappings``
+plugin hook, where a plugin adds the mapping of its own NNI space)."""
 
 
 def _params_mapping(space: BaseSpace) -> SampleMapping:
@@ -320,9 +322,13 @@ def _params_mapping(space: BaseSpace) -> SampleMapping:
 
 
 def list_mappings() -> list[SampleMapping]:
-    """Every supported family of samples: NNI's hub spaces, then, for each registered package
-    space (plugins included), samples labelled with its parameter names."""
-    return [*_HUB_MAPPINGS, *(_params_mapping(s) for s in list_spaces().values())]
+    """Every supported family of samples: the registered mappings (NNI's hub spaces and the
+    plugins'), then, for each registered package space, samples labelled with its parameter
+    names."""
+    from oneproxy_plugins.plugins import collect
+
+    registered = list(collect("oneproxy_add_sample_mappings").values())
+    return [*registered, *(_params_mapping(s) for s in list_spaces().values())]
 
 
 def _labels_of(source: Any) -> list[str]:

@@ -15,9 +15,12 @@ architecture. Use it where NNI uses its own profilers:
   ``nni.nas.oneshot.pytorch.profiler``. (DARTS-style ``ExpectationProfilerPenalty`` needs NNI's
   symbolic ``ExpressionProfiler``; a predictor has no such expression.)
 
-The predictor is anything with ``predict(arch_ids) -> ms`` and a ``space``: a
+The latency source is anything with ``predict(arch_ids) -> ms`` and a ``space``
+(:class:`~oneproxy_plugins.latency.LatencySource`): a
 :class:`~oneproxy_plugins.predictors.RidgePredictor` fitted on the proxy device (the paper's
-setting), or an :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` adapted to a target.
+setting), an :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` adapted to a target, or a
+:class:`~oneproxy_plugins.latency.TableLatency`. It is asked through the package's one
+validated cache, :class:`~oneproxy_plugins.latency.LatencyCache`. Nothing here imports Optuna.
 
 Example:
     >>> from nni.nas.hub.pytorch import NasBench201
@@ -36,12 +39,13 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._deprecation import renamed_arguments
+from oneproxy_plugins.latency.sources import LatencyCache
 from oneproxy_plugins.nni._compat import require_nni
 from oneproxy_plugins.spaces import BaseSpace
 
@@ -51,26 +55,7 @@ from nni.nas.profiler import Profiler  # noqa: E402
 
 from oneproxy_plugins.nni.hub import SampleMapping, find_mapping  # noqa: E402
 
-__all__ = ["OneProxyProfiler", "predictor_space"]
-
-
-def predictor_space(predictor: Any, space: str | BaseSpace | None = None, *,
-                    name: str = "predictor") -> BaseSpace:
-    """The package space a latency predictor works on, checked against ``space``.
-
-    Args:
-        predictor: Anything with ``predict(arch_ids) -> ms``; its ``space`` attribute (a name,
-            a space or ``None``) is used when present.
-        space: The space it must work on (``None``: the predictor's own).
-        name: The argument's name in messages.
-
-    Raises:
-        TypeError: ``predictor`` has no ``predict`` method.
-        ValueError: The predictor works on another space, or neither names a space.
-    """
-    from oneproxy_plugins.optuna.latency import source_space
-
-    return source_space(predictor, space, name=f"{name!r} argument")
+__all__ = ["OneProxyProfiler"]
 
 
 class OneProxyProfiler(Profiler):
@@ -80,54 +65,49 @@ class OneProxyProfiler(Profiler):
         model_space: The NNI model space (a ``ModelSpace`` such as NNI's hub ``NasBench201``,
             or the ``ExecutableModelSpace`` a strategy holds). Its labels choose the mapping to
             the package space (see :mod:`oneproxy_plugins.nni.hub`).
-        predictor: A fitted latency predictor with ``predict(arch_ids) -> ms``: the proxy's, or
-            a target's adapted one.
-        space: Package space of the predictor when it does not say (``predictor.space``).
+        latency: A latency source with ``predict(arch_ids) -> ms``: the proxy's fitted
+            predictor, or a target's adapted one. Formerly ``predictor``, which still works
+            with a ``FutureWarning``.
+        space: Package space of the source when it does not say (``latency.space``).
         resolution: Input resolution for MobileNetV3Space samples (default 224).
 
     Attributes:
         space: The package space (a :class:`~oneproxy_plugins.spaces.BaseSpace`).
         mapping: The :class:`~oneproxy_plugins.nni.hub.SampleMapping` of the model space.
+        cache: The :class:`~oneproxy_plugins.latency.LatencyCache` the source is asked
+            through.
 
     Raises:
         UnsupportedSampleError: The model space's labels match no supported space; the
             message lists them.
-        ValueError: The predictor belongs to another space than the model space.
+        ValueError: The source belongs to another space than the model space.
     """
 
-    def __init__(self, model_space: Any, predictor: Any, *, space: str | BaseSpace | None = None,
+    @renamed_arguments(predictor="latency")
+    def __init__(self, model_space: Any, latency: Any, *, space: str | BaseSpace | None = None,
                  resolution: int | None = None) -> None:
         super().__init__(model_space)
-        self.predictor = predictor
-        self.space = predictor_space(predictor, space)
+        self.latency = latency
+        self.cache = LatencyCache(latency, space)
+        self.space = self.cache.space
         self.mapping: SampleMapping = find_mapping(model_space, self.space)
         self.resolution = resolution
-        self._cache: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(space={self.space.name!r}, mapping={self.mapping.name!r}, "
-                f"predictor={type(self.predictor).__name__})")
+                f"latency={type(self.latency).__name__})")
 
     def arch_id(self, sample: Mapping[str, Any]) -> str:
         """The package architecture id of a sample."""
         return self.mapping.arch_id(sample, resolution=self.resolution)
 
     def latency_of(self, arch_ids: Iterable[str]) -> np.ndarray:
-        """Predicted latency (ms) of package architecture ids, array ``(n,)`` (cached)."""
-        ids = list(arch_ids)
-        todo = list(dict.fromkeys(i for i in ids if i not in self._cache))
-        if todo:
-            values = np.asarray(self.predictor.predict(todo), dtype=np.float64).ravel()
-            if values.shape != (len(todo),):
-                raise ValueError(f"{type(self.predictor).__name__}.predict returned "
-                                 f"{values.size} values for {len(todo)} architectures.")
-            for arch_id, value in zip(todo, values):
-                if not (math.isfinite(value) and value > 0):
-                    raise ValueError(f"{type(self.predictor).__name__} predicted {float(value)!r} "
-                                     f"ms for {arch_id!r}; a latency must be positive and "
-                                     "finite.")
-                self._cache[arch_id] = float(value)
-        return np.array([self._cache[i] for i in ids], dtype=np.float64)
+        """Predicted latency (ms) of package architecture ids, array ``(n,)`` (cached).
+
+        Raises:
+            ValueError: The source gave a latency that is not positive and finite.
+        """
+        return self.cache.predict(list(arch_ids))
 
     def profile(self, sample: Mapping[str, Any]) -> float:
         """Predicted latency (ms) of the model a sample freezes to.

@@ -4,11 +4,11 @@
 ``Random``, ``TPE``, ``PolicyBasedRL``, ...): it is NNI's ``Chain`` of that strategy and a
 :class:`LatencyFilter`, so the user's experiment changes by one line::
 
-    strategy = OneProxyStrategy(RegularizedEvolution(), proxy_predictor, budget_ms=8.0)
+    strategy = OneProxyStrategy(RegularizedEvolution(), proxy_predictor, max_ms=8.0)
     NasExperiment(model_space, evaluator, strategy, config).run()
 
 Every model the strategy submits gets its proxy latency from the sample
-(:class:`~oneproxy_plugins.nni.profiler.OneProxyProfiler`); a model over ``budget_ms`` is never
+(:class:`~oneproxy_plugins.nni.profiler.OneProxyProfiler`); a model over ``max_ms`` is never
 trained (NNI marks it ``Invalid``, like its own ``Filter``), the others are trained by the
 evaluator. The strategy records the evaluator's metric beside the proxy latency of every model
 (:attr:`OneProxyStrategy.records`), keeps the two-objective front (:meth:`pareto_front`), and
@@ -25,14 +25,17 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._checks import check_int, check_max_ms
+from oneproxy_plugins._deprecation import renamed_arguments, warn_renamed_name
+from oneproxy_plugins.latency.sources import source_space
 from oneproxy_plugins.nni._compat import require_nni
-from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_budget, check_mode,
-                                         fronts_by_target, pareto_points)
+from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_mode, fronts_by_target,
+                                         pareto_points)
 from oneproxy_plugins.spaces import BaseSpace
 
 require_nni()
@@ -43,11 +46,25 @@ from nni.nas.space import ExecutableModelSpace  # noqa: E402
 from nni.nas.strategy import Strategy  # noqa: E402
 from nni.nas.strategy.middleware import Chain, Filter  # noqa: E402
 
-from oneproxy_plugins.nni.profiler import OneProxyProfiler, predictor_space  # noqa: E402
+from oneproxy_plugins.nni.profiler import OneProxyProfiler  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["OneProxyStrategy", "LatencyFilter", "ModelRecord", "FrontPoint"]
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with NNI's and NumPy's subclasses of str, int and float (sample labels are
+    ``nni.mutable.utils.label``) made plain Python, recursively."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    for kind in (bool, str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    item = getattr(value, "item", None)  # NumPy scalars
+    return item() if callable(item) else value
 
 
 class LatencyFilter(Filter):
@@ -58,9 +75,11 @@ class LatencyFilter(Filter):
     through :class:`OneProxyStrategy`, which adds the fronts.
 
     Args:
-        predictor: Fitted proxy latency predictor (``predict(arch_ids) -> ms``), or a ready
-            :class:`~oneproxy_plugins.nni.profiler.OneProxyProfiler`.
-        budget_ms: Models whose proxy latency exceeds this are rejected (``None``: record only).
+        latency: The proxy's latency source (a fitted predictor, ``predict(arch_ids) -> ms``),
+            or a ready :class:`~oneproxy_plugins.nni.profiler.OneProxyProfiler`. Formerly
+            ``predictor``.
+        max_ms: Models whose proxy latency exceeds this are rejected (``None``: record only).
+            Formerly ``budget_ms``; the old names still work with a ``FutureWarning``.
         space: Package space of the predictor when it does not say.
         resolution: Input resolution for MobileNetV3Space samples (default 224).
         patience: Rejections in a row after which NNI's ``Filter`` reports no budget left and
@@ -72,36 +91,58 @@ class LatencyFilter(Filter):
         profiler: The :class:`~oneproxy_plugins.nni.profiler.OneProxyProfiler` (set when the
             middleware gets its model space).
         records: :class:`ModelRecord` of every submitted model, in submission order. They are
-            not part of NNI's checkpoint: a resumed experiment records afresh.
+            part of NNI's checkpoint (:meth:`state_dict`): a resumed experiment keeps them, and
+            so its fronts.
     """
 
-    def __init__(self, predictor: Any, budget_ms: float | None = None, *,
+    @renamed_arguments(predictor="latency", budget_ms="max_ms")
+    def __init__(self, latency: Any, max_ms: float | None = None, *,
                  space: str | BaseSpace | None = None, resolution: int | None = None,
                  patience: int = 1000, metric_for_invalid: float | None = None) -> None:
         patience = check_int("patience", patience, 1)
         super().__init__(self._admit, metric_for_invalid=metric_for_invalid, patience=patience,
                          retain_history=True)
-        self.budget_ms = check_budget(budget_ms)
-        if isinstance(predictor, OneProxyProfiler):
-            self.profiler: OneProxyProfiler | None = predictor
-            self.space = predictor.space
+        self.max_ms = check_max_ms("max_ms", max_ms, allow_none=True)
+        if isinstance(latency, OneProxyProfiler):
+            self.profiler: OneProxyProfiler | None = latency
+            self.space = latency.space
         else:
             self.profiler = None
-            self.space = predictor_space(predictor, space)
-        self.predictor = predictor
+            self.space = source_space(latency, space)
+        self.latency = latency
         self.resolution = resolution
         self.records: list[ModelRecord] = []
         self._by_model: dict[int, ModelRecord] = {}
         self._warned_patience = False
 
+    @property
+    def budget_ms(self) -> float | None:
+        """Deprecated name of :attr:`max_ms`."""
+        warn_renamed_name("LatencyFilter.budget_ms", "LatencyFilter.max_ms")
+        return self.max_ms
+
     def extra_repr(self) -> str:
-        return f"space={self.space.name!r}, budget_ms={self.budget_ms}"
+        return f"space={self.space.name!r}, max_ms={self.max_ms}"
+
+    # ------------------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict:
+        """NNI's ``Filter`` state plus every record in plain Python types (JSON-able, and
+        loadable by NNI's torch serializer with ``weights_only``), so a resumed experiment
+        keeps its fronts."""
+        return {**super().state_dict(),
+                "oneproxy_records": [_plain(dataclasses.asdict(r)) for r in self.records]}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Load what :meth:`state_dict` wrote (a checkpoint without records loads none)."""
+        super().load_state_dict(state_dict)
+        self.records = [ModelRecord(**dict(r)) for r in state_dict.get("oneproxy_records", ())]
+        self._by_model.clear()
 
     # ------------------------------------------------------------------- NNI hooks
     def _initialize_model_space(self, model_space: ExecutableModelSpace) -> ExecutableModelSpace:
         model_space = super()._initialize_model_space(model_space)
         if self.profiler is None:
-            self.profiler = OneProxyProfiler(model_space, self.predictor, space=self.space,
+            self.profiler = OneProxyProfiler(model_space, self.latency, space=self.space,
                                              resolution=self.resolution)
         return model_space
 
@@ -123,8 +164,8 @@ class LatencyFilter(Filter):
         if self._filter_count_patience >= self.patience and not self._warned_patience:
             self._warned_patience = True
             logger.warning("%d models in a row exceeded the proxy-latency budget of %.4g ms, so "
-                           "NNI ends the search here (%d models trained); loosen budget_ms or "
-                           "raise patience.", self._filter_count_patience, self.budget_ms,
+                           "NNI ends the search here (%d models trained); loosen max_ms or "
+                           "raise patience.", self._filter_count_patience, self.max_ms,
                            sum(r.status == "trained" for r in self.records))
         return super().budget_available()
 
@@ -137,7 +178,7 @@ class LatencyFilter(Filter):
             raise ValueError(f"LatencyFilter needs sampled models; {model!r} has no sample.")
         arch_id = self.profiler.arch_id(model.sample)
         latency = float(self.profiler.latency_of([arch_id])[0])
-        ok = self.budget_ms is None or latency <= self.budget_ms
+        ok = self.max_ms is None or latency <= self.max_ms
         record = ModelRecord(arch_id, dict(model.sample), latency, ok,
                              status="submitted" if ok else "invalid")
         self.records.append(record)
@@ -162,10 +203,12 @@ class OneProxyStrategy(Chain):
 
     Args:
         strategy: The NNI strategy that proposes models, e.g. ``RegularizedEvolution()``.
-        predictor: Fitted proxy latency predictor (``predict(arch_ids) -> ms`` and ``space``),
-            e.g. a :class:`~oneproxy_plugins.predictors.RidgePredictor` fitted on the proxy.
-        budget_ms: Proxy-latency budget; models over it are not trained (``None``: no budget,
-            only recording).
+        latency: The proxy's latency source (``predict(arch_ids) -> ms`` and ``space``), e.g. a
+            :class:`~oneproxy_plugins.predictors.RidgePredictor` fitted on the proxy. Formerly
+            ``predictor``.
+        max_ms: Proxy-latency budget; models over it are not trained (``None``: no budget,
+            only recording). Formerly ``budget_ms``; the old names still work with a
+            ``FutureWarning``.
         targets: Target devices' latency predictors by name (e.g.
             :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` adapted from a few
             measurements), used by :meth:`target_fronts`.
@@ -182,12 +225,13 @@ class OneProxyStrategy(Chain):
         ValueError: A bad budget, mode or patience, or a predictor of another space.
     """
 
-    def __init__(self, strategy: Strategy, predictor: Any, *, budget_ms: float | None = None,
+    @renamed_arguments(predictor="latency", budget_ms="max_ms")
+    def __init__(self, strategy: Strategy, latency: Any, *, max_ms: float | None = None,
                  targets: Mapping[str, Any] | None = None, space: str | BaseSpace | None = None,
                  resolution: int | None = None, optimize_mode: str = "maximize",
                  patience: int = 1000) -> None:
         self.optimize_mode = check_mode(optimize_mode)
-        self.filter = LatencyFilter(predictor, budget_ms, space=space, resolution=resolution,
+        self.filter = LatencyFilter(latency, max_ms, space=space, resolution=resolution,
                                     patience=patience)
         self.targets: dict[str, Any] = {}
         for name, target in (targets or {}).items():
@@ -196,12 +240,18 @@ class OneProxyStrategy(Chain):
 
     def extra_repr(self) -> str:
         return (f"{self._strategy!r}, space={self.filter.space.name!r}, "
-                f"budget_ms={self.filter.budget_ms}, targets={sorted(self.targets)}")
+                f"max_ms={self.filter.max_ms}, targets={sorted(self.targets)}")
+
+    @property
+    def max_ms(self) -> float | None:
+        """The proxy-latency budget (ms), ``None`` when unbounded."""
+        return self.filter.max_ms
 
     @property
     def budget_ms(self) -> float | None:
-        """The proxy-latency budget (ms), ``None`` when unbounded."""
-        return self.filter.budget_ms
+        """Deprecated name of :attr:`max_ms`."""
+        warn_renamed_name("OneProxyStrategy.budget_ms", "OneProxyStrategy.max_ms")
+        return self.filter.max_ms
 
     @property
     def records(self) -> list[ModelRecord]:
@@ -216,22 +266,23 @@ class OneProxyStrategy(Chain):
         """
         if not isinstance(name, str) or not name:
             raise ValueError(f"A target name must be a non-empty str; got {name!r}.")
-        predictor_space(predictor, self.filter.space, name=f"targets[{name!r}]")
+        source_space(predictor, self.filter.space, name=f"targets[{name!r}]")
         self.targets[name] = predictor
 
     def pareto_front(self) -> list[FrontPoint]:
         """Non-dominated trained models by metric and proxy latency, fastest first."""
         return pareto_points(self.records, maximize=self.optimize_mode == "maximize")
 
+    @renamed_arguments(budgets_ms="max_ms")
     def target_fronts(self, targets: Mapping[str, Any] | None = None, *,
-                      budgets_ms: Mapping[str, float] | None = None) -> dict[str, list[FrontPoint]]:
+                      max_ms: Mapping[str, float] | None = None) -> dict[str, list[FrontPoint]]:
         """The front of every target device among the models this search trained.
 
         Args:
             targets: Predictors by target name (default: those given at construction and
                 with :meth:`add_target`).
-            budgets_ms: Optional latency budget per target; slower models are left out of that
-                target's front.
+            max_ms: Optional latency budget per target, ``{name: ms}``; slower models are left
+                out of that target's front. Formerly ``budgets_ms``.
 
         Returns:
             ``{target: [FrontPoint, ...]}``, each front fastest first, latencies in the
@@ -241,6 +292,6 @@ class OneProxyStrategy(Chain):
             ValueError: No targets, a predictor of another space, or a bad budget.
         """
         for name, target in (targets or {}).items():
-            predictor_space(target, self.filter.space, name=f"targets[{name!r}]")
+            source_space(target, self.filter.space, name=f"targets[{name!r}]")
         return fronts_by_target(self.records, self.targets if targets is None else targets,
-                                maximize=self.optimize_mode == "maximize", budgets_ms=budgets_ms)
+                                maximize=self.optimize_mode == "maximize", max_ms=max_ms)

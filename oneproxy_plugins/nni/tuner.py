@@ -7,11 +7,11 @@ experiments, named by class in the experiment config::
 
     tuner:
       className: oneproxy_plugins.nni.tuner.OneProxyTuner
-      classArgs: {space: nasbench201, data_dir: /data, proxy: 1080ti_1, budget_ms: 10}
+      classArgs: {space: nasbench201, data_dir: /data, proxy: 1080ti_1, max_ms: 10}
 
 It maps each configuration to the package architecture id (the choice labels are a package
 space's parameter names, or the labels of an NNI hub space, see :mod:`oneproxy_plugins.nni.hub`)
-and predicts its proxy latency. Configurations over ``budget_ms`` never become trials. The
+and predicts its proxy latency. Configurations over ``max_ms`` never become trials. The
 search is a small multi-objective evolution: ``n_startup`` random configurations, then parents
 drawn from the current front of (trial metric, proxy latency) and mutated one parameter at a
 time, so it spreads along the whole accuracy-latency front under the budget. Parameters that
@@ -19,7 +19,7 @@ are not part of the architecture (a learning rate) are drawn and mutated like th
 (``choice``, ``randint``, ``uniform``, ``loguniform``, ``normal`` and their ``q`` forms;
 nested choices are not supported).
 
-Proxy latency comes from ``predictor`` (a predictor JSON written by
+Proxy latency comes from ``latency`` (a latency source, or a predictor JSON written by
 :func:`~oneproxy_plugins.predictors.save_predictor`) or from ``data_dir`` and ``proxy`` (a
 :class:`~oneproxy_plugins.predictors.RidgePredictor` fitted on that device's column of the data
 directory). Paths may use ``~`` and environment variables (``$ONEPROXY_DATA``), since NNI
@@ -32,7 +32,7 @@ Example:
     >>> space = get_space("nasbench201")
     >>> ids = [space.to_id(a) for a in space.sample_many(40, rng=0)]
     >>> proxy = RidgePredictor(space="nasbench201").fit(ids, [1 + i.count("conv") for i in ids])
-    >>> tuner = OneProxyTuner("nasbench201", predictor=proxy, budget_ms=3.0, seed=0)
+    >>> tuner = OneProxyTuner("nasbench201", latency=proxy, max_ms=3.0, seed=0)
     >>> tuner.update_search_space({name: {"_type": "choice", "_value": list(choices)}
     ...                            for name, choices in space.params.items()})
     >>> params = tuner.generate_parameters(0)
@@ -54,10 +54,12 @@ from typing import Any
 
 import numpy as np
 
-from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._checks import check_int, check_max_ms
+from oneproxy_plugins._deprecation import renamed_arguments, warn_renamed_name
+from oneproxy_plugins.latency.sources import source_space
 from oneproxy_plugins.nni._compat import require_nni
-from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_budget, check_mode,
-                                         fronts_by_target, pareto_points)
+from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_mode, fronts_by_target,
+                                         pareto_points)
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
 require_nni()
@@ -67,7 +69,7 @@ from nni.common.hpo_utils import deformat_parameters, format_search_space  # noq
 from nni.tuner import Tuner  # noqa: E402
 from nni.utils import extract_scalar_reward  # noqa: E402
 
-from oneproxy_plugins.nni.profiler import OneProxyProfiler, predictor_space  # noqa: E402
+from oneproxy_plugins.nni.profiler import OneProxyProfiler  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -78,35 +80,36 @@ def _expand(path: str | os.PathLike) -> str:
     return os.path.expanduser(os.path.expandvars(os.fspath(path)))
 
 
-def load_proxy_predictor(space: str | BaseSpace, *, predictor: Any = None,
+@renamed_arguments(predictor="latency")
+def load_proxy_predictor(space: str | BaseSpace, *, latency: Any = None,
                          data_dir: str | os.PathLike | None = None,
                          proxy: str | None = None) -> Any:
     """The proxy latency predictor named by a tuner's class arguments.
 
     Args:
         space: Package space.
-        predictor: A fitted predictor, or the path of one saved with
-            :func:`~oneproxy_plugins.predictors.save_predictor`.
+        latency: A latency source (a fitted predictor), or the path of a predictor saved with
+            :func:`~oneproxy_plugins.predictors.save_predictor`. Formerly ``predictor``.
         data_dir: A data directory (``<dir>/<space>/latency*.csv``); with ``proxy``, a
             log-latency ridge predictor (``alpha="auto"``) is fitted on that device's column.
         proxy: The proxy device's column in ``data_dir``.
 
     Raises:
-        ValueError: Not exactly one of ``predictor`` and ``data_dir`` + ``proxy``.
+        ValueError: Not exactly one of ``latency`` and ``data_dir`` + ``proxy``.
         UnknownDeviceError: ``proxy`` is not a column of the data directory.
     """
     space = get_space(space)
-    if (predictor is None) == (data_dir is None):
-        raise ValueError("Give the proxy latency as either 'predictor' (a fitted predictor or "
+    if (latency is None) == (data_dir is None):
+        raise ValueError("Give the proxy latency as either 'latency' (a fitted predictor or "
                          "its JSON file) or 'data_dir' with 'proxy'; got "
-                         f"predictor={predictor!r}, data_dir={data_dir!r}.")
-    if predictor is not None:
-        if isinstance(predictor, (str, os.PathLike)):
+                         f"latency={latency!r}, data_dir={data_dir!r}.")
+    if latency is not None:
+        if isinstance(latency, (str, os.PathLike)):
             from oneproxy_plugins.predictors import load_predictor
 
-            predictor = load_predictor(_expand(predictor))
-        predictor_space(predictor, space)
-        return predictor
+            latency = load_predictor(_expand(latency))
+        source_space(latency, space)
+        return latency
     if not isinstance(proxy, str) or not proxy:
         raise ValueError(f"The 'proxy' argument must name the proxy device's column in "
                          f"data_dir; got {proxy!r}.")
@@ -131,10 +134,13 @@ class OneProxyTuner(Tuner):
 
     Args:
         space: Package space of the architecture (``"nasbench201"``, ``"fbnet"``, ...).
-        predictor: Proxy latency predictor, or the path of its JSON file.
+        latency: The proxy's latency source (a fitted predictor), or the path of its JSON file.
+            Formerly ``predictor``.
         data_dir: Data directory to fit the proxy predictor from (with ``proxy``).
         proxy: Proxy device, a column of the data directory's latency tables.
-        budget_ms: Proxy-latency budget; configurations over it never become trials.
+        max_ms: Proxy-latency budget; configurations over it never become trials. Formerly
+            ``budget_ms``; the old names still work (also in ``classArgs``) with a
+            ``FutureWarning``.
         optimize_mode: ``"maximize"`` or ``"minimize"`` the trial's reported metric.
         seed: Random seed.
         n_startup: Random configurations before the evolution starts.
@@ -149,13 +155,14 @@ class OneProxyTuner(Tuner):
         n_rejected_: Candidates dropped for exceeding the budget.
     """
 
-    def __init__(self, space: str, *, predictor: Any = None, data_dir: str | None = None,
-                 proxy: str | None = None, budget_ms: float | None = None,
+    @renamed_arguments(predictor="latency", budget_ms="max_ms")
+    def __init__(self, space: str, *, latency: Any = None, data_dir: str | None = None,
+                 proxy: str | None = None, max_ms: float | None = None,
                  optimize_mode: str = "maximize", seed: int | None = None,
                  n_startup: int = 10, max_tries: int = 1000,
                  targets: Mapping[str, Any] | None = None, resolution: int | None = None) -> None:
         self.space = get_space(space)
-        self.budget_ms = check_budget(budget_ms)
+        self.max_ms = check_max_ms("max_ms", max_ms, allow_none=True)
         self.optimize_mode = check_mode(optimize_mode)
         n_startup = check_int("n_startup", n_startup, 1)
         max_tries = check_int("max_tries", max_tries, 1)
@@ -164,9 +171,9 @@ class OneProxyTuner(Tuner):
         self.n_startup = n_startup
         self.max_tries = max_tries
         self.resolution = resolution
-        self.predictor = load_proxy_predictor(self.space, predictor=predictor, data_dir=data_dir,
-                                              proxy=proxy)
-        self.targets = {name: load_proxy_predictor(self.space, predictor=target)
+        self.latency = load_proxy_predictor(self.space, latency=latency, data_dir=data_dir,
+                                            proxy=proxy)
+        self.targets = {name: load_proxy_predictor(self.space, latency=target)
                         for name, target in (targets or {}).items()}
         self._rng = np.random.default_rng(seed)
         self.profiler: OneProxyProfiler | None = None
@@ -188,7 +195,7 @@ class OneProxyTuner(Tuner):
         if not isinstance(search_space, Mapping) or not search_space:
             raise ValueError(f"The search space must be a non-empty dict of parameters; got "
                              f"{search_space!r}.")
-        profiler = OneProxyProfiler(search_space, self.predictor, space=self.space,
+        profiler = OneProxyProfiler(search_space, self.latency, space=self.space,
                                     resolution=self.resolution)
         mapping = profiler.mapping
         formatted = format_search_space(dict(search_space))
@@ -268,7 +275,7 @@ class OneProxyTuner(Tuner):
                 continue
             arch_id = profiler.arch_id(params)
             latency = float(profiler.latency_of([arch_id])[0])
-            if self.budget_ms is not None and latency > self.budget_ms:
+            if self.max_ms is not None and latency > self.max_ms:
                 self.n_rejected_ += 1
                 continue
             self._seen.add(key)
@@ -277,9 +284,9 @@ class OneProxyTuner(Tuner):
             self._by_id[parameter_id] = record
             return dict(params)
         logger.warning("OneProxyTuner found no new configuration within %s ms in %d tries "
-                       "(%d over the budget so far); ending the search.", self.budget_ms,
+                       "(%d over the budget so far); ending the search.", self.max_ms,
                        self.max_tries, self.n_rejected_)
-        raise nni.NoMoreTrialError(f"No new configuration within the {self.budget_ms} ms budget "
+        raise nni.NoMoreTrialError(f"No new configuration within the {self.max_ms} ms budget "
                                    f"in {self.max_tries} tries.")
 
     # --------------------------------------------------------------- results
@@ -290,7 +297,7 @@ class OneProxyTuner(Tuner):
             arch_id = profiler.arch_id(parameters)
             latency = float(profiler.latency_of([arch_id])[0])
             record = ModelRecord(arch_id, dict(parameters), latency,
-                                 self.budget_ms is None or latency <= self.budget_ms)
+                                 self.max_ms is None or latency <= self.max_ms)
             self.records.append(record)
             if parameter_id is not None:
                 self._by_id[parameter_id] = record
@@ -327,21 +334,29 @@ class OneProxyTuner(Tuner):
         """Non-dominated finished trials by metric and proxy latency, fastest first."""
         return pareto_points(self.records, maximize=self.optimize_mode == "maximize")
 
+    @property
+    def budget_ms(self) -> float | None:
+        """Deprecated name of :attr:`max_ms`."""
+        warn_renamed_name("OneProxyTuner.budget_ms", "OneProxyTuner.max_ms")
+        return self.max_ms
+
+    @renamed_arguments(budgets_ms="max_ms")
     def target_fronts(self, targets: Mapping[str, Any] | None = None, *,
-                      budgets_ms: Mapping[str, float] | None = None) -> dict[str, list[FrontPoint]]:
+                      max_ms: Mapping[str, float] | None = None) -> dict[str, list[FrontPoint]]:
         """The front of every target device among the finished trials.
 
         Args:
             targets: Predictors (or their JSON files) by target name (default: ``targets``
                 given at construction).
-            budgets_ms: Optional latency budget per target.
+            max_ms: Optional latency budget per target, ``{name: ms}``. Formerly
+                ``budgets_ms``.
 
         Returns:
             ``{target: [FrontPoint, ...]}``, each front fastest first, in the target's ms.
         """
         if targets is not None:
-            targets = {name: load_proxy_predictor(self.space, predictor=target)
+            targets = {name: load_proxy_predictor(self.space, latency=target)
                        for name, target in targets.items()}
         return fronts_by_target(self.records, self.targets if targets is None else targets,
-                                maximize=self.optimize_mode == "maximize", budgets_ms=budgets_ms)
+                                maximize=self.optimize_mode == "maximize", max_ms=max_ms)
 

@@ -14,7 +14,14 @@ space (see ``docs/optuna.md``):
   reloading it from storage.
 - :func:`adapt_target` serves a new target from ``k`` measurements with AdaProxy, without
   searching again.
-- :func:`run_tabular_search` and :func:`target_fronts` run and read stored studies by URL.
+- :func:`run_tabular_search` and :func:`load_target_fronts` run and read stored studies by URL.
+- :mod:`oneproxy_plugins.optuna.visualization`: each target's front of the one study, shaped
+  like ``optuna.visualization.plot_pareto_front`` (plotly; a matplotlib twin in
+  ``oneproxy_plugins.optuna.visualization.matplotlib``).
+
+The latency sources (:class:`TableLatency`, :class:`MeasuredLatency`) and the Pareto math
+(:mod:`oneproxy_plugins.fronts`) are the package's host-neutral core, re-exported here where
+an Optuna user looks for them; nothing here imports NNI.
 
 Trial and study attributes the plugin writes are listed in :mod:`oneproxy_plugins.optuna.attrs`.
 
@@ -40,30 +47,31 @@ Example:
     True
 """
 
+from oneproxy_plugins.latency.sources import MeasuredLatency, TableLatency
 from oneproxy_plugins.optuna.adapt import (adapt_target, choose_target_samples, proxy_table,
                                            target_predictor)
 from oneproxy_plugins.optuna.attrs import (ARCH_KEY, CONSTRAINT_KEY, LATENCY_KEY, STUDY_KEY,
-                                           list_targets, recorded_latencies)
+                                           list_targets, recorded_latencies, target_latency_key)
 from oneproxy_plugins.optuna.callback import OneProxyCallback, register_target
 from oneproxy_plugins.optuna.constraint import (HAS_SET_CONSTRAINT, LatencyConstraint,
                                                trial_constraints)
-from oneproxy_plugins.optuna.fronts import (TargetValues, hypervolume_2d, pareto_front_for,
-                                            pareto_mask, target_values)
-from oneproxy_plugins.optuna.latency import MeasuredLatency, TableLatency
+from oneproxy_plugins.optuna.fronts import TargetValues, pareto_front_for, target_values
 from oneproxy_plugins.optuna.objective import OneProxyObjective
 from oneproxy_plugins.optuna.sampler import InfeasibleBudgetError, ProxyConstrainedSampler
-from oneproxy_plugins.optuna.search import run_search
-from oneproxy_plugins.optuna.tabular import (TabularAccuracy, open_storage, run_tabular_search,
-                                             target_fronts)
+from oneproxy_plugins.optuna.search import SAMPLERS, make_sampler, run_search
+from oneproxy_plugins.optuna.storage import open_storage
+from oneproxy_plugins.optuna.tabular import (TabularAccuracy, load_target_fronts,
+                                             run_tabular_search, target_fronts)
 
 __all__ = [
     "OneProxyObjective",
     "LatencyConstraint", "HAS_SET_CONSTRAINT", "trial_constraints",
     "ProxyConstrainedSampler", "InfeasibleBudgetError",
     "OneProxyCallback", "register_target", "list_targets", "recorded_latencies",
-    "pareto_front_for", "target_values", "TargetValues", "pareto_mask", "hypervolume_2d",
+    "pareto_front_for", "target_values", "TargetValues",
     "adapt_target", "choose_target_samples", "proxy_table", "target_predictor",
     "TableLatency", "MeasuredLatency",
-    "run_search", "TabularAccuracy", "run_tabular_search", "target_fronts", "open_storage",
-    "ARCH_KEY", "LATENCY_KEY", "STUDY_KEY", "CONSTRAINT_KEY",
+    "run_search", "make_sampler", "SAMPLERS", "TabularAccuracy", "run_tabular_search",
+    "load_target_fronts", "open_storage",
+    "ARCH_KEY", "LATENCY_KEY", "STUDY_KEY", "CONSTRAINT_KEY", "target_latency_key",
 ]

@@ -150,7 +150,7 @@ def choose_target_samples(study: optuna.Study, k: int, *,
     best: dict[str, float] = {}
     for trial, values in zip(data.trials, data.values):
         arch = trial_arch_id(trial, pool_obj.space)
-        if arch is not None and arch in pool_obj._row and np.isfinite(values[metric_index]):
+        if arch is not None and arch in pool_obj and np.isfinite(values[metric_index]):
             best[arch] = max(best.get(arch, -np.inf), sign * float(values[metric_index]))
     if k > len(best):
         raise ValueError(f"The 'k' argument ({k}) is larger than the {len(best)} architectures "

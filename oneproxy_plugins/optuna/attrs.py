@@ -9,6 +9,10 @@ the trial runs:
 - ``"oneproxy:arch"`` (:data:`ARCH_KEY`): the architecture's canonical id, a str.
 - ``"oneproxy:latency_ms"`` (:data:`LATENCY_KEY`): the proxy latency in ms (predicted or
   measured), also the last objective value.
+- ``"oneproxy:latency_ms:<target>"`` (:func:`target_latency_key`): a target device's latency
+  in ms, for the targets known while the trial runs (``OneProxyObjective(targets=...)``).
+  With the proxy's, these are the columns ``user_attrs_oneproxy:latency_ms...`` of
+  ``study.trials_dataframe()`` and what optuna-dashboard shows per trial.
 
 Study user attributes (a finished trial is read-only in Optuna, so what is learnt about it
 afterwards goes on the study):
@@ -18,11 +22,13 @@ afterwards goes on the study):
 - ``"oneproxy:target:<name>"`` (:data:`TARGET_PREFIX`): one target device's record,
   ``{"space", "source", ...}`` (an adapted target also keeps its measured ``samples``).
 - ``"oneproxy:latency:<part>"`` (:data:`LATENCY_PREFIX`): ``{target: {trial number: ms}}``,
-  targets' predicted latency of trials. Each writer uses its own ``<part>`` (``trial-<number>``
-  for :class:`~oneproxy_plugins.optuna.OneProxyCallback`, one write per trial for all targets;
+  targets' predicted latency of trials known only after they finished (a finished trial is
+  read-only). Each writer uses its own ``<part>`` (``trial-<number>`` for
+  :class:`~oneproxy_plugins.optuna.OneProxyCallback`, one write per trial for all targets;
   ``<target>-<random hex>`` for :func:`~oneproxy_plugins.optuna.register_target`, named as
   ``"batch"`` in the target's record), so concurrent workers never overwrite each other. A
-  trial's value from the latest registration batch wins over its per-trial value.
+  trial's value from the latest registration batch wins over its per-trial values (the
+  trial's own attribute, then the callback's part).
 
 The latency constraint is stored by Optuna itself: ``trial.set_constraint("oneproxy_latency",
 predicted_ms - max_ms)`` on Optuna >= 5 (:data:`CONSTRAINT_KEY`).
@@ -30,10 +36,10 @@ predicted_ms - max_ms)`` on Optuna >= 5 (:data:`CONSTRAINT_KEY`).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from oneproxy_plugins._checks import check_latency
 from oneproxy_plugins.spaces import BaseSpace
 
 if TYPE_CHECKING:
@@ -41,7 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ARCH_KEY", "LATENCY_KEY", "STUDY_KEY", "TARGET_PREFIX", "LATENCY_PREFIX",
            "CONSTRAINT_KEY", "VIOLATION_KEY", "study_info", "trial_arch_id", "list_targets",
-           "recorded_latencies", "write_latencies", "check_target_name"]
+           "recorded_latencies", "write_latencies", "check_target_name", "target_latency_key",
+           "register_target_record"]
 
 ARCH_KEY = "oneproxy:arch"
 LATENCY_KEY = "oneproxy:latency_ms"
@@ -59,6 +66,32 @@ def check_target_name(name: object) -> str:
     if not isinstance(name, str) or not name or ":" in name:
         raise ValueError(f"A target name must be a non-empty str without ':'; got {name!r}.")
     return name
+
+
+def target_latency_key(target: str) -> str:
+    """The trial user attribute holding a target's latency (ms): ``"oneproxy:latency_ms:<name>"``.
+    """
+    return f"{LATENCY_KEY}:{check_target_name(target)}"
+
+
+def register_target_record(study: optuna.Study, name: str, space: BaseSpace,
+                           record: Mapping[str, Any], *, replace: bool,
+                           user_attrs: Mapping[str, Any] | None = None) -> None:
+    """Write a target's record on the study (only when it has none, unless ``replace``).
+
+    Args:
+        study: The study.
+        name: The target's name.
+        space: The search space the target's latencies are of.
+        record: JSON-able facts about the target (``{"source": ...}``, measured samples, ...).
+        replace: Overwrite an existing, different record.
+        user_attrs: The study's user attributes when already read (saves a storage query).
+    """
+    key = f"{TARGET_PREFIX}{check_target_name(name)}"
+    value = {"space": space.name, **record}
+    current = (study.user_attrs if user_attrs is None else user_attrs).get(key)
+    if current is None or (replace and current != value):
+        study.set_user_attr(key, value)
 
 
 def study_info(study: optuna.Study) -> dict[str, Any]:
@@ -94,20 +127,30 @@ def list_targets(study: optuna.Study) -> list[str]:
 
 
 def recorded_latencies(study: optuna.Study, target: str,
-                       user_attrs: Mapping[str, Any] | None = None) -> dict[int, float]:
+                       user_attrs: Mapping[str, Any] | None = None,
+                       trials: Sequence[optuna.trial.FrozenTrial] | None = None
+                       ) -> dict[int, float]:
     """Recorded latency (ms) of a target per trial number.
 
     Args:
         study: The study.
         target: A target name.
         user_attrs: The study's user attributes when already read (saves a storage query).
+        trials: The study's trials when already read (their own target attributes are read).
     """
     attrs = study.user_attrs if user_attrs is None else user_attrs
-    check_target_name(target)
+    key_of_trial = target_latency_key(target)
     record = attrs.get(f"{TARGET_PREFIX}{target}") or {}
     batch = record.get("batch") if isinstance(record, Mapping) else None
+    if trials is None:
+        trials = study.get_trials(deepcopy=False)
     out: dict[int, float] = {}
-    # Per-trial records first, then the target's latest registration batch over them.
+    # The trials' own attributes and per-trial records first, then the target's latest
+    # registration batch over them.
+    for trial in trials:
+        ms = trial.user_attrs.get(key_of_trial)
+        if isinstance(ms, (int, float)) and not isinstance(ms, bool):
+            out[trial.number] = float(ms)
     for key, part in attrs.items():
         if (key.startswith(f"{LATENCY_PREFIX}trial-") and isinstance(part, Mapping)
                 and target in part):
@@ -128,11 +171,6 @@ def write_latencies(study: optuna.Study, latencies: Mapping[str, Mapping[int, fl
     clean: dict[str, dict[str, float]] = {}
     for target, values in latencies.items():
         check_target_name(target)
-        clean[target] = {}
-        for number, ms in values.items():
-            ms = float(ms)
-            if not math.isfinite(ms) or ms <= 0:
-                raise ValueError(f"Target {target!r}, trial {number}: {ms!r} ms; latencies must "
-                                 "be positive and finite.")
-            clean[target][str(int(number))] = ms
+        clean[target] = {str(int(number)): check_latency(ms, f"Target {target!r}, trial {number}")
+                         for number, ms in values.items()}
     study.set_user_attr(f"{LATENCY_PREFIX}{part}", clean)

@@ -41,10 +41,10 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from oneproxy_plugins.optuna._transient import TransientState
-from oneproxy_plugins.optuna.attrs import (TARGET_PREFIX, check_target_name, study_info,
+from oneproxy_plugins._transient import TransientState
+from oneproxy_plugins.latency.sources import source_space
+from oneproxy_plugins.optuna.attrs import (check_target_name, register_target_record, study_info,
                                            trial_arch_id, write_latencies)
-from oneproxy_plugins.optuna.latency import source_space
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
 __all__ = ["OneProxyCallback", "register_target"]
@@ -61,16 +61,6 @@ def _study_space(study: optuna.Study, space: BaseSpace | None, what: str) -> Bas
         raise ValueError(f"Study {study.study_name!r} has no recorded search space (it was not "
                          "run with OneProxyObjective); pass space=<name>.")
     return space if space is not None else get_space(recorded)
-
-
-def _register(study: optuna.Study, name: str, space: BaseSpace, record: Mapping[str, Any], *,
-              replace: bool) -> None:
-    """Write a target's record (only when it has none, unless ``replace``)."""
-    key = f"{TARGET_PREFIX}{name}"
-    value = {"space": space.name, **record}
-    current = study.user_attrs.get(key)
-    if current is None or (replace and current != value):
-        study.set_user_attr(key, value)
 
 
 class OneProxyCallback(TransientState):
@@ -124,8 +114,8 @@ class OneProxyCallback(TransientState):
         if new:
             space = _study_space(study, self.space, "OneProxyCallback")
             for name in new:
-                _register(study, name, space, {"source": type(targets[name]).__name__},
-                          replace=False)
+                register_target_record(study, name, space,
+                                       {"source": type(targets[name]).__name__}, replace=False)
             with self._lock:
                 self._registered.setdefault(study, set()).update(new)
         arch_id = trial_arch_id(trial, self.space)
@@ -181,6 +171,7 @@ def register_target(study: optuna.Study, name: str, predictor: Any, *,
         latencies = {n: predicted[a] for n, a in zip(numbers, ids) if math.isfinite(predicted[a])}
     batch = f"{name}-{secrets.token_hex(4)}"
     write_latencies(study, {name: latencies}, part=batch)  # before the record that names it
-    _register(study, name, space_obj, {"source": type(predictor).__name__, **(record or {}),
-                                       "batch": batch}, replace=True)
+    register_target_record(study, name, space_obj, {"source": type(predictor).__name__,
+                                                    **(record or {}), "batch": batch},
+                           replace=True)
     return latencies

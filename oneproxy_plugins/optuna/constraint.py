@@ -47,9 +47,10 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 
-from oneproxy_plugins.optuna._transient import TransientState
+from oneproxy_plugins._checks import check_max_ms
+from oneproxy_plugins._deprecation import renamed_arguments
+from oneproxy_plugins.latency.sources import LatencyCache
 from oneproxy_plugins.optuna.attrs import CONSTRAINT_KEY, VIOLATION_KEY, trial_arch_id
-from oneproxy_plugins.optuna.latency import source_space
 from oneproxy_plugins.spaces import Arch, BaseSpace
 
 if TYPE_CHECKING:
@@ -59,8 +60,6 @@ __all__ = ["LatencyConstraint", "HAS_SET_CONSTRAINT", "trial_constraints"]
 
 HAS_SET_CONSTRAINT = hasattr(optuna.trial.Trial, "set_constraint")
 """Whether the installed Optuna has ``trial.set_constraint`` (Optuna >= 5)."""
-
-_CACHE_SIZE = 65536
 
 
 def trial_constraints(trial: optuna.trial.FrozenTrial) -> dict[str, float]:
@@ -73,66 +72,53 @@ def trial_constraints(trial: optuna.trial.FrozenTrial) -> dict[str, float]:
     return {str(i): float(v) for i, v in enumerate(values)}
 
 
-class LatencyConstraint(TransientState):
+class LatencyConstraint:
     """Feasible when the predicted latency is at most ``max_ms``.
 
     Args:
-        predictor: A latency source of the search space: any object with ``space`` and
+        latency: A latency source of the search space: any object with ``space`` and
             ``predict(arch_ids) -> ms`` (a fitted predictor, ``AdaProxyPredictor``,
-            ``TableLatency``, ``MeasuredLatency``).
+            ``TableLatency``, ``MeasuredLatency``). Formerly ``predictor``, which still works
+            with a ``FutureWarning``.
         max_ms: The latency budget in milliseconds, > 0.
         space: The search space, when ``predictor`` has none; checked against the
             predictor's when both are given.
         key: The constraint's name in ``trial.constraints``.
 
     Raises:
-        TypeError: ``predictor`` has no ``predict``.
-        ValueError: ``max_ms`` is not a positive number, or the predictor belongs to another
+        TypeError: ``latency`` has no ``predict``.
+        ValueError: ``max_ms`` is not a positive number, or the source belongs to another
             space.
     """
 
-    def __init__(self, predictor: Any, max_ms: float, *, space: str | BaseSpace | None = None,
+    @renamed_arguments(predictor="latency")
+    def __init__(self, latency: Any, max_ms: float, *, space: str | BaseSpace | None = None,
                  key: str = CONSTRAINT_KEY) -> None:
-        if (isinstance(max_ms, bool) or not isinstance(max_ms, (int, float))
-                or not math.isfinite(max_ms) or max_ms <= 0):
-            raise ValueError(f"The 'max_ms' argument must be a positive number of milliseconds; "
-                             f"got {max_ms!r}.")
+        self.max_ms = check_max_ms("max_ms", max_ms)
         if not isinstance(key, str) or not key:
             raise ValueError(f"The 'key' argument must be a non-empty str; got {key!r}.")
-        self.space = source_space(predictor, space)
-        self.predictor = predictor
-        self.max_ms = float(max_ms)
+        self._cache = LatencyCache(latency, space)
+        self.space = self._cache.space
+        self.latency = latency
         self.key = key
-        self._cache: dict[str, float] = {}
-        self._init_transient()
 
     def __repr__(self) -> str:
-        return (f"LatencyConstraint({type(self.predictor).__name__}, max_ms={self.max_ms:g}, "
+        return (f"LatencyConstraint({type(self.latency).__name__}, max_ms={self.max_ms:g}, "
                 f"space={self.space.name!r})")
 
     # ------------------------------------------------------------------ predictions
     def predict_ms(self, arch: Arch | str) -> float:
         """Predicted latency (ms) of one architecture (value or id); remembered."""
-        arch_id = arch if isinstance(arch, str) else self.space.to_id(arch)
-        ms = self._cache.get(arch_id)
-        if ms is None:
-            ms = self.predict_many([arch_id])[0]
-        return float(ms)
+        return self._cache.predict_one(arch)
 
     def predict_many(self, archs: list[Arch | str]) -> np.ndarray:
-        """Predicted latencies (ms) of architectures, shape ``(n,)``; one predictor call."""
-        import numpy as np
+        """Predicted latencies (ms) of architectures, shape ``(n,)``; one call of the source
+        for those not predicted before.
 
-        ids = [a if isinstance(a, str) else self.space.to_id(a) for a in archs]
-        ms = np.asarray(self.predictor.predict(ids), dtype=np.float64).ravel()
-        if ms.shape != (len(ids),):
-            raise ValueError(f"{type(self.predictor).__name__}.predict returned shape {ms.shape} "
-                             f"for {len(ids)} architectures.")
-        with self._lock:
-            if len(self._cache) + len(ids) > _CACHE_SIZE:
-                self._cache.clear()
-            self._cache.update(zip(ids, ms.tolist()))
-        return ms
+        Raises:
+            ValueError: The source gave a latency that is not positive and finite.
+        """
+        return self._cache.predict(archs)
 
     def violation(self, arch: Arch | str) -> float:
         """``predicted_ms - max_ms``: <= 0 when feasible."""

@@ -57,7 +57,7 @@ from optuna.samplers import BaseSampler
 from optuna.trial import FrozenTrial, TrialState
 
 from oneproxy_plugins._checks import check_int
-from oneproxy_plugins.optuna._transient import TransientState
+from oneproxy_plugins._transient import TransientState
 from oneproxy_plugins.optuna.constraint import LatencyConstraint
 
 __all__ = ["ProxyConstrainedSampler", "InfeasibleBudgetError"]

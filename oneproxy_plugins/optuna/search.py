@@ -2,10 +2,10 @@
 
 :func:`run_search` puts the plugin's parts together the way the Optuna guide does by hand: the
 user's objective wrapped in :class:`~oneproxy_plugins.optuna.OneProxyObjective` with the proxy
-latency appended as the last objective (``"minimize"``), every target's latency recorded per
-trial by :class:`~oneproxy_plugins.optuna.OneProxyCallback`, and, with a budget, the sampler
-wrapped in :class:`~oneproxy_plugins.optuna.ProxyConstrainedSampler`. Several processes may run
-it on one storage and study name at once (see ``docs/reliability.md``).
+latency appended as the last objective (``"minimize"``), every target's latency recorded on
+each trial while it runs (trial user attributes), and, with a budget, the sampler wrapped in
+:class:`~oneproxy_plugins.optuna.ProxyConstrainedSampler`. Several processes may run it on one
+storage and study name at once (see ``docs/reliability.md``).
 
 Example:
     >>> import numpy as np
@@ -30,19 +30,40 @@ from typing import Any
 import optuna
 
 from oneproxy_plugins._checks import check_int
-from oneproxy_plugins.optuna.callback import OneProxyCallback
+from oneproxy_plugins._deprecation import renamed_arguments
+from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.optuna.constraint import LatencyConstraint
 from oneproxy_plugins.optuna.objective import OneProxyObjective
 from oneproxy_plugins.optuna.sampler import ProxyConstrainedSampler
-from oneproxy_plugins.optuna.tabular import make_sampler, open_storage
+from oneproxy_plugins.optuna.storage import open_storage
 from oneproxy_plugins.spaces import Arch, BaseSpace
 
-__all__ = ["run_search"]
+__all__ = ["run_search", "make_sampler", "SAMPLERS"]
 
 _DIRECTIONS = ("maximize", "minimize")
 
+SAMPLERS = {
+    "tpe": "TPESampler",
+    "nsga2": "NSGAIISampler",
+    "nsga3": "NSGAIIISampler",
+    "random": "RandomSampler",
+}
+"""Short sampler names (``oneproxy search --sampler``) and their ``optuna.samplers`` class."""
 
-def run_search(func: Callable[[optuna.Trial, Arch], Any], proxy: Any, *, n_trials: int,
+
+def make_sampler(name: str, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
+    """An Optuna sampler by short name (see :data:`SAMPLERS`).
+
+    Raises:
+        UnknownNameError: Unknown name; the message lists the known ones.
+    """
+    if name not in SAMPLERS:
+        raise UnknownNameError("sampler", name, SAMPLERS)
+    return getattr(optuna.samplers, SAMPLERS[name])(seed=seed, **kwargs)
+
+
+@renamed_arguments(proxy="latency")
+def run_search(func: Callable[[optuna.Trial, Arch], Any], latency: Any, *, n_trials: int,
                directions: Sequence[str] = ("maximize",),
                targets: Mapping[str, Any] | None = None, storage: Any = None,
                study_name: str | None = None,
@@ -55,17 +76,21 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], proxy: Any, *, n_trial
     Args:
         func: The user objective ``f(trial, arch)``, returning one value per entry of
             ``directions``.
-        proxy: The proxy's latency source (a fitted predictor of the space, a
-            :class:`~oneproxy_plugins.optuna.TableLatency`, ...).
+        latency: The proxy's latency source (a fitted predictor of the space, a
+            :class:`~oneproxy_plugins.optuna.TableLatency`, ...). Formerly ``proxy``, which
+            still works with a ``FutureWarning``.
         n_trials: Trials to run in this call (each worker process runs its own).
         directions: Directions of ``func``'s values; ``"minimize"`` for the proxy latency is
             appended.
-        targets: ``{name: latency source}`` recorded after every trial.
+        targets: ``{name: latency source}`` recorded while every trial runs, as trial user
+            attributes (see :class:`~oneproxy_plugins.optuna.OneProxyObjective`).
         storage: A storage URL or path (see :func:`~oneproxy_plugins.optuna.open_storage`);
             ``None`` keeps the study in memory.
         study_name: Loaded when it exists in ``storage``, created otherwise.
-        sampler: A sampler, or a name of :data:`~oneproxy_plugins.optuna.tabular.SAMPLERS`.
-        seed: The named sampler's seed (``None``: unseeded; give each worker its own).
+        sampler: A sampler, or a name of :data:`SAMPLERS` (default ``tpe``, Optuna's own
+            default for multi-objective studies).
+        seed: The named sampler's seed (default unseeded, as Optuna's; give each worker its
+            own).
         max_ms: A proxy latency budget: no trial over it is evaluated.
         n_jobs: Threads (Optuna's ``n_jobs``).
         proxy_name: The proxy's name recorded on the study (default: the source's ``device``).
@@ -88,10 +113,10 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], proxy: Any, *, n_trial
     base = make_sampler(sampler, seed) if isinstance(sampler, str) else sampler
     constraint = None
     if max_ms is not None:
-        constraint = LatencyConstraint(proxy, max_ms, space=space)
+        constraint = LatencyConstraint(latency, max_ms, space=space)
         base = ProxyConstrainedSampler(base, constraint, seed=seed)
-    objective = OneProxyObjective(func, proxy, space=space, constraint=constraint,
-                                  proxy=proxy_name)
+    objective = OneProxyObjective(func, latency, space=space, constraint=constraint,
+                                  proxy_name=proxy_name, targets=targets)
     study = optuna.create_study(storage=open_storage(storage), study_name=study_name,
                                 directions=all_directions, sampler=base, load_if_exists=True)
     stored = [d.name.lower() for d in study.directions]
@@ -100,7 +125,6 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], proxy: Any, *, n_trial
                          f"not {all_directions} (the metrics' directions and the proxy "
                          f"latency's 'minimize'); pass the directions it was created with, or "
                          f"another study name.")
-    callbacks = [OneProxyCallback(dict(targets), space=objective.space)] if targets else []
-    study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs, callbacks=callbacks,
+    study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs,
                    show_progress_bar=show_progress_bar)
     return study

@@ -3,17 +3,15 @@
 The functions a command line (or a notebook) calls: :func:`run_tabular_search` runs a real
 Optuna study over a space whose accuracies and proxy latencies are in a data directory laid
 out like ``../shared/data`` (NAS-Bench-201 on a published device: no training, seconds per
-thousand trials); :func:`target_fronts` reads each target's Pareto front back from the
-study's storage. :func:`open_storage` turns a storage URL into what ``optuna.create_study``
-takes: ``sqlite:///path.db`` and other database URLs as they are, and a journal file as
-``journal:path`` or any path ending in ``.log``/``.journal``.
+thousand trials); :func:`load_target_fronts` reads each target's Pareto front back from the
+study's storage (see :func:`~oneproxy_plugins.optuna.open_storage` for the URLs).
 
 Example:
-    >>> from oneproxy_plugins.optuna.tabular import run_tabular_search, target_fronts
+    >>> from oneproxy_plugins.optuna.tabular import load_target_fronts, run_tabular_search
     >>> study = run_tabular_search("nasbench201", ["../shared/data"], accuracy="cifar10",
     ...                            proxy="pixel3", n_trials=100, storage="sqlite:///s.db",
     ...                            study_name="nb201", targets=["titanx_1"])  # doctest: +SKIP
-    >>> fronts = target_fronts("sqlite:///s.db", "nb201")                    # doctest: +SKIP
+    >>> fronts = load_target_fronts("sqlite:///s.db", "nb201")               # doctest: +SKIP
     >>> sorted(fronts)                                                       # doctest: +SKIP
     ['proxy', 'titanx_1']
 """
@@ -28,71 +26,16 @@ import numpy as np
 import optuna
 
 from oneproxy_plugins._checks import check_int
-from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
-from oneproxy_plugins.latency import LatencyTable, load_accuracy, load_data_dir
+from oneproxy_plugins._deprecation import warn_renamed_name
+from oneproxy_plugins.exceptions import UnknownNameError
+from oneproxy_plugins.latency import LatencyTable, TableLatency, load_tabular
 from oneproxy_plugins.optuna.attrs import list_targets
 from oneproxy_plugins.optuna.fronts import front_records
-from oneproxy_plugins.optuna.latency import TableLatency
+from oneproxy_plugins.optuna.search import run_search
+from oneproxy_plugins.optuna.storage import open_storage
 from oneproxy_plugins.spaces import Arch, BaseSpace, get_space
 
-__all__ = ["open_storage", "TabularAccuracy", "load_tabular", "make_sampler", "SAMPLERS",
-           "run_tabular_search",
-           "target_fronts"]
-
-SAMPLERS = {
-    "nsga2": "optuna.samplers.NSGAIISampler",
-    "nsga3": "optuna.samplers.NSGAIIISampler",
-    "tpe": "optuna.samplers.TPESampler",
-    "random": "optuna.samplers.RandomSampler",
-}
-"""Sampler names :func:`make_sampler` knows."""
-
-_JOURNAL_SUFFIXES = (".log", ".journal")
-
-
-def open_storage(storage: str | os.PathLike | optuna.storages.BaseStorage | None
-                 ) -> str | optuna.storages.BaseStorage | None:
-    """What ``optuna.create_study(storage=...)`` takes, from a URL or path.
-
-    Args:
-        storage: ``None`` (in memory), a storage object (returned as is), a database URL
-            (``sqlite:///study.db``, ``postgresql://...``), or a journal file as
-            ``journal:path`` or a path ending in ``.log``/``.journal`` (several processes may
-            share one; it is locked per write).
-
-    Returns:
-        The storage argument for Optuna: the storage object itself for a database URL (so a
-        bad URL or an unreachable database is found here).
-
-    Raises:
-        ValueError: Neither a database URL nor a journal file, or the database cannot be
-            opened (the reason is given).
-    """
-    if storage is None or isinstance(storage, optuna.storages.BaseStorage):
-        return storage
-    text = os.fspath(storage)
-    path = text[len("journal:"):] if text.startswith("journal:") else None
-    if path is None and "://" not in text and text.endswith(_JOURNAL_SUFFIXES):
-        path = text
-    allowed = ("a database URL (sqlite:///study.db, postgresql+psycopg2://user@host/db) or a "
-               "journal file (journal:path, or a path ending in .log or .journal)")
-    if path is None:
-        if "://" not in text:
-            raise ValueError(f"Storage {text!r} is not {allowed}.")
-        import sqlalchemy.exc
-
-        try:
-            return optuna.storages.RDBStorage(text)
-        except (sqlalchemy.exc.SQLAlchemyError, ImportError) as exc:  # ImportError: no driver
-            reason = " ".join(str(exc).split("\n")[0].split())
-            raise ValueError(f"Storage {text!r} cannot be opened ({reason}); expected "
-                             f"{allowed}.") from None
-    if not path:
-        raise ValueError(f"Storage {text!r} names no journal file; expected {allowed}.")
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
-    return JournalStorage(JournalFileBackend(path))
+__all__ = ["TabularAccuracy", "run_tabular_search", "load_target_fronts"]
 
 
 class TabularAccuracy:
@@ -124,45 +67,10 @@ class TabularAccuracy:
                            "table.") from None
 
 
-def load_tabular(space: str | BaseSpace, data_dirs: Any, devices: Sequence[str], accuracy: str,
-                 *, table: LatencyTable | None = None,
-                 accuracy_table: LatencyTable | None = None
-                 ) -> tuple[LatencyTable, LatencyTable]:
-    """A data directory's latency and accuracy tables (those given are kept), checked.
-
-    Raises:
-        UnknownDeviceError: A device is not in the latency table.
-        UnknownNameError: ``accuracy`` is not a column of the accuracy table.
-    """
-    if table is None:
-        table = load_data_dir(data_dirs, space)
-    if accuracy_table is None:
-        accuracy_table = load_accuracy(data_dirs, space)
-    for device in devices:
-        if device not in table:
-            raise UnknownDeviceError(device, table.devices)
-    if accuracy not in accuracy_table:
-        raise UnknownNameError("accuracy column", accuracy, accuracy_table.devices)
-    return table, accuracy_table
-
-
-def make_sampler(name: str, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
-    """An Optuna sampler by short name (see :data:`SAMPLERS`)."""
-    if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=seed, **kwargs)
-    if name == "nsga3":
-        return optuna.samplers.NSGAIIISampler(seed=seed, **kwargs)
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, **kwargs)
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed, **kwargs)
-    raise UnknownNameError("sampler", name, SAMPLERS)
-
-
 def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Sequence[Any], *,
                        accuracy: str, proxy: str, n_trials: int,
                        storage: Any = None, study_name: str | None = None,
-                       sampler: str = "nsga2", seed: int | None = 0,
+                       sampler: str = "tpe", seed: int | None = None,
                        max_ms: float | None = None, targets: Sequence[str] = (),
                        n_jobs: int = 1, table: LatencyTable | None = None,
                        accuracy_table: LatencyTable | None = None) -> optuna.Study:
@@ -181,8 +89,10 @@ def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Se
         n_trials: Trials to run in this call.
         storage: See :func:`open_storage`; ``None`` keeps the study in memory.
         study_name: The study's name (loaded when it exists in ``storage``).
-        sampler: ``nsga2``, ``nsga3``, ``tpe`` or ``random``.
-        seed: The sampler's seed (``None``: unseeded; give each worker process its own).
+        sampler: A name of :data:`~oneproxy_plugins.optuna.search.SAMPLERS` (default ``tpe``,
+            Optuna's own default for multi-objective studies, as :func:`run_search`'s).
+        seed: The sampler's seed (default unseeded, as Optuna's; give each worker process
+            its own).
         max_ms: A proxy latency budget: wraps the sampler in
             :class:`ProxyConstrainedSampler` so no trial goes over it.
         targets: Device columns recorded per trial with :class:`OneProxyCallback`.
@@ -198,8 +108,6 @@ def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Se
         UnknownNameError: Unknown ``accuracy`` column or ``sampler``.
         ValueError: ``n_trials`` is not an int >= 1.
     """
-    from oneproxy_plugins.optuna.search import run_search
-
     space_obj = get_space(space)
     check_int("n_trials", n_trials, 1)  # before the tables are read
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
@@ -211,13 +119,13 @@ def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Se
                       max_ms=max_ms, n_jobs=n_jobs, proxy_name=proxy)
 
 
-def target_fronts(storage: Any, study_name: str | None = None, *,
-                  targets: Sequence[str] | None = None, max_ms: float | None = None
-                  ) -> dict[str, list[dict[str, Any]]]:
+def load_target_fronts(storage: Any, study_name: str | None = None, *,
+                       targets: Sequence[str] | None = None, max_ms: float | None = None
+                       ) -> dict[str, list[dict[str, Any]]]:
     """Each target's Pareto front of a stored study, as JSON-able rows.
 
     Args:
-        storage: The study's storage (see :func:`open_storage`).
+        storage: The study's storage (see :func:`~oneproxy_plugins.optuna.open_storage`).
         study_name: The study (may be omitted when the storage holds exactly one).
         targets: Target names (default: the proxy and every registered target); ``"proxy"``
             is the study's own front.
@@ -234,3 +142,10 @@ def target_fronts(storage: Any, study_name: str | None = None, *,
     names = ["proxy", *list_targets(study)] if targets is None else list(targets)
     return {name: front_records(study, None if name == "proxy" else name, max_ms=max_ms)
             for name in names}
+
+
+def target_fronts(*args: Any, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
+    """Deprecated name of :func:`load_target_fronts` (same arguments)."""
+    warn_renamed_name("oneproxy_plugins.optuna.target_fronts()",
+                      "oneproxy_plugins.optuna.load_target_fronts()")
+    return load_target_fronts(*args, **kwargs)

@@ -11,7 +11,9 @@ Example:
 """
 
 from oneproxy_plugins.plugins._manager import (collect, get_plugin_manager, lookup,
-                                              reset_plugin_manager)
+                                              register_plugin, reset_plugin_manager,
+                                              unregister_plugin)
 from oneproxy_plugins.plugins.hookspecs import hookimpl, hookspec
 
-__all__ = ["hookimpl", "hookspec", "get_plugin_manager", "reset_plugin_manager", "collect", "lookup"]
+__all__ = ["hookimpl", "hookspec", "get_plugin_manager", "reset_plugin_manager",
+           "register_plugin", "unregister_plugin", "collect", "lookup"]

@@ -1,4 +1,5 @@
-"""The built-in spaces, runtimes and loaders, registered through the public hooks."""
+"""The built-in spaces, runtimes, loaders, predictors, adaptation methods and NNI sample
+mappings, registered through the public hooks."""
 
 from __future__ import annotations
 
@@ -24,3 +25,24 @@ def oneproxy_add_loaders():
     from oneproxy_plugins.latency.loaders import BUILTIN_LOADERS
 
     return list(BUILTIN_LOADERS)
+
+
+@hookimpl
+def oneproxy_add_predictors():
+    from oneproxy_plugins.predictors import BUILTIN_PREDICTORS
+
+    return list(BUILTIN_PREDICTORS)
+
+
+@hookimpl
+def oneproxy_add_adapters():
+    from oneproxy_plugins.adaproxy.methods import BUILTIN_ADAPTERS
+
+    return list(BUILTIN_ADAPTERS)
+
+
+@hookimpl
+def oneproxy_add_sample_mappings():
+    from oneproxy_plugins.nni.hub import BUILTIN_MAPPINGS
+
+    return list(BUILTIN_MAPPINGS)

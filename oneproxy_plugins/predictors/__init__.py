@@ -9,7 +9,8 @@
 
 Every predictor takes ``X`` as encoded features or as architectures of its ``space``,
 ``evaluate`` reports SRCC, RMSE and nn-Meter's +-10% accuracy, and every fitted predictor saves
-to JSON with :func:`save_predictor` (never pickle). :func:`get_predictor` builds one by name.
+to JSON with :func:`save_predictor` (never pickle). :func:`get_predictor` builds one by name from the plugin
+registry (the ``oneproxy_add_predictors`` hook), where a plugin's predictors appear beside these.
 
 Example:
     >>> from oneproxy_plugins.predictors import get_predictor
@@ -41,6 +42,7 @@ __all__ = [
     "RidgePredictor",
     "GradientBoostingPredictor",
     "MLPPredictor",
+    "BUILTIN_PREDICTORS",
     "get_predictor",
     "list_predictors",
     "check_latency",
@@ -55,23 +57,24 @@ __all__ = [
     "registered_predictor_classes",
 ]
 
-_BY_NAME: dict[str, type[BaseLatencyPredictor]] = {
-    "ridge": RidgePredictor,
-    "gbm": GradientBoostingPredictor,
-    "mlp": MLPPredictor,
-}
+BUILTIN_PREDICTORS: tuple[type[BaseLatencyPredictor], ...] = (RidgePredictor,
+                                                               GradientBoostingPredictor,
+                                                               MLPPredictor)
+"""The predictors of oneproxy-plugins itself (registered through the plugin hook)."""
 
 
-def list_predictors() -> dict[str, type[BaseLatencyPredictor]]:
-    """The predictor classes :func:`get_predictor` knows, by name."""
-    return dict(_BY_NAME)
+def list_predictors() -> dict[str, type]:
+    """Every registered predictor class (built-in and from plugins) by name."""
+    from oneproxy_plugins.plugins import collect
+
+    return dict(collect("oneproxy_add_predictors"))
 
 
 def get_predictor(name: str, **params: Any) -> BaseLatencyPredictor:
-    """A new, unfitted predictor by name.
+    """A new, unfitted predictor by registry name.
 
     Args:
-        name: ``"ridge"``, ``"gbm"`` or ``"mlp"``.
+        name: ``"ridge"``, ``"gbm"``, ``"mlp"`` or a name a plugin registered.
         **params: Constructor parameters of that class (``space``, ``alpha``, ...).
 
     Returns:
@@ -81,6 +84,7 @@ def get_predictor(name: str, **params: Any) -> BaseLatencyPredictor:
         UnknownPredictorError: Unknown name; the message lists the known ones.
         TypeError: A parameter the class does not take.
     """
-    if name not in _BY_NAME:
-        raise UnknownPredictorError(name, _BY_NAME)
-    return _BY_NAME[name](**params)
+    registry = list_predictors()
+    if not isinstance(name, str) or name not in registry:
+        raise UnknownPredictorError(name, registry)
+    return registry[name](**params)

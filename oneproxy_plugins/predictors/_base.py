@@ -16,17 +16,14 @@ own parameters in ``_check_params``.
 
 from __future__ import annotations
 
-import math
 import numbers
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import DataConversionWarning
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
+from oneproxy_plugins._checks import check_bool, check_int, check_latencies, check_real
 from oneproxy_plugins.exceptions import NotFittedError
 
 try:
@@ -36,19 +33,15 @@ except ImportError:  # scikit-learn < 1.6 only has the method form
         kwargs["force_all_finite"] = kwargs.pop("ensure_all_finite")
         return estimator._validate_data(X, **kwargs)
 
-__all__ = ["BaseLatencyPredictor", "check_latency", "PredictorNotFittedError"]
-
-
-class PredictorNotFittedError(NotFittedError, _SklearnNotFittedError):
-    """A predictor was used before ``fit``.
-
-    Both :class:`oneproxy_plugins.exceptions.NotFittedError` and scikit-learn's
-    ``NotFittedError``, so either ``except`` clause (and scikit-learn's own checks) catches it.
-    """
+__all__ = ["BaseLatencyPredictor", "check_latency"]
 
 
 def check_latency(y: Any, n_samples: int | None = None, *, name: str = "y") -> np.ndarray:
     """Validate measured latencies: a 1-D float array of positive, finite milliseconds.
+
+    The package's one latency check (:func:`oneproxy_plugins._checks.check_latencies`) with
+    scikit-learn's conventions: a column vector is read as ``(n_samples,)`` with a
+    ``DataConversionWarning``.
 
     Args:
         y: Array-like of shape ``(n_samples,)``, milliseconds.
@@ -62,58 +55,23 @@ def check_latency(y: Any, n_samples: int | None = None, *, name: str = "y") -> n
         ValueError: Not numeric, not 1-D, the wrong length, or a value that is NaN, infinite
             or <= 0 (the first such row is named).
     """
-    try:
-        arr = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"The {name!r} argument must be numeric latencies in ms; got "
-                         f"{type(y).__name__}.") from None
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        warnings.warn(f"A column-vector {name} was passed when a 1d array was expected; it is "
-                      "read as shape (n_samples,).", DataConversionWarning, stacklevel=3)
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"The {name!r} argument must be 1-D of shape (n_samples,); got shape "
-                         f"{arr.shape}.")
-    if n_samples is not None and arr.size != n_samples:
-        raise ValueError(f"X has {n_samples} rows but {name} has {arr.size} latencies; give one "
-                         "latency per architecture.")
-    bad = ~(np.isfinite(arr) & (arr > 0))
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name} row {row}: {float(arr[row])!r} ms; latencies must be positive "
-                         "and finite (drop unmeasured rows, NaN, before fitting).")
-    return arr
+    return check_latencies(y, n_samples, name=name)
 
 
 def _check_bool_params(est: Any, *names: str) -> None:
     for name in names:
-        value = getattr(est, name)
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"The {name!r} parameter must be True or False; got {value!r}.")
+        check_bool(name, getattr(est, name), kind="parameter")
 
 
 def _check_int_param(est: Any, name: str, low: int, *, allow_none: bool = False) -> None:
-    value = getattr(est, name)
-    if value is None and allow_none:
-        return
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-        also = " or None" if allow_none else ""
-        raise ValueError(f"The {name!r} parameter must be an int >= {low}{also}; got {value!r}.")
+    check_int(name, getattr(est, name), low, kind="parameter", allow_none=allow_none)
 
 
 def _check_real_param(est: Any, name: str, *, low: float, low_open: bool = False,
                       high: float | None = None) -> None:
     """A finite real number above ``low`` (strictly when ``low_open``), at most ``high``."""
-    value = getattr(est, name)
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
-          and math.isfinite(value) and (value > low if low_open else value >= low)
-          and (high is None or value <= high))
-    if not ok:
-        if high is None:
-            allowed = f"> {low:g}" if low_open else f">= {low:g}"
-        else:
-            allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}]"
-        raise ValueError(f"The {name!r} parameter must be a number {allowed}; got {value!r}.")
+    check_real(name, getattr(est, name), low=low, low_open=low_open, high=high,
+               kind="parameter")
 
 
 def _looks_like_archs(X: Any) -> bool:
@@ -230,7 +188,7 @@ class BaseLatencyPredictor(RegressorMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not self.__sklearn_is_fitted__():
-            raise PredictorNotFittedError(
+            raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet; call 'fit' with "
                 "training data before using this method.")
 

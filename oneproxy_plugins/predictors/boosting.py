@@ -33,7 +33,6 @@ import numpy as np
 
 from oneproxy_plugins.predictors._base import (BaseLatencyPredictor, _check_bool_params,
                                                _check_int_param, _check_real_param)
-from oneproxy_plugins.predictors.io import register_predictor_class
 
 __all__ = ["GradientBoostingPredictor"]
 
@@ -51,7 +50,6 @@ def _tree_levels(roots: np.ndarray, left: np.ndarray, right: np.ndarray) -> int:
         depth += 1
 
 
-@register_predictor_class
 class GradientBoostingPredictor(BaseLatencyPredictor):
     """Gradient-boosted trees (squared error) of latency or log latency.
 
@@ -78,6 +76,9 @@ class GradientBoostingPredictor(BaseLatencyPredictor):
         node_value_: Array of shape ``(n_nodes,)``: leaf value times ``learning_rate``.
         n_features_in_: Number of features.
     """
+
+    name = "gbm"
+    """Registry name: ``get_predictor("gbm")``."""
 
     _state_attrs = BaseLatencyPredictor._state_attrs + (
         "init_", "tree_roots_", "node_feature_", "node_threshold_", "node_left_", "node_right_",

@@ -19,16 +19,17 @@ The protocol a predictor class follows to be saveable (every shipped predictor d
   one that writes every attribute named in the class's ``_state_attrs``;
 - classmethod ``_from_state(params, state) -> predictor``: the inverse (the base class's
   builds ``cls(**params)`` and sets the attributes, decoded with :func:`decode_value`);
-- registration by class name with :func:`register_predictor_class` (a decorator too), so that
-  :func:`load_predictor` knows which class a file names.
+- registration in the plugin registry, so that :func:`load_predictor` knows which class a
+  file names: the ``oneproxy_add_predictors`` hook (and ``oneproxy_add_adapters`` for an
+  adaptation method's class), or :func:`register_predictor_class` (a decorator too) for a
+  class of a script or notebook.
 
 A learned attribute that is itself a fitted predictor of a registered class (AdaProxy holds its
 proxy's) is nested as ``{"__predictor__": {...its own document...}}``: list it in
 ``_state_attrs`` like any other.
 
-Loading resolves the class only from this registry; a file naming an unregistered class of
-``oneproxy_plugins`` imports that module first (so the built-in AdaProxy loads without a manual
-import); any other class must be registered by the caller.
+Loading resolves the class only from the registry (by class name); a file can never choose
+code to import or run.
 
 Example:
     >>> import numpy as np, tempfile, os
@@ -42,7 +43,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import numbers
@@ -82,7 +82,6 @@ _DTYPES = frozenset({"float64", "float32", "float16", "int64", "int32", "int16",
                      "uint64", "uint32", "uint16", "uint8", "bool", "str"})
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
-_REGISTRY: dict[str, type] = {}
 
 
 # ---------------------------------------------------------------------------- values
@@ -114,7 +113,7 @@ def encode_value(value: Any, name: str = "value") -> Any:
         return int(value)
     if isinstance(value, numbers.Real):
         return _encode_float(float(value))
-    if _REGISTRY.get(type(value).__name__) is type(value):  # a nested predictor
+    if _saveable().get(type(value).__name__) is type(value):  # a nested predictor
         return {_PREDICTOR_KEY: predictor_to_dict(value)}
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "OU" and all(isinstance(v, str) for v in value.ravel()):
@@ -203,15 +202,59 @@ def decode_value(obj: Any, name: str = "value") -> Any:
 
 
 # ---------------------------------------------------------------------------- registry
-def register_predictor_class(cls: type) -> type:
-    """Make a predictor class saveable and loadable by :func:`load_predictor`.
+_PROTOCOL = ("get_params", "_to_state", "_from_state")
 
-    Usable as a class decorator. Registering the same class again is a no-op.
+
+def _check_protocol(cls: Any) -> None:
+    if not isinstance(cls, type):
+        raise TypeError(f"register_predictor_class expects a class; got {cls!r}.")
+    missing = [m for m in _PROTOCOL if not callable(getattr(cls, m, None))]
+    if missing:
+        raise TypeError(f"Predictor class {cls.__name__} lacks {', '.join(missing)}; subclass "
+                        "BaseLatencyPredictor or implement the save protocol.")
+
+
+def _saveable() -> dict[str, type]:
+    """Every saveable class by class name: the registered predictors and adapters' classes."""
+    from oneproxy_plugins.plugins import collect
+
+    classes = list(collect("oneproxy_add_predictors").values())
+    classes += [method.cls for method in collect("oneproxy_add_adapters").values()]
+    out: dict[str, type] = {}
+    for cls in classes:
+        existing = out.setdefault(cls.__name__, cls)
+        if existing is not cls:
+            raise ValueError(f"Two registered predictor classes are named {cls.__name__!r} "
+                             f"({existing.__module__} and {cls.__module__}); rename one.")
+    return out
+
+
+def _class_plugin(cls: type) -> Any:
+    """The in-process plugin :func:`register_predictor_class` registers for one class."""
+    import types
+
+    from oneproxy_plugins.plugins import hookimpl
+
+    @hookimpl
+    def oneproxy_add_predictors() -> list[type]:
+        return [cls]
+
+    return types.SimpleNamespace(oneproxy_add_predictors=oneproxy_add_predictors)
+
+
+def register_predictor_class(cls: type) -> type:
+    """Make a predictor class of this process saveable, loadable and buildable by name.
+
+    For a class defined in a script or notebook; a package registers its classes through the
+    ``oneproxy_add_predictors`` plugin hook instead (see ``docs/plugins.md``), which this
+    function uses too (:func:`oneproxy_plugins.plugins.register_plugin`). Usable as a class
+    decorator. Registering the same class again is a no-op.
 
     Args:
         cls: A class with ``get_params()``, ``_to_state()`` and classmethod
             ``_from_state(params, state)`` (every
-            :class:`~oneproxy_plugins.predictors.BaseLatencyPredictor` has them).
+            :class:`~oneproxy_plugins.predictors.BaseLatencyPredictor` has them). Its ``name``
+            class attribute (default: the class name) is its name for ``get_predictor``.
 
     Returns:
         ``cls``, unchanged.
@@ -220,41 +263,40 @@ def register_predictor_class(cls: type) -> type:
         TypeError: ``cls`` is not a class or lacks the protocol's methods.
         ValueError: Another class is already registered under the same name.
     """
-    if not isinstance(cls, type):
-        raise TypeError(f"register_predictor_class expects a class; got {cls!r}.")
-    missing = [m for m in ("get_params", "_to_state", "_from_state")
-               if not callable(getattr(cls, m, None))]
-    if missing:
-        raise TypeError(f"Predictor class {cls.__name__} lacks {', '.join(missing)}; subclass "
-                        "BaseLatencyPredictor or implement the save protocol.")
-    existing = _REGISTRY.get(cls.__name__)
-    if existing is not None and existing is not cls and (
-            (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__)):
+    from oneproxy_plugins.plugins import register_plugin
+
+    _check_protocol(cls)
+    existing = _saveable().get(cls.__name__)
+    if existing is cls:
+        return cls
+    if existing is not None:
         raise ValueError(f"A predictor class named {cls.__name__!r} is already registered "
                          f"({existing.__module__}.{existing.__qualname__}); rename one of them.")
-    _REGISTRY[cls.__name__] = cls
+    register_plugin(_class_plugin(cls), name=registration_name(cls))
     return cls
 
 
+def registration_name(cls: type) -> str:
+    """The plugin name :func:`register_predictor_class` registers ``cls`` under (what
+    :func:`oneproxy_plugins.plugins.unregister_plugin` takes to remove it)."""
+    return f"predictor-class:{cls.__module__}.{cls.__qualname__}"
+
+
 def registered_predictor_classes() -> dict[str, type]:
-    """Every registered predictor class by name."""
-    return dict(_REGISTRY)
+    """Every saveable predictor class by class name (predictors and adapters)."""
+    return dict(_saveable())
 
 
-def _resolve_class(name: Any, module: Any, source: str) -> type:
+def _resolve_class(name: Any, source: str) -> type:
     if not isinstance(name, str):
         raise DataFormatError(f"{source}: 'class' must be a string; got {name!r}.")
-    if name not in _REGISTRY and isinstance(module, str) and (
-            module == "oneproxy_plugins" or module.startswith("oneproxy_plugins.")):
-        try:  # our own modules only: a file never chooses arbitrary code to import
-            importlib.import_module(module)
-        except ImportError:
-            pass
-    if name not in _REGISTRY:
+    registry = _saveable()
+    if name not in registry:
         raise DataFormatError(f"{source}: unknown predictor class {name!r}; known: "
-                              f"{', '.join(sorted(_REGISTRY)) or '(none)'}. Register it with "
-                              "register_predictor_class before loading.")
-    return _REGISTRY[name]
+                              f"{', '.join(sorted(registry)) or '(none)'}. Install the plugin "
+                              "that provides it, or register it with register_predictor_class "
+                              "before loading.")
+    return registry[name]
 
 
 # ---------------------------------------------------------------------------- dicts and files
@@ -270,7 +312,7 @@ def predictor_to_dict(predictor: Any) -> dict[str, Any]:
         ValueError: Its class is not registered, or a parameter or attribute is not saveable.
     """
     cls = type(predictor)
-    if _REGISTRY.get(cls.__name__) is not cls:
+    if _saveable().get(cls.__name__) is not cls:
         raise ValueError(f"{cls.__name__} is not a registered predictor class; register it with "
                          "register_predictor_class to save it.")
     params = dict(predictor.get_params(deep=False))
@@ -317,7 +359,7 @@ def predictor_from_dict(document: Any, *, source: str = "predictor data") -> Any
         hint = " (written by a newer oneproxy-plugins; upgrade to read it)" if newer else ""
         raise DataFormatError(f"{source}: format_version {version!r} is not supported; this "
                               f"version reads {FORMAT_VERSION}{hint}.")
-    cls = _resolve_class(document["class"], document.get("module"), source)
+    cls = _resolve_class(document["class"], source)
     params, state = document["params"], document["state"]
     if not isinstance(params, Mapping) or not isinstance(state, Mapping):
         raise DataFormatError(f"{source}: 'params' and 'state' must be JSON objects.")

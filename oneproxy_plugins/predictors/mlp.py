@@ -31,14 +31,12 @@ import numpy as np
 
 from oneproxy_plugins.predictors._base import (BaseLatencyPredictor, _check_bool_params,
                                                _check_int_param, _check_real_param)
-from oneproxy_plugins.predictors.io import register_predictor_class
 
 __all__ = ["MLPPredictor"]
 
 _FULL_BATCH_MAX = 4096
 
 
-@register_predictor_class
 class MLPPredictor(BaseLatencyPredictor):
     """Fully connected ReLU network regressing (log) latency on architecture features.
 
@@ -66,6 +64,9 @@ class MLPPredictor(BaseLatencyPredictor):
             epoch.
         n_features_in_: Number of features.
     """
+
+    name = "mlp"
+    """Registry name: ``get_predictor("mlp")``."""
 
     _state_attrs = BaseLatencyPredictor._state_attrs + (
         "coefs_", "intercepts_", "x_mean_", "x_scale_", "y_mean_", "y_scale_", "loss_")

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from oneproxy_plugins.predictors._base import BaseLatencyPredictor, _check_bool_params
-from oneproxy_plugins.predictors.io import register_predictor_class
 
 __all__ = ["RidgePredictor", "DEFAULT_ALPHAS"]
 
@@ -67,7 +66,6 @@ def _spectral(Fc: np.ndarray, tc: np.ndarray, *, need_u: bool
     return U, s, V, z
 
 
-@register_predictor_class
 class RidgePredictor(BaseLatencyPredictor):
     """Ridge regression of latency (or log latency) on architecture features, in closed form.
 
@@ -89,6 +87,9 @@ class RidgePredictor(BaseLatencyPredictor):
             the fitted target's units.
         n_features_in_: Number of features.
     """
+
+    name = "ridge"
+    """Registry name: ``get_predictor("ridge")``."""
 
     _state_attrs = BaseLatencyPredictor._state_attrs + ("coef_", "intercept_", "alpha_",
                                                         "loo_mse_")

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from oneproxy_plugins.monotonicity import srcc_matrix
+from oneproxy_plugins._checks import check_choice
+from oneproxy_plugins.monotonicity import kendall_matrix, srcc_matrix
 
 if TYPE_CHECKING:
     import matplotlib.axes
@@ -65,8 +66,8 @@ def srcc_heatmap_data(table: LatencyTable | np.ndarray, devices: Sequence[str] |
             ``(n_archs, n_devices)`` in milliseconds (NaN where not measured).
         devices: For a table, the devices to show (default all); for an array, its column
             names.
-        method: ``"spearman"`` or ``"kendall"``, see
-            :func:`~oneproxy_plugins.monotonicity.srcc_matrix`.
+        method: ``"spearman"`` (:func:`~oneproxy_plugins.monotonicity.srcc_matrix`) or
+            ``"kendall"`` (:func:`~oneproxy_plugins.monotonicity.kendall_matrix`).
         order: ``None`` keeps the given order; ``"cluster"`` puts devices that rank alike next
             to each other (average-linkage clustering of ``1 - SRCC``).
 
@@ -76,9 +77,10 @@ def srcc_heatmap_data(table: LatencyTable | np.ndarray, devices: Sequence[str] |
     Raises:
         ValueError: Unknown ``method`` or ``order``, or bad ``table``/``devices``.
     """
-    if order not in _ORDERS:
-        raise ValueError(f"The 'order' argument must be one of {list(_ORDERS)}; got {order!r}.")
-    matrix, names = srcc_matrix(table, devices=devices, method=method)
+    check_choice("order", order, _ORDERS)
+    matrix_of = {"spearman": srcc_matrix, "kendall": kendall_matrix}
+    check_choice("method", method, matrix_of)
+    matrix, names = matrix_of[method](table, devices=devices)
     if order == "cluster":
         perm = _cluster_order(matrix)
         matrix = matrix[np.ix_(perm, perm)]

@@ -1,37 +1,24 @@
-"""Pareto-front plots of one proxy study: each target's front, and proxy front vs target front.
+"""Pareto-front drawings on arrays: each device's front, and the proxy's front vs a target's.
 
-Data functions (tested) and drawing functions apart, as in :mod:`oneproxy_plugins.viz`:
+Host-neutral: the drawing functions take the arrays of :class:`FrontData` and
+:class:`FrontComparisonData`, whoever computed them. The data functions that read them from an
+Optuna study, and the study-level plots shaped like ``optuna.visualization.plot_pareto_front``,
+are in :mod:`oneproxy_plugins.optuna.visualization`.
 
-- :func:`target_fronts_data` / :func:`plot_target_fronts`: one panel per device (the proxy and
-  every registered target): every trial at its latency on that device, its Pareto front drawn
-  as a staircase.
-- :func:`front_comparison_data` / :func:`plot_front_comparison`: on one target's latency axis,
-  the target's front and the proxy's front (the trials the proxy search would pick) overlaid:
-  where the proxy's ranking carries over, the two coincide. The target's latencies are the
-  ones recorded on the study (measured, or predicted for an adapted target).
-
-Fronts are computed on the two plotted objectives (a metric and the latency). Optuna's own
-``optuna.visualization.matplotlib.plot_pareto_front(study, targets=...)`` shows the proxy's
-front at target latencies too; see ``docs/optuna.md``.
+- :func:`plot_fronts`: one panel per device: every trial at its latency on that device, its
+  Pareto front drawn as a staircase.
+- :func:`plot_front_comparison`: on one target's latency axis, the target's front and the
+  proxy's front (the trials the proxy search would pick) overlaid: where the proxy's ranking
+  carries over, the two coincide.
 
 Example:
-    >>> import numpy as np, optuna
-    >>> from oneproxy_plugins.latency import LatencyTable
-    >>> from oneproxy_plugins.optuna import OneProxyObjective, TableLatency, register_target
-    >>> from oneproxy_plugins.spaces import get_space
-    >>> space = get_space("nasbench201")
-    >>> ids = [space.to_id(a) for a in space.enumerate()]
-    >>> table = LatencyTable(ids, ["phone", "gpu"], np.c_[1 + np.arange(len(ids)) % 7,
-    ...                      1 + np.arange(len(ids)) % 5], space="nasbench201")
-    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
-    >>> study = optuna.create_study(directions=["maximize", "minimize"])
-    >>> study.optimize(OneProxyObjective(lambda t, a: a.count("nor_conv_3x3"),
-    ...                                  TableLatency(table, "phone")), n_trials=20)
-    >>> _ = register_target(study, "gpu", TableLatency(table, "gpu"))
-    >>> data = front_comparison_data(study, "gpu")
-    >>> data.latency_ms.shape == data.proxy_front.shape
-    True
-    >>> ax = plot_front_comparison(*data)  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from oneproxy_plugins.fronts import pareto_mask
+    >>> latency, metric = np.array([1.0, 2.0, 3.0]), np.array([0.7, 0.9, 0.8])
+    >>> front = pareto_mask(np.c_[metric, latency], ["maximize", "minimize"])
+    >>> fig = plot_fronts([FrontData("phone", latency, metric, front, True)])
+    >>> fig.axes[0].get_title()
+    'phone'
 """
 
 from __future__ import annotations
@@ -43,23 +30,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from oneproxy_plugins._checks import check_int
-from oneproxy_plugins.optuna.attrs import list_targets
-from oneproxy_plugins.optuna.fronts import pareto_mask, target_values
 
 if TYPE_CHECKING:
     import matplotlib.axes
     import matplotlib.figure
-    import optuna
 
-__all__ = ["FrontData", "target_fronts_data", "plot_target_fronts", "FrontComparisonData",
-           "front_comparison_data", "plot_front_comparison"]
+__all__ = ["FrontData", "plot_fronts", "FrontComparisonData", "plot_front_comparison"]
 
 
 class FrontData(NamedTuple):
     """One device's panel: every trial at its latency there, and its Pareto front."""
 
     device: str
-    """``"proxy"`` or a target's name."""
+    """The device's name (the proxy's or a target's)."""
     latency_ms: np.ndarray
     """Array ``(n_trials,)``: each trial's latency on the device, ms."""
     metric: np.ndarray
@@ -87,86 +70,19 @@ class FrontComparisonData(NamedTuple):
     """Whether the metric is maximised."""
 
 
-def _check_metric_index(study: optuna.Study, metric_index: int, latency_index: int) -> None:
-    n = len(study.directions)
-    if (isinstance(metric_index, bool) or not isinstance(metric_index, int)
-            or not 0 <= metric_index < n or metric_index == latency_index):
-        allowed = [i for i in range(n) if i != latency_index]
-        raise ValueError(f"The 'metric_index' argument must be one of {allowed} (the study's "
-                         f"metric objectives); got {metric_index!r}.")
-
-
-def _panel(study: optuna.Study, target: str | None, metric_index: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
-    data = target_values(study, target)
-    _check_metric_index(study, metric_index, data.latency_index)
-    latency = data.values[:, data.latency_index]
-    metric = data.values[:, metric_index]
-    direction = data.directions[metric_index].name.lower()
-    front = pareto_mask(np.c_[metric, latency], [direction, "minimize"])
-    numbers = np.array([t.number for t in data.trials], dtype=np.int64)
-    return numbers, latency, metric, front, direction == "maximize"
-
-
-def target_fronts_data(study: optuna.Study, targets: Sequence[str] | None = None, *,
-                       metric_index: int = 0) -> list[FrontData]:
-    """Each device's trials and Pareto front, for :func:`plot_target_fronts`.
-
-    Args:
-        study: A study run with :class:`~oneproxy_plugins.optuna.OneProxyObjective` (or with
-            the proxy latency as its last objective).
-        targets: Registered target names to show after the proxy (default: all of them).
-        metric_index: Which objective is the metric (default the first).
-
-    Returns:
-        One :class:`FrontData` per device, the proxy first.
-
-    Raises:
-        LookupError: An unknown target name.
-        ValueError: ``metric_index`` is not a metric objective.
-    """
-    names = list_targets(study) if targets is None else list(targets)
-    out = []
-    for device, target in [("proxy", None), *((n, n) for n in names)]:
-        _, latency, metric, front, maximize = _panel(study, target, metric_index)
-        out.append(FrontData(device, latency, metric, front, maximize))
-    return out
-
-
-def front_comparison_data(study: optuna.Study, target: str, *, metric_index: int = 0
-                          ) -> FrontComparisonData:
-    """A target's front and the proxy's front, both on the target's recorded latency axis.
-
-    Args:
-        study: The proxy study.
-        target: A registered target name.
-        metric_index: Which objective is the metric.
-
-    Returns:
-        A :class:`FrontComparisonData` over the trials that have the target's latency.
-    """
-    numbers, latency, metric, target_front, maximize = _panel(study, target, metric_index)
-    proxy_numbers, proxy_latency, proxy_metric, _, _ = _panel(study, None, metric_index)
-    row = {int(n): i for i, n in enumerate(proxy_numbers)}
-    rows = np.array([row[int(n)] for n in numbers], dtype=np.int64)
-    direction = "maximize" if maximize else "minimize"
-    proxy_front = pareto_mask(np.c_[proxy_metric[rows], proxy_latency[rows]],
-                              [direction, "minimize"])
-    return FrontComparisonData(target, latency, metric, proxy_front, target_front, maximize)
-
-
 def _staircase(ax: Any, latency: np.ndarray, metric: np.ndarray, **style: Any) -> None:
     order = np.argsort(latency, kind="stable")
     x, y = latency[order], metric[order]
     ax.step(x, y, where="post", **style)
 
 
-def plot_target_fronts(data: Sequence[FrontData], path: str | os.PathLike | None = None, *,
-                       ncols: int = 3, metric_name: str = "metric") -> matplotlib.figure.Figure:
+def plot_fronts(data: Sequence[FrontData], path: str | os.PathLike | None = None, *,
+                ncols: int = 3, metric_name: str = "metric") -> matplotlib.figure.Figure:
     """Draw each device's trials and Pareto front, one panel per device.
 
     Args:
-        data: From :func:`target_fronts_data`.
+        data: One :class:`FrontData` per panel (e.g. from
+            :func:`oneproxy_plugins.optuna.visualization.target_fronts_data`).
         path: Write the figure there (e.g. ``fronts.png``), or ``None``.
         ncols: Panels per row.
         metric_name: Label of the metric axis.
@@ -251,3 +167,22 @@ def plot_front_comparison(target: str, latency_ms: Any, metric: Any, proxy_front
     if path is not None:
         ax.figure.savefig(os.fspath(path), dpi=150)
     return ax
+
+
+_MOVED = {"target_fronts_data": "oneproxy_plugins.optuna.visualization.target_fronts_data",
+          "front_comparison_data": "oneproxy_plugins.optuna.visualization.front_comparison_data",
+          "plot_target_fronts": "oneproxy_plugins.viz.pareto.plot_fronts"}
+
+
+def __getattr__(name: str) -> Any:
+    """The study-reading functions that lived here before they moved to the Optuna adapter."""
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    from oneproxy_plugins._deprecation import warn_renamed_name
+
+    new = _MOVED[name]
+    warn_renamed_name(f"{__name__}.{name}", new)
+    module, _, attr = new.rpartition(".")
+    return getattr(importlib.import_module(module), attr)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from oneproxy_plugins.adaproxy import make_adapter
+from oneproxy_plugins.adaproxy import get_adapter
 from oneproxy_plugins.bench.fewshot import protocol_split, run_fewshot
 from oneproxy_plugins.cli import main
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
@@ -83,17 +83,19 @@ class TestRunFewshot:
 
         built = []
 
-        def spy(method, pool, **kwargs):
-            model = make_adapter(method, pool, **kwargs)
-            built.append(model)
-            return model
+        class Spy:  # the registry's method, recording what it builds
+            def build(self, pool, **kwargs):
+                model = get_adapter("adaproxy").build(pool, **kwargs)
+                built.append(model)
+                return model
 
-        monkeypatch.setattr(fewshot, "make_adapter", spy)
+        monkeypatch.setattr(fewshot, "get_adapter", lambda name: Spy())
         kw = dict(proxies=["gpu_a", "cpu_a"], targets=["mix"], samples=8, repeats=2)
         result = run_fewshot("nasbench201", [data_dir], adapter_params={"slope_var": 0.0}, **kw)
         fitted = [m for m in built if hasattr(m, "coef_proxy_")]
         assert len(fitted) == 2 and all(m.slope_var == 0.0 for m in fitted)
         assert result["adapter_params"] == {"slope_var": 0.0}
+        monkeypatch.undo()
         with pytest.raises(TypeError, match="Method 'proxy' does not take the parameters "
                                             r"\['slope_var'\]"):
             run_fewshot("nasbench201", [data_dir], method="proxy",

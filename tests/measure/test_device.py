@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownRuntimeError
-from oneproxy_plugins.measure import DeviceSpec, DeviceSpecError
+from oneproxy_plugins.measure import DeviceSpec, DeviceSpecError, resolve_runtime
 
 
 class TestParse:
@@ -60,12 +60,37 @@ class TestErrors:
                          r"'cpu-torch-t1-b1'"),
         ("cpu-torch-t0-b1", r"The 'threads' field of a cpu device must be an int >= 1; got 0"),
         ("cuda-torch-b0", r"The 'batch_size' field of a cuda device must be an int >= 1; got 0"),
-        ("cpu-ort-t1-b1-cl", r"Runtime 'ort' has no channels-last option"),
-        ("cuda-ort-b1", r"Runtime 'ort' does not run on target 'cuda'; its targets: cpu"),
     ])
     def test_message_names_the_bad_part(self, text, message):
         with pytest.raises(DeviceSpecError, match=message):
             DeviceSpec.parse(text)
+
+    def test_parsing_loads_no_plugin(self, monkeypatch):
+        """A spec is a value: its runtime is looked up where it is used, not when parsed."""
+        from oneproxy_plugins.plugins import _manager
+
+        monkeypatch.setattr(_manager, "collect", None)  # any registry lookup would fail
+        assert DeviceSpec.parse("cpu-tflite-t1-b1").runtime == "tflite"
+        assert DeviceSpec("cuda", "ort", batch_size=1).target == "cuda"
+
+
+class TestResolveRuntime:
+    def test_known_runtime(self):
+        assert resolve_runtime("cpu-ort-t1-b1").name == "ort"
+        assert resolve_runtime(DeviceSpec.parse("cuda-torch-b1")).name == "torch"
+
+    @pytest.mark.parametrize("text, message", [
+        ("cpu-ort-t1-b1-cl", r"Runtime 'ort' has no channels-last option; drop '-cl'"),
+        ("cuda-ort-b1", r"Runtime 'ort' does not run on target 'cuda'; its targets: cpu"),
+    ])
+    def test_what_the_runtime_cannot_do(self, text, message):
+        with pytest.raises(DeviceSpecError, match=message):
+            resolve_runtime(text)
+
+    def test_unknown_runtime_lists_known_ones(self):
+        with pytest.raises(UnknownRuntimeError, match=r"Unknown runtime 'tflite'; known: .*ort, "
+                                                      r"torch"):
+            resolve_runtime("cpu-tflite-t1-b1")
 
     def test_is_a_value_error_and_an_unknown_device_error(self):
         with pytest.raises(ValueError):
@@ -73,10 +98,11 @@ class TestErrors:
         with pytest.raises(UnknownDeviceError):
             DeviceSpec.parse("cpu-torch-b1")
 
-    def test_unknown_runtime_lists_known_ones(self):
-        with pytest.raises(UnknownRuntimeError, match=r"Unknown runtime 'tflite'; known: .*ort, "
-                                                      r"torch"):
-            DeviceSpec.parse("cpu-tflite-t1-b1")
+    def test_message_and_fields_of_the_error(self):
+        with pytest.raises(DeviceSpecError) as info:
+            DeviceSpec.parse("cpu-torch-b1")
+        assert info.value.kind == "device" and info.value.known == []
+        assert str(info.value).startswith("Device spec 'cpu-torch-b1' has no thread count")
 
     def test_not_a_string(self):
         with pytest.raises(DeviceSpecError, match=r"must be a str .*; got int"):
@@ -87,6 +113,8 @@ class TestErrors:
             DeviceSpec("cpu", "torch", batch_size=True, threads=1)
         with pytest.raises(DeviceSpecError, match=r"'channels_last' field must be a bool"):
             DeviceSpec("cpu", "torch", batch_size=1, threads=1, channels_last="yes")
+        with pytest.raises(DeviceSpecError, match=r"'runtime' field must be a runtime name"):
+            DeviceSpec("cpu", "Torch RT", batch_size=1, threads=1)
 
     @given(st.text(max_size=30))
     def test_garbage_raises_only_lookup_or_value_errors(self, text):

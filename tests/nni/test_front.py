@@ -4,49 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_budget, check_mode,
-                                         fronts_by_target, non_dominated_2d, pareto_points)
-
-
-def brute_force(metric, latency, maximize=True):
-    sign = 1 if maximize else -1
-    n = len(metric)
-    return [not any(sign * metric[j] >= sign * metric[i] and latency[j] <= latency[i]
-                    and (sign * metric[j] > sign * metric[i] or latency[j] < latency[i])
-                    for j in range(n)) for i in range(n)]
-
-
-class TestNonDominated2d:
-    def test_known_front(self):
-        metric = np.array([0.9, 0.8, 0.7, 0.9, 0.95])
-        latency = np.array([3.0, 1.0, 2.0, 3.0, 5.0])
-        assert non_dominated_2d(metric, latency).tolist() == [True, True, False, True, True]
-        # minimising the negated metric is the same front
-        assert non_dominated_2d(-metric, latency, maximize=False).tolist() == \
-            [True, True, False, True, True]
-
-    @settings(max_examples=60, deadline=None)
-    @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=25),
-           st.booleans())
-    def test_matches_brute_force(self, points, maximize):
-        metric = np.array([p[0] for p in points], dtype=float)
-        latency = np.array([p[1] for p in points], dtype=float)
-        assert non_dominated_2d(metric, latency, maximize=maximize).tolist() == \
-            brute_force(metric, latency, maximize)
-
-    def test_empty(self):
-        assert non_dominated_2d(np.empty(0), np.empty(0)).tolist() == []
-
-    @pytest.mark.parametrize("metric, latency, match", [
-        ([1.0, 2.0], [1.0], r"same length; got shapes \(2,\) and \(1,\)"),
-        ([np.nan], [1.0], "must be finite"),
-    ])
-    def test_errors(self, metric, latency, match):
-        with pytest.raises(ValueError, match=match):
-            non_dominated_2d(np.array(metric), np.array(latency))
+from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_mode, fronts_by_target,
+                                         pareto_points)
 
 
 class TestParetoPoints:
@@ -64,7 +24,9 @@ class TestParetoPoints:
 
     def test_minimize_and_budget(self):
         assert [p.arch_id for p in pareto_points(self.records(), maximize=False)] == ["a"]
-        assert pareto_points(self.records(), budget_ms=0.9) == []
+        assert pareto_points(self.records(), max_ms=0.9) == []
+        with pytest.warns(FutureWarning, match="'budget_ms' argument of pareto_points"):
+            assert pareto_points(self.records(), budget_ms=0.9) == []
 
     def test_other_device(self):
         lat = {"a": 5.0, "b": 4.0, "c": 1.0}
@@ -72,8 +34,15 @@ class TestParetoPoints:
         assert [(p.arch_id, p.latency_ms) for p in points] == [("c", 1.0), ("b", 4.0)]
 
     def test_wrong_prediction_count(self):
-        with pytest.raises(ValueError, match=r"returned 1 values for 3 architectures"):
+        with pytest.raises(ValueError, match=r"gave 1 latencies for 3 architectures"):
             pareto_points(self.records(), lambda ids: np.array([1.0]))
+        with pytest.raises(ValueError, match=r"row 1: nan ms; latencies must be positive"):
+            pareto_points(self.records(), lambda ids: np.array([1.0, np.nan, 2.0]))
+
+    def test_nan_metric_records_are_on_no_front(self):
+        records = [*self.records(), ModelRecord("f", {"x": 6}, 0.1, status="trained",
+                                                metric=float("nan"))]
+        assert [p.arch_id for p in pareto_points(records)] == ["a", "b"]
 
     def test_fronts_by_target(self):
         class Flat:
@@ -85,12 +54,18 @@ class TestParetoPoints:
 
 
 class TestChecks:
-    def test_budget(self):
-        assert check_budget(None) is None
-        assert check_budget(np.float32(2.5)) == 2.5
+    def test_budget_per_target(self):
+        class Flat:
+            def predict(self, ids):
+                return np.ones(len(ids))
+
         for bad in (0, -1.0, float("inf"), True, "3"):
-            with pytest.raises(ValueError, match="must be a positive number of milliseconds"):
-                check_budget(bad)
+            with pytest.raises(ValueError, match=r"max_ms\['flat'\]\" argument must be a "
+                                                 "positive number of milliseconds"):
+                fronts_by_target(TestParetoPoints().records(), {"flat": Flat()},
+                                 max_ms={"flat": bad})
+        with pytest.raises(ValueError, match=r"max_ms names unknown target\(s\) \['gpu'\]"):
+            fronts_by_target(TestParetoPoints().records(), {"flat": Flat()}, max_ms={"gpu": 1})
 
     def test_mode(self):
         assert check_mode("minimize") == "minimize"

@@ -122,14 +122,26 @@ class TestErrors:
         with pytest.raises(LookupError, match="of space 'fbnet'"):
             find_mapping(NB201_SAMPLE, "fbnet")
 
-    def test_ambiguous(self, monkeypatch):
+    def test_ambiguous(self):
+        """A plugin's mapping joins the built-ins through the registry (here: one that claims
+        NAS-Bench-201's labels for another space)."""
+        import types
+
+        from oneproxy_plugins.plugins import hookimpl, register_plugin, unregister_plugin
+
         twin = SampleMapping("twin", "fbnet", hub._NB201_LABELS, hub._nb201_to_arch,
                              hub._nb201_to_values)
-        monkeypatch.setattr(hub, "list_mappings", lambda: [*hub._HUB_MAPPINGS, twin])
-        with pytest.raises(UnsupportedSampleError,
-                           match="The labels fit both 'nasbench201' and 'fbnet': pass "
-                                 "space=<name>"):
-            find_mapping(NB201_SAMPLE)
+        register_plugin(types.SimpleNamespace(
+            oneproxy_add_sample_mappings=hookimpl(lambda: [twin])), name="twin-mapping")
+        try:
+            assert "twin" in [m.name for m in hub.list_mappings()]
+            with pytest.raises(UnsupportedSampleError,
+                               match="The labels fit both '(nasbench201|fbnet)' and "
+                                     "'(fbnet|nasbench201)': pass space=<name>"):
+                find_mapping(NB201_SAMPLE)
+        finally:
+            unregister_plugin("twin-mapping")
+        assert find_mapping(NB201_SAMPLE).space == "nasbench201"
 
     def test_bad_value_names_label(self):
         with pytest.raises(InvalidArchitectureError,

@@ -16,7 +16,8 @@ from nni.nas.strategy.middleware import Chain, Filter  # noqa: E402
 
 from oneproxy_plugins.nni.benchmark import TabularEvaluator  # noqa: E402
 from oneproxy_plugins.nni.hub import UnsupportedSampleError  # noqa: E402
-from oneproxy_plugins.nni.profiler import OneProxyProfiler, predictor_space  # noqa: E402
+from oneproxy_plugins.latency.sources import source_space  # noqa: E402
+from oneproxy_plugins.nni.profiler import OneProxyProfiler  # noqa: E402
 from oneproxy_plugins.predictors import RidgePredictor  # noqa: E402
 
 SAMPLE = {"cell/0_1": "conv_3x3", "cell/0_2": "none", "cell/1_2": "skip_connect",
@@ -69,7 +70,7 @@ class TestOneProxyProfiler:
             np.eye(3), [1.0, 2.0, 3.0])  # no space: features only
         with pytest.raises(ValueError, match="has no 'space'; pass space=<name> as well"):
             OneProxyProfiler(nb201_space, features)
-        assert predictor_space(proxy_predictor, "nasbench201").name == "nasbench201"
+        assert source_space(proxy_predictor, "nasbench201").name == "nasbench201"
 
 
 class TestInNNIMachinery:
@@ -101,6 +102,14 @@ class TestInNNIMachinery:
         assert loss == pytest.approx(1.0 + 0.5 * (2.0 - 1.0))
 
 
+class TestDeprecatedNames:
+    def test_predictor_keyword(self, nb201_space, proxy_predictor):
+        with pytest.warns(FutureWarning, match="'predictor' argument of OneProxyProfiler\\(\\) "
+                                               "is deprecated"):
+            profiler = OneProxyProfiler(nb201_space, predictor=proxy_predictor)
+        assert profiler.latency is proxy_predictor
+
+
 class TestErrors:
     def test_unsupported_model_space(self, tiny_space_class, proxy_predictor):
         from nni.nas.hub.pytorch import ProxylessNAS
@@ -119,8 +128,9 @@ class TestErrors:
             OneProxyProfiler(nb201_space, object())
 
     @pytest.mark.parametrize("values, match", [
-        ([-1.0], r"predicted -1\.0 ms for '\|nor_conv_3x3~0\|.*must be positive and finite"),
-        ([1.0, 2.0], r"returned 2 values for 1 architectures"),
+        ([-1.0], r"BadPredictor.predict gave -1\.0 ms for '\|nor_conv_3x3~0\|.*must be "
+                 "positive and finite"),
+        ([1.0, 2.0], r"returned shape \(2,\) for 1 architectures"),
     ])
     def test_bad_predictions(self, nb201_space, values, match):
         profiler = OneProxyProfiler(nb201_space, BadPredictor(values))

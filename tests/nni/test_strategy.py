@@ -61,7 +61,7 @@ class TestOneProxyStrategy:
         accuracy, proxy, targets, _, budget = synthetic_setup
         strategy = OneProxyStrategy(RegularizedEvolution(population_size=8, sample_size=4,
                                                          seed=0),
-                                    proxy, budget_ms=budget, targets=targets)
+                                    proxy, max_ms=budget, targets=targets)
         evaluator = TabularEvaluator(accuracy, "cifar10")
         run_experiment(tiny_space_class(), evaluator, strategy, 30)
 
@@ -108,7 +108,7 @@ class TestOneProxyStrategy:
         latency, accuracy = nb201_tables
         budget = 10.0
         truth = {name: column_predictor(latency, name) for name in ("pixel3", "gold_6240")}
-        strategy = OneProxyStrategy(Random(seed=3), proxy_predictor, budget_ms=budget)
+        strategy = OneProxyStrategy(Random(seed=3), proxy_predictor, max_ms=budget)
         model_space = NasBench201() if space_kind == "hub" else tiny_space_class()
         evaluator = TabularEvaluator(accuracy, "cifar100")
         run_experiment(model_space, evaluator, strategy, 25, model_format)
@@ -116,7 +116,7 @@ class TestOneProxyStrategy:
         assert len(trained) == 25
         assert all(r.latency_ms <= budget for r in trained)
         assert all(r.metric == evaluator.value_of(r.sample) for r in trained)
-        fronts = strategy.target_fronts(truth, budgets_ms={"pixel3": 5.0})
+        fronts = strategy.target_fronts(truth, max_ms={"pixel3": 5.0})
         for name, points in fronts.items():
             rows = [(r.arch_id, r.metric, float(truth[name].predict([r.arch_id])[0]))
                     for r in trained]
@@ -127,7 +127,7 @@ class TestOneProxyStrategy:
     def test_patience_ends_the_run_with_a_warning(self, tiny_space_class, synthetic_setup,
                                                   run_experiment, caplog):
         accuracy, proxy, _, _, _ = synthetic_setup
-        strategy = OneProxyStrategy(Random(seed=0), proxy, budget_ms=1e-3, patience=5)
+        strategy = OneProxyStrategy(Random(seed=0), proxy, max_ms=1e-3, patience=5)
         with caplog.at_level(logging.WARNING, logger="oneproxy_plugins.nni.strategy"):
             run_experiment(tiny_space_class(), TabularEvaluator(accuracy, "cifar10"), strategy,
                            10)
@@ -151,15 +151,63 @@ class TestOneProxyStrategy:
         strategy = OneProxyStrategy(Random(seed=4), proxy)
         run_experiment(tiny_space_class(), TabularEvaluator(accuracy, "cifar10"), strategy,
                        6)
-        assert strategy.budget_ms is None
+        assert strategy.max_ms is None
         assert [r.status for r in strategy.records] == ["trained"] * 6
+
+
+class TestCheckpoint:
+    def test_records_and_fronts_survive_state_dict(self, tiny_space_class, synthetic_setup,
+                                                   run_experiment, tmp_path):
+        """What NNI checkpoints (Chain.state_dict: the strategy's and every middleware's) holds
+        the records, as JSON-able values that NNI's torch-based serializer reloads with
+        weights_only; a fresh strategy loaded from it has the same fronts."""
+        import json
+
+        from nni.nas.utils.serializer import get_default_serializer
+
+        accuracy, proxy, targets, _, budget = synthetic_setup
+        strategy = OneProxyStrategy(Random(seed=5), proxy, max_ms=budget, targets=targets)
+        run_experiment(tiny_space_class(), TabularEvaluator(accuracy, "cifar10"), strategy, 10)
+        state = strategy.state_dict()
+        filter_state = state["middlewares"][0]
+        assert json.loads(json.dumps(filter_state)) == filter_state
+        get_default_serializer().save(filter_state, tmp_path / "filter.ckpt")
+        assert get_default_serializer().load(tmp_path / "filter.ckpt") == filter_state
+
+        resumed = OneProxyStrategy(Random(seed=5), proxy, max_ms=budget, targets=targets)
+        resumed.load_state_dict(state)
+        assert resumed.records == strategy.records and len(resumed.records) >= 10
+        assert resumed.pareto_front() == strategy.pareto_front() != []
+        assert resumed.target_fronts() == strategy.target_fronts()
+
+    def test_a_checkpoint_without_records_loads_none(self, proxy_predictor):
+        latency_filter = LatencyFilter(proxy_predictor, 5.0)
+        latency_filter.load_state_dict({"filter_count_patience": 0, "filter_count_total": 0})
+        assert latency_filter.records == []
+
+
+class TestDeprecatedNames:
+    def test_budget_ms_and_predictor_still_work(self, proxy_predictor):
+        with pytest.warns(FutureWarning, match="'budget_ms' argument of OneProxyStrategy\\(\\) "
+                                               "is deprecated .* use 'max_ms'"):
+            strategy = OneProxyStrategy(Random(), proxy_predictor, budget_ms=5.0)
+        assert strategy.max_ms == 5.0
+        with pytest.warns(FutureWarning, match="OneProxyStrategy.budget_ms is deprecated"):
+            assert strategy.budget_ms == 5.0
+        with pytest.warns(FutureWarning, match="'predictor' argument of LatencyFilter\\(\\)"):
+            assert LatencyFilter(predictor=proxy_predictor, max_ms=2.0).max_ms == 2.0
+        with pytest.warns(FutureWarning, match="'budgets_ms' argument"):
+            with pytest.raises(ValueError, match="No target predictors"):
+                strategy.target_fronts(budgets_ms={})
+        with pytest.raises(TypeError, match="got both 'budget_ms' \\(deprecated\\) and 'max_ms'"):
+            OneProxyStrategy(Random(), proxy_predictor, budget_ms=5.0, max_ms=5.0)
 
 
 class TestErrors:
     @pytest.mark.parametrize("kwargs, match", [
-        ({"budget_ms": 0}, r"'budget_ms' argument must be a positive number of milliseconds or "
+        ({"max_ms": 0}, r"'max_ms' argument must be a positive number of milliseconds or "
                            r"None; got 0"),
-        ({"budget_ms": "5"}, r"'budget_ms' argument must be a positive number"),
+        ({"max_ms": "5"}, r"'max_ms' argument must be a positive number"),
         ({"optimize_mode": "max"}, r"'optimize_mode' argument must be one of \['maximize', "
                                    r"'minimize'\]; got 'max'"),
         ({"patience": 0}, r"'patience' argument must be an int >= 1; got 0"),
@@ -169,8 +217,7 @@ class TestErrors:
             OneProxyStrategy(Random(), proxy_predictor, **kwargs)
 
     def test_target_of_another_space(self, proxy_predictor):
-        with pytest.raises(ValueError, match=r"The \"targets\['pixel3'\]\" argument "
-                                             r"predicts latencies "
+        with pytest.raises(ValueError, match=r"The targets\['pixel3'\] predicts latencies "
                                              r"of space 'fbnet'"):
             OneProxyStrategy(Random(), proxy_predictor,
                              targets={"pixel3": RidgePredictor(space="fbnet")})
@@ -182,8 +229,8 @@ class TestErrors:
         strategy = OneProxyStrategy(Random(), proxy_predictor)
         with pytest.raises(ValueError, match=r"No target predictors: pass targets="):
             strategy.target_fronts()
-        with pytest.raises(ValueError, match=r"budgets_ms names unknown target\(s\) \['cpu'\]"):
-            strategy.target_fronts({"gpu": proxy_predictor}, budgets_ms={"cpu": 1.0})
+        with pytest.raises(ValueError, match=r"max_ms names unknown target\(s\) \['cpu'\]"):
+            strategy.target_fronts({"gpu": proxy_predictor}, max_ms={"cpu": 1.0})
 
     def test_filter_outside_a_chain(self, proxy_predictor):
         with pytest.raises(RuntimeError, match="LatencyFilter has no model space yet"):

@@ -71,7 +71,7 @@ class TestFromExperimentConfig:
         config = ExperimentConfig.load(EXAMPLES / "nni_tuner_config.yml")
         canonical = config.json()
         tuner = _create_algo(canonical["tuner"], "tuner")
-        assert isinstance(tuner, OneProxyTuner) and tuner.budget_ms == 10.0
+        assert isinstance(tuner, OneProxyTuner) and tuner.max_ms == 10.0
         search_space = json.loads(Path(canonical["searchSpaceFile"]).read_text())
         tuner.update_search_space(search_space)
 
@@ -104,7 +104,7 @@ class TestOneProxyTuner:
         budget = float(np.median(small_proxy.predict(table.archs)))
         target = RidgePredictor(space="nasbench201", alpha="auto", log_target=True).fit(
             table.archs, table.column("cpu_a"))
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy, budget_ms=budget, seed=1,
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy, max_ms=budget, seed=1,
                               n_startup=5, targets={"cpu_a": target})
         assert isinstance(tuner, Tuner)
         tuner.update_search_space(SEARCH_SPACE)
@@ -115,7 +115,7 @@ class TestOneProxyTuner:
 
         drive(tuner, score, 30)
         assert all(r.latency_ms <= budget and r.status == "trained" for r in tuner.records)
-        fronts = tuner.target_fronts(budgets_ms={"cpu_a": 1e9})
+        fronts = tuner.target_fronts(max_ms={"cpu_a": 1e9})
         rows = [(r.arch_id, r.metric, float(target.predict([r.arch_id])[0]))
                 for r in tuner.records]
         assert {p.arch_id for p in fronts["cpu_a"]} == brute_force_front(rows)
@@ -127,7 +127,7 @@ class TestOneProxyTuner:
                  "layers": {"_type": "randint", "_value": [1, 4]},
                  "dropout": {"_type": "quniform", "_value": [0.0, 0.5, 0.1]},
                  "wd": {"_type": "normal", "_value": [0.0, 1.0]}}
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy, seed=0, n_startup=3)
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy, seed=0, n_startup=3)
         tuner.update_search_space(space)
         params = drive(tuner, lambda p: 1.0 / p["lr"], 12)
         for p in params:
@@ -137,7 +137,7 @@ class TestOneProxyTuner:
             assert 0.0 <= p["dropout"] <= 0.5 and isinstance(p["wd"], float)
 
     def test_minimize_failed_trials_and_import(self, small_proxy):
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy, optimize_mode="minimize",
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy, optimize_mode="minimize",
                               seed=0)
         tuner.update_search_space(SEARCH_SPACE)
         tuner.generate_parameters(0)
@@ -154,7 +154,7 @@ class TestOneProxyTuner:
         assert [r.status for r in tuner.records] == ["failed"] + ["trained"] * 3
 
     def test_no_more_trials(self, small_proxy, caplog):
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy, budget_ms=1e-6, max_tries=20)
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy, max_ms=1e-6, max_tries=20)
         tuner.update_search_space(SEARCH_SPACE)
         with pytest.raises(nni.NoMoreTrialError, match="No new configuration within the 1e-06 "
                                                        "ms budget in 20 tries"):
@@ -167,7 +167,7 @@ class TestOneProxyTuner:
     def test_small_space_is_exhausted(self, small_proxy):
         tiny = {name: {"_type": "choice", "_value": ["none"]} for name in SPACE.params}
         tiny["edge_2_3"]["_value"] = ["none", "skip_connect"]
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy, max_tries=50, n_startup=1)
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy, max_tries=50, n_startup=1)
         tuner.update_search_space(tiny)
         assert len(drive(tuner, lambda p: 1.0, 2)) == 2
         with pytest.raises(nni.NoMoreTrialError):
@@ -177,33 +177,42 @@ class TestOneProxyTuner:
         ops = ["none", "skip_connect", "conv_1x1", "conv_3x3", "avg_pool_3x3"]
         space = {f"cell/{e}": {"_type": "choice", "_value": ops}
                  for e in ("0_1", "0_2", "1_2", "0_3", "1_3", "2_3")}
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy, seed=0)
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy, seed=0)
         tuner.update_search_space(space)
         params = tuner.generate_parameters(0)
         assert tuner.records[0].arch_id.count("~") == 6 and set(params) == set(space)
 
     def test_predictor_json_file(self, small_proxy, tmp_path):
         path = save_predictor(small_proxy, tmp_path / "proxy.json")
-        tuner = OneProxyTuner("nasbench201", predictor=str(path))
-        assert tuner.predictor.predict(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"]) == \
+        tuner = OneProxyTuner("nasbench201", latency=str(path))
+        assert tuner.latency.predict(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"]) == \
             pytest.approx(small_proxy.predict(["|none~0|+|none~0|none~1|+|none~0|none~1|"
                                                "none~2|"]))
 
 
+class TestDeprecatedNames:
+    def test_class_args_of_the_old_names(self, small_proxy):
+        with pytest.warns(FutureWarning, match="'budget_ms' argument of OneProxyTuner\\(\\)"):
+            tuner = OneProxyTuner("nasbench201", predictor=small_proxy, budget_ms=3.0)
+        assert tuner.max_ms == 3.0 and tuner.latency is small_proxy
+        with pytest.warns(FutureWarning, match="OneProxyTuner.budget_ms is deprecated"):
+            assert tuner.budget_ms == 3.0
+
+
 class TestErrors:
     @pytest.mark.parametrize("kwargs, match", [
-        ({}, "Give the proxy latency as either 'predictor'"),
-        ({"predictor": "x.json", "data_dir": "d"}, "Give the proxy latency as either"),
+        ({}, "Give the proxy latency as either 'latency'"),
+        ({"latency": "x.json", "data_dir": "d"}, "Give the proxy latency as either"),
         ({"data_dir": "d"}, "The 'proxy' argument must name the proxy device's column"),
         ({"n_startup": 0}, r"'n_startup' argument must be an int >= 1; got 0"),
         ({"max_tries": 2.5}, r"'max_tries' argument must be an int >= 1; got 2\.5"),
         ({"seed": "1"}, r"'seed' argument must be an int or None; got '1'"),
         ({"optimize_mode": "best"}, r"one of \['maximize', 'minimize'\]"),
-        ({"budget_ms": -1}, r"'budget_ms' argument must be a positive number"),
+        ({"max_ms": -1}, r"'max_ms' argument must be a positive number"),
     ])
     def test_bad_arguments(self, small_proxy, kwargs, match):
-        if not {"predictor", "data_dir"} & set(kwargs) and kwargs:
-            kwargs = {"predictor": small_proxy, **kwargs}
+        if not {"latency", "data_dir"} & set(kwargs) and kwargs:
+            kwargs = {"latency": small_proxy, **kwargs}
         with pytest.raises(ValueError, match=match):
             OneProxyTuner("nasbench201", **kwargs)
 
@@ -221,12 +230,12 @@ class TestErrors:
          r"Nested choices are not supported by OneProxyTuner; found 'opt/0/lr'"),
     ])
     def test_bad_search_space(self, small_proxy, change, error, match):
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy)
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy)
         with pytest.raises(error, match=match):
             tuner.update_search_space({**SEARCH_SPACE, **change})
 
     def test_search_space_of_another_space(self, small_proxy):
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy)
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy)
         with pytest.raises(UnsupportedSampleError, match="of space 'nasbench201'"):
             tuner.update_search_space({"layer_00": {"_type": "choice", "_value": ["skip"]}})
         with pytest.raises(ValueError, match="must be a non-empty dict of parameters"):
@@ -234,10 +243,10 @@ class TestErrors:
 
     def test_generate_before_search_space(self, small_proxy):
         with pytest.raises(RuntimeError, match=r"NNI calls update_search_space\(\) first"):
-            OneProxyTuner("nasbench201", predictor=small_proxy).generate_parameters(0)
+            OneProxyTuner("nasbench201", latency=small_proxy).generate_parameters(0)
 
     def test_non_finite_result(self, small_proxy):
-        tuner = OneProxyTuner("nasbench201", predictor=small_proxy, seed=0)
+        tuner = OneProxyTuner("nasbench201", latency=small_proxy, seed=0)
         tuner.update_search_space(SEARCH_SPACE)
         params = tuner.generate_parameters(0)
         with pytest.raises(ValueError, match=r"Trial 0 reported nan; the metric must be finite"):

@@ -47,7 +47,7 @@ class TestProxyTable:
 
 class TestChooseTargetSamples:
     def test_near_the_front_of_the_study(self, study):
-        from oneproxy_plugins.sampling import front_layers
+        from oneproxy_plugins.fronts import nondominated_rank
 
         chosen = choose_target_samples(study, 10, seed=0)
         assert len(chosen) == len(set(chosen)) == 10
@@ -56,7 +56,7 @@ class TestChooseTargetSamples:
         assert set(chosen) <= set(archs)
         # every choice is in the best layers holding a quarter of the study's architectures
         value = {t.user_attrs["oneproxy:arch"]: t.values for t in trials}
-        rank = front_layers([value[a][0] for a in archs], [value[a][1] for a in archs])
+        rank = nondominated_rank([value[a] for a in archs], ["maximize", "minimize"])
         cutoff = np.sort(rank)[max(int(np.ceil(0.25 * len(archs))), 10) - 1]
         kept = {a for a, r in zip(archs, rank) if r <= cutoff}
         assert set(chosen) <= kept and len(kept) < len(archs)

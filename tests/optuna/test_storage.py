@@ -1,4 +1,5 @@
-"""Several worker processes on one study, on SQLite and on a journal file, then read back.
+"""Tests of oneproxy_plugins.optuna.storage (storage URLs), and several worker processes on one
+study, on SQLite and on a journal file, then read back.
 
 Each worker is a separate Python process running the plugin's tabular search (objective,
 constrained sampler and target callback) on the same storage and study name, as a user would
@@ -13,9 +14,10 @@ import textwrap
 
 import optuna
 import pytest
+from optuna.storages import JournalStorage
 
-from oneproxy_plugins.optuna import (LATENCY_KEY, TableLatency, open_storage, pareto_front_for,
-                                     recorded_latencies, target_fronts)
+from oneproxy_plugins.optuna import (LATENCY_KEY, TableLatency, load_target_fronts, open_storage,
+                                     pareto_front_for, recorded_latencies, target_latency_key)
 
 WORKER = textwrap.dedent("""
     import sys
@@ -27,6 +29,28 @@ WORKER = textwrap.dedent("""
                        n_trials=6, storage=storage, study_name="shared", sampler="nsga2",
                        seed=seed, max_ms=5.0, targets=["other"])
 """)
+
+class TestOpenStorage:
+    def test_forms(self, tmp_path):
+        assert open_storage(None) is None
+        url = f"sqlite:///{tmp_path / 'a.db'}"
+        storage = open_storage(url)
+        assert isinstance(storage, optuna.storages.RDBStorage) and storage.url == url
+        assert isinstance(open_storage(tmp_path / "study.log"), JournalStorage)
+        assert isinstance(open_storage(f"journal:{tmp_path / 'x.txt'}"), JournalStorage)
+        storage = optuna.storages.InMemoryStorage()
+        assert open_storage(storage) is storage
+
+    @pytest.mark.parametrize("storage, message", [
+        ("nope://x", r"Storage 'nope://x' cannot be opened \(.*\); expected a database URL"),
+        ("mysql://u@127.0.0.1:1/db", "cannot be opened"),
+        ("", "is not a database URL"),
+        ("journal:", "names no journal file"),
+    ])
+    def test_bad_storages(self, storage, message):
+        with pytest.raises(ValueError, match=message):
+            open_storage(storage)
+
 
 N_WORKERS = 2
 
@@ -57,5 +81,7 @@ def test_worker_processes_share_one_study(storage, data_dir, nb201_tables):
     other = TableLatency(nb201_tables[0], "other")
     truth = {t.number for t in pareto_front_for(study, other)}
     assert {t.number for t in pareto_front_for(study, "other")} == truth
-    fronts = target_fronts(storage, "shared")
+    fronts = load_target_fronts(storage, "shared")
     assert {row["number"] for row in fronts["other"]} == truth
+    # the targets known while each trial ran are its own attributes, in every worker
+    assert all(target_latency_key("other") in t.user_attrs for t in trials)

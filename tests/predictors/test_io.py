@@ -11,12 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oneproxy_plugins.exceptions import DataFormatError, NotFittedError
+from oneproxy_plugins.plugins import unregister_plugin
 from oneproxy_plugins.predictors import (BaseLatencyPredictor, GradientBoostingPredictor,
-                                         MLPPredictor, RidgePredictor, load_predictor,
-                                         predictor_from_dict, predictor_to_dict,
+                                         MLPPredictor, RidgePredictor, list_predictors,
+                                         load_predictor, predictor_from_dict, predictor_to_dict,
                                          register_predictor_class, registered_predictor_classes,
                                          save_predictor)
-from oneproxy_plugins.predictors.io import FORMAT_VERSION, decode_value, encode_value
+from oneproxy_plugins.predictors.io import (FORMAT_VERSION, decode_value, encode_value,
+                                            registration_name)
 from oneproxy_plugins.spaces import get_space
 
 FITTED = {
@@ -156,13 +158,15 @@ class TestBadFiles:
                                                   "RidgePredictor"):
             predictor_from_dict(document)
 
-    def test_class_of_this_package_is_imported_to_resolve(self, document, monkeypatch):
-        from oneproxy_plugins.predictors import io
+    def test_the_module_key_never_chooses_code(self, document):
+        """Classes come from the registry alone: naming a module in the file imports nothing."""
+        import sys
 
-        monkeypatch.delitem(io._REGISTRY, "RidgePredictor")
-        document["module"] = "oneproxy_plugins.predictors.no_such_module"
-        with pytest.raises(DataFormatError, match="unknown predictor class 'RidgePredictor'"):
+        document["class"] = "Thing"
+        document["module"] = "oneproxy_plugins.no_such_module"
+        with pytest.raises(DataFormatError, match="unknown predictor class 'Thing'"):
             predictor_from_dict(document)
+        assert "oneproxy_plugins.no_such_module" not in sys.modules
 
     def test_missing_learned_attribute(self, document):
         del document["state"]["coef_"]
@@ -276,9 +280,8 @@ class TestRegistry:
             assert loaded.scale == 3.0 and isinstance(loaded.ridge_, RidgePredictor)
             np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
         finally:
-            from oneproxy_plugins.predictors import io
-
-            io._REGISTRY.pop("ScaledRidgePredictor")
+            unregister_plugin(registration_name(ScaledRidgePredictor))
+        assert "ScaledRidgePredictor" not in registered_predictor_classes()
 
     def test_a_class_with_its_own_protocol_round_trips(self, tmp_path):
         @register_predictor_class
@@ -312,9 +315,7 @@ class TestRegistry:
                                                       "'level'"):
                 predictor_from_dict(document)
         finally:
-            from oneproxy_plugins.predictors import io
-
-            io._REGISTRY.pop("ConstantPredictor")
+            unregister_plugin(registration_name(ConstantPredictor))
 
     def test_malformed_nested_predictor(self, document):
         document["state"]["coef_"] = {"__predictor__": {"format": "x"}}
@@ -324,6 +325,23 @@ class TestRegistry:
 
     def test_registering_twice_is_a_no_op(self):
         assert register_predictor_class(RidgePredictor) is RidgePredictor
+
+    def test_registered_classes_survive_a_rebuilt_registry(self, tmp_path):
+        from oneproxy_plugins.plugins import reset_plugin_manager
+        from oneproxy_plugins.predictors import get_predictor
+
+        @register_predictor_class
+        class HalfRidgePredictor(RidgePredictor):
+            name = "half-ridge"
+
+        try:
+            reset_plugin_manager()
+            model = get_predictor("half-ridge", alpha=1e-6).fit(np.eye(3), [1.0, 2.0, 3.0])
+            assert type(load_predictor(save_predictor(model, tmp_path / "h.json"))) is \
+                HalfRidgePredictor
+        finally:
+            unregister_plugin(registration_name(HalfRidgePredictor))
+        assert "half-ridge" not in list_predictors()
 
     def test_name_clash_raises(self):
         class RidgePredictor(BaseLatencyPredictor):  # noqa: F811 - the clash is the point

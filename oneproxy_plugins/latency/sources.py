@@ -1,13 +1,19 @@
-"""Latency sources: where a trial's proxy (or target) latency comes from.
+"""Latency sources: where a proxy's (or a target's) latency of an architecture comes from.
 
-Anything with a ``space`` (a space name or instance) and ``predict(arch_ids) -> ms`` is a
-latency source: every predictor of :mod:`oneproxy_plugins.predictors`,
-:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor`, and the two sources here:
+A latency source is anything with a ``space`` (a space name or instance) and
+``predict(arch_ids) -> ms`` (:class:`LatencySource`): every predictor of
+:mod:`oneproxy_plugins.predictors`, the adapters of :mod:`oneproxy_plugins.adaproxy`, and the
+two sources here:
 
 - :class:`TableLatency`: a measured column of a :class:`~oneproxy_plugins.latency.LatencyTable`
   looked up by id (tabular benchmarks such as NAS-Bench-201 on a published device);
 - :class:`MeasuredLatency`: measured on this host when first asked, with
-  :func:`oneproxy_plugins.measure.run.measure_archs`, and remembered.
+  :func:`oneproxy_plugins.measure.measure_archs`, and remembered.
+
+:class:`LatencyCache` is the one validated cache in front of a source: the Optuna constraint
+and objective, the NNI profiler and filter all ask a source through it, so each architecture is
+predicted once and every answer is checked (one value per architecture, positive, finite).
+Nothing here imports Optuna or NNI.
 
 Example:
     >>> import numpy as np
@@ -18,25 +24,42 @@ Example:
     ...                                    space="nasbench201"), "cpu")
     >>> source.predict(ids[::-1]).tolist()
     [3.0, 1.0]
+    >>> LatencyCache(source).predict_one(ids[1])
+    3.0
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_choice, check_int
+from oneproxy_plugins._transient import TransientState
 from oneproxy_plugins.exceptions import UnknownDeviceError
 from oneproxy_plugins.latency.table import LatencyTable
-from oneproxy_plugins.optuna._transient import TransientState
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
-__all__ = ["TableLatency", "MeasuredLatency", "source_space", "predict_one"]
+__all__ = ["LatencySource", "source_space", "LatencyCache", "TableLatency", "MeasuredLatency"]
+
+
+@runtime_checkable
+class LatencySource(Protocol):
+    """What every consumer of latency needs: the space and a batch prediction in ms.
+
+    ``space`` may be ``None`` for a source that does not know its space (a predictor fitted on
+    features); consumers then take the space from their own argument.
+    """
+
+    space: Any
+
+    def predict(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803 (scikit-learn's name)
+        """Latency (ms) of each architecture (ids or values), shape ``(n,)``."""
 
 
 def source_space(source: Any, space: str | BaseSpace | None = None, *,
-                 name: str = "'predictor' argument") -> BaseSpace:
+                 name: str = "'latency' argument") -> BaseSpace:
     """The space of a latency source, checked against ``space`` when both are known.
 
     Args:
@@ -68,13 +91,92 @@ def source_space(source: Any, space: str | BaseSpace | None = None, *,
     return result
 
 
-def predict_one(source: Any, arch_id: str) -> float:
-    """One architecture's latency (ms) from a source, checked positive and finite."""
-    value = float(np.asarray(source.predict([arch_id]), dtype=np.float64).ravel()[0])
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{type(source).__name__} gave {value!r} ms for {arch_id!r}; a latency "
-                         "must be positive and finite.")
-    return value
+class LatencyCache(TransientState):
+    """A latency source's answers, checked and remembered by architecture id.
+
+    Thread-safe; pickling keeps the remembered values and rebuilds the lock.
+
+    Args:
+        source: The latency source.
+        space: Its space, when the source does not say (checked against it otherwise).
+        max_size: Forget everything once this many ids are remembered (a long study over a
+            huge space must not grow without bound); ``None``: never.
+        allow_missing: NaN answers (a table that has no value for an architecture) pass and
+            are remembered; otherwise they are an error like any other bad value.
+        name: What the source is, in messages.
+
+    Raises:
+        TypeError: ``source`` has no ``predict``.
+        ValueError: A space mismatch, or no space at all.
+    """
+
+    def __init__(self, source: Any, space: str | BaseSpace | None = None, *,
+                 max_size: int | None = 65536, allow_missing: bool = False,
+                 name: str = "'latency' argument") -> None:
+        self.space = source_space(source, space, name=name)
+        self.source = source
+        self.max_size = check_int("max_size", max_size, 1, allow_none=True)
+        self.allow_missing = bool(allow_missing)
+        self._values: dict[str, float] = {}
+        self._init_transient()
+
+    def __repr__(self) -> str:
+        return (f"LatencyCache({type(self.source).__name__}, space={self.space.name!r}, "
+                f"n_cached={len(self)})")
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, arch_id: object) -> bool:
+        return arch_id in self._values
+
+    def get(self, arch_id: str) -> float | None:
+        """The remembered latency (ms) of an id, ``None`` when not asked yet."""
+        return self._values.get(arch_id)
+
+    def arch_id(self, arch: Any) -> str:
+        """The canonical id of an architecture given as an id or a value."""
+        return arch if isinstance(arch, str) else self.space.to_id(arch)
+
+    def predict(self, archs: Sequence[Any]) -> np.ndarray:
+        """Latencies (ms) of architectures (ids or values), shape ``(n,)``; the source is asked
+        once, for the ones not remembered.
+
+        Raises:
+            ValueError: The source gave the wrong number of values, or a value that is not a
+                positive, finite number of milliseconds (the architecture is named).
+        """
+        ids = [self.arch_id(a) for a in archs]
+        with self._lock:  # held while the source is asked: concurrent trials ask it in turn
+            todo = list(dict.fromkeys(i for i in ids if i not in self._values))
+            if todo:
+                values = self._ask(todo)
+                if self.max_size is not None and len(self._values) + len(todo) > self.max_size:
+                    self._values.clear()
+                self._values.update(zip(todo, values.tolist()))
+            return np.array([self._values[i] for i in ids], dtype=np.float64)
+
+    def predict_one(self, arch: Any) -> float:
+        """Latency (ms) of one architecture (id or value)."""
+        arch_id = self.arch_id(arch)
+        value = self._values.get(arch_id)
+        return float(self.predict([arch_id])[0]) if value is None else float(value)
+
+    def _ask(self, ids: list[str]) -> np.ndarray:
+        raw = np.asarray(self.source.predict(ids), dtype=np.float64)
+        who = f"{type(self.source).__name__}.predict"
+        if raw.shape not in ((len(ids),), (len(ids), 1)):
+            raise ValueError(f"{who} returned shape {raw.shape} for {len(ids)} architectures; "
+                             "it must return one latency per architecture.")
+        raw = raw.ravel()
+        bad = ~(np.isfinite(raw) & (raw > 0))
+        if self.allow_missing:
+            bad &= ~np.isnan(raw)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{who} gave {float(raw[i])!r} ms for {ids[i]!r}; a latency must be "
+                             "positive and finite.")
+        return raw
 
 
 class TableLatency:
@@ -100,8 +202,7 @@ class TableLatency:
                             f"{type(table).__name__}.")
         if device not in table:
             raise UnknownDeviceError(device, table.devices)
-        if missing not in ("raise", "nan"):
-            raise ValueError(f"The 'missing' argument must be 'raise' or 'nan'; got {missing!r}.")
+        check_choice("missing", missing, ("raise", "nan"))
         space = space if space is not None else table.space
         if space is None:
             raise ValueError("The table has no space; pass space=<name>.")
@@ -140,10 +241,11 @@ class TableLatency:
 class MeasuredLatency(TransientState):
     """Latency measured on this host the first time an architecture is asked for.
 
-    Wraps :func:`oneproxy_plugins.measure.run.measure_archs` (interleaved rounds beside a
-    reference network; normalised milliseconds) and remembers every result, so a study never
-    measures an architecture twice. Thread-safe: concurrent trials measure one at a time,
-    which also keeps them from disturbing each other's timings.
+    Wraps :func:`oneproxy_plugins.measure.measure_archs` (interleaved rounds beside a reference
+    network; normalised milliseconds) and remembers every result, so a study never measures an
+    architecture twice. Thread-safe: concurrent trials measure one at a time, which also keeps
+    them from disturbing each other's timings. Measuring needs the ``[measure]`` extra
+    (PyTorch), and ``[onnx]`` for ONNX Runtime devices.
 
     Args:
         space: The search space or its name.

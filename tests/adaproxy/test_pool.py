@@ -1,0 +1,191 @@
+"""Tests of oneproxy_plugins.adaproxy.pool: the proxy pool the adapters build on."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError
+from oneproxy_plugins.latency import LatencyTable
+
+from .conftest import PROXIES, deviation_table, fit_score
+
+class TestProxyPool:
+    def test_basis_shapes_and_standardisation(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        z, feats = pool.basis(table.archs[:7])
+        # three proxies, then their smoothed fits; the encoding plus 4 live-path op counts
+        assert z.shape == (7, 6) and feats.shape == (7, 39)
+        assert pool.feature_set == "latency" and len(pool.feature_names) == 39
+        assert pool.basis_names == PROXIES + [f"{p}~fit" for p in PROXIES]
+        assert np.allclose(pool.z.mean(axis=0), 0, atol=1e-9)
+        assert np.allclose(pool.z.std(axis=0), 1)
+
+    def test_smoothed_fit_tracks_a_linear_proxy(self, pool):
+        """The synthetic proxies are linear in the encoding: raw and fitted columns agree."""
+        for j in range(3):
+            assert np.corrcoef(pool.z[:, j], pool.z[:, j + 3])[0, 1] > 0.99
+
+    def test_without_smoothing(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        plain = ProxyPool(table, PROXIES, smooth=False)
+        assert plain.z.shape[1] == 3 and plain.basis_names == PROXIES
+
+    def test_latency_roundtrips_known_archs(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        got = pool.latency(table.archs[:5])
+        assert np.allclose(got, table.select(PROXIES).values[:5])
+
+    def test_unknown_archs_get_fallback_predictions(self, pool, synthetic_nb201):
+        from oneproxy_plugins.spaces import get_space
+
+        table, _ = synthetic_nb201
+        space = get_space("nasbench201")
+        unseen = [space.to_id(a) for a in space.enumerate() if space.to_id(a) not in
+                  set(table.archs)][:50]
+        assert (pool.rows(unseen) == -1).all()
+        lat = pool.latency(unseen)
+        assert lat.shape == (50, 3) and (lat > 0).all()
+        z, _ = pool.basis(unseen)
+        assert z.shape == (50, 6) and np.isfinite(z).all()
+
+    def test_weight_prior_is_positive_definite(self, pool):
+        mean, cov = pool.weight_prior()
+        assert mean.shape == (39,)
+        assert np.all(np.linalg.eigvalsh(cov) > 0)
+
+    def test_single_proxy_prior_boosts_op_counts(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["gpu_a"])
+        _, cov = single.weight_prior()
+        counts = np.array([n.startswith("count[") for n in single.feature_names])
+        assert counts.sum() == 5  # the live-path counts are not boosted
+        assert np.diag(cov)[counts].min() > 3 * np.diag(cov)[~counts].max()
+        _, cov_many = ProxyPool(table, PROXIES).weight_prior(count_boost=100.0)
+        _, cov_plain = ProxyPool(table, PROXIES).weight_prior(count_boost=0.0)
+        assert np.allclose(cov_many, cov_plain)  # enough proxies: the pool's own covariance
+
+    def test_feature_sets(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        space = pool.space
+        plain = ProxyPool(table, PROXIES, feature_set="encoding")
+        assert plain.features.shape == (len(table), 35)
+        assert plain.feature_names == space.feature_names()
+        archs = table.archs[:20]
+        assert np.array_equal(pool.encode(archs), space.encode_latency_many(archs))
+        assert np.array_equal(plain.encode(archs), space.encode_many(archs))
+        # the encoding columns come first, so the paper's adapter sees the same in both
+        assert np.allclose(pool.features[:, :35], plain.features)
+
+    def test_space_without_latency_features_uses_its_encoding(self):
+        from oneproxy_plugins.spaces import get_space
+
+        space = get_space("proxylessnas")
+        archs = [space.to_id(a) for a in space.sample_many(50, rng=0)]
+        x = space.encode_many(archs)
+        log_ms = np.c_[x @ np.linspace(0, 0.1, x.shape[1]), x @ np.linspace(0.1, 0, x.shape[1])]
+        table = LatencyTable(archs, ["a", "b"], np.exp(log_ms), space="proxylessnas")
+        assert not hasattr(space, "encode_latency_many")
+        pool = ProxyPool(table)
+        assert pool.features.shape == x.shape and pool.basis_names == ["a", "b", "a~fit", "b~fit"]
+
+    def test_analytic_proxy_from_fbnet_macs(self, fbnet_pool):
+        pool, table = fbnet_pool
+        space = pool.space
+        assert pool.feature_names[-3:] == ["cost[macs]", "cost[params]", "cost[activations]"]
+        assert pool.basis_names[-1] == "cost[macs]" and pool.z.shape[1] == 2 * 2 + 1
+        log_macs = np.log(space.costs(table.archs)[:, 0])
+        expected = (log_macs - log_macs.mean()) / log_macs.std()
+        assert np.allclose(pool.z[:, -1], expected)
+        # architectures outside the table get the same analytic column
+        unseen = [space.to_id(a) for a in space.sample_many(20, rng=99)]
+        assert (pool.rows(unseen) == -1).all()
+        z, _ = pool.basis(unseen)
+        log_unseen = np.log(space.costs(unseen)[:, 0])
+        assert np.allclose(z[:, -1], (log_unseen - log_macs.mean()) / log_macs.std())
+        assert pool.latency(unseen).shape == (20, 2)
+        # the analytic proxy is a denoised column, with the fits
+        assert pool.denoised_columns().tolist() == [2, 3, 4]
+        # the encoding feature set has no costs, so no analytic proxy
+        plain = ProxyPool(table, feature_set="encoding")
+        assert plain.basis_names == ["a", "b", "a~fit", "b~fit"]
+
+    def test_analytic_proxy_wins_on_a_compute_bound_target(self, fbnet_pool):
+        """A target that follows MACs is ranked by the analytic column, not the proxies."""
+        pool, table = fbnet_pool
+        space = pool.space
+        y = space.costs(table.archs)[:, 0] / 1e6
+        model = AdaProxyPredictor(pool).fit(table.archs[:10], y[:10])
+        assert int(np.argmax(model.proxy_weights_)) == len(pool.basis_names) - 1
+        assert spearmanr(model.predict(table.archs), y).statistic > 0.99
+
+    def test_shared_deviation_tells_shared_structure_from_noise(self):
+        """Three proxies share a term the encoding cannot express; a fourth has only noise."""
+        table = deviation_table()
+        proxies = ["s1", "s2", "s3", "own"]
+        shared = ProxyPool(table, proxies).shared_deviation()
+        assert shared.shape == (4,) and np.all((shared >= 0) & (shared <= 1))
+        assert shared[:3].min() > 0.5 and shared[3] < 0.05
+        # a single proxy cannot tell: the mean of a uniform prior
+        assert ProxyPool(table, ["s1"]).shared_deviation().tolist() == [0.5]
+        # without smoothing, the deviation is from the same ridge fit
+        assert np.allclose(ProxyPool(table, proxies, smooth=False).shared_deviation(), shared)
+
+    def test_errors(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        with pytest.raises(ValueError, match="'feature_set' argument must be one of "
+                                             r"\['latency', 'encoding'\]; got 'live'"):
+            ProxyPool(table, PROXIES, feature_set="live")
+        with pytest.raises(UnknownDeviceError, match="Unknown device 'nope'; known: cpu_a"):
+            ProxyPool(table, ["nope"])
+        with pytest.raises(TypeError, match="must be a LatencyTable; got list"):
+            ProxyPool([1, 2], ["a"])
+        with pytest.raises(ValueError, match="at least one proxy"):
+            ProxyPool(table, [])
+        flat = LatencyTable(["a", "b", "c"], ["x"], np.ones((3, 1)))
+        with pytest.raises(ValueError, match="has no space"):
+            ProxyPool(flat)
+
+    def test_contains_and_public_encoding(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        assert pool.archs[0] in pool and "not an arch" not in pool and 3 not in pool
+        enc = pool.encoding(pool.archs[:5])
+        assert np.array_equal(enc, pool.space.encode_many(pool.archs[:5]))
+        assert np.allclose(pool.features[:5] + pool.feature_mean, pool.encode(pool.archs[:5]))
+
+
+def test_save_state_needs_its_feature_set(tmp_path, synthetic_nb201):
+    """A pool's state records its feature set and feature count; one without them is refused,
+    not guessed."""
+    from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+    table, _ = synthetic_nb201
+    model = AdaProxyPredictor(ProxyPool(table, PROXIES)).fit(table.archs[:12],
+                                                              table.column("mix")[:12])
+    doc = json.loads(save_predictor(model, tmp_path / "m.json").read_text())
+    for key in ("feature_set", "n_features"):
+        broken = json.loads(json.dumps(doc))
+        del broken["state"]["pool"][key]
+        (tmp_path / "bad.json").write_text(json.dumps(broken))
+        with pytest.raises(DataFormatError, match=f"the state of AdaProxyPredictor misses "
+                                                  f"'{key}'"):
+            load_predictor(tmp_path / "bad.json")
+
+
+def test_pool_with_another_feature_count_is_refused(tmp_path, synthetic_nb201):
+    from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+    table, _ = synthetic_nb201
+    model = AdaProxyPredictor(ProxyPool(table, PROXIES)).fit(table.archs[:12],
+                                                              table.column("mix")[:12])
+    doc = json.loads(save_predictor(model, tmp_path / "m.json").read_text())
+    doc["state"]["pool"]["n_features"] = 40
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(DataFormatError, match="saved proxy pool has 40 features "
+                                              r"\(feature_set 'latency'\) but space "
+                                              "'nasbench201' now gives 39"):
+        load_predictor(tmp_path / "bad.json")
