@@ -30,9 +30,8 @@ from sklearn.model_selection import KFold, cross_val_predict
 
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.bench.search import score_set
-from oneproxy_plugins.latency import load_data_dir
-from oneproxy_plugins.optuna.fronts import pareto_mask
-from oneproxy_plugins.latency import load_tabular
+from oneproxy_plugins.fronts import pareto_mask
+from oneproxy_plugins.latency import load_data_dir, load_tabular
 from oneproxy_plugins.spaces import get_space
 
 PROXY = "pixel3"

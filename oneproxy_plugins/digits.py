@@ -1,9 +1,9 @@
 """A real training task that needs no download: scikit-learn's bundled 8x8 digits images.
 
-The main job (:mod:`oneproxy_plugins.demo`) and ``examples/optuna_live.py`` use it as the
-accuracy objective of a NAS study: each sampled NAS-Bench-201 cell is built as a small network
-(``C=8``, one cell per stage, 8x8 input), trained for a few epochs on 1,347 images and scored
-on the 450 held-out ones. A few seconds per network on one CPU core, and the accuracies differ
+Needs PyTorch (the ``[measure]`` extra). The main job (:mod:`oneproxy_plugins.demo`) and
+``examples/optuna_live.py`` use it as the accuracy objective of a NAS study: each sampled
+NAS-Bench-201 cell is built as a small network (``C=8``, one cell per stage, 8x8 input),
+trained for a few epochs on 1,347 images and scored on the 450 held-out ones. A few seconds per network on one CPU core, and the accuracies differ
 enough between cells to give a real accuracy/latency trade-off.
 
 Example:
@@ -19,13 +19,16 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import optuna
-import torch
+from typing import TYPE_CHECKING, Any
 
 from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.spaces import Arch, BaseSpace, get_space
+
+torch = optional_import("torch")  # training needs the [measure] extra; the task names it
+
+if TYPE_CHECKING:
+    import optuna
 
 __all__ = ["DIGITS_BUILD", "load_digits_tensors", "DigitsObjective"]
 

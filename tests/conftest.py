@@ -1,12 +1,61 @@
-"""Shared test helpers: where ../shared/data is, and a synthetic multi-device table."""
+"""Shared test helpers: where ../shared/data is, a synthetic multi-device table, and the
+optional extras a test needs.
+
+The suite runs in two environments: everything installed (``make test``), and the bare core
+(``pip install -e .[dev]``, run by ``.ci/run``). A test that needs an extra says so, with
+``pytest.importorskip`` for a whole module or folder, ``@pytest.mark.needs("torch")`` for one
+test, or (doc blocks and docstring examples) by failing with the ImportError of a missing
+extra, which :func:`skip_if_extra_missing` turns into a skip naming the ``pip install``. With
+every extra installed nothing is skipped this way.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+EXTRAS = {"optuna": "optuna", "sqlalchemy": "optuna", "torch": "measure", "onnx": "onnx",
+          "onnxruntime": "onnx", "nni": "nni", "pytorch_lightning": "nni", "matplotlib": "viz",
+          "plotly": "viz", "psycopg2": "postgres", "optunahub": "hub"}
+"""Optional top-level modules and the extra that installs each (as oneproxy_plugins._imports)."""
+
+
+def _missing(modules) -> list[str]:
+    return [m for m in modules if importlib.util.find_spec(m) is None]
+
+
+def _reason(modules) -> str:
+    extras = sorted({EXTRAS.get(m, m) for m in modules})
+    return (f"needs {', '.join(modules)}: pip install "
+            f"'oneproxy-plugins[{','.join(extras)}]'")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs(*modules): skip unless these optional modules "
+                                       "(the package's extras) are installed")
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("needs"):
+        gone = _missing(mark.args)
+        if gone:
+            pytest.skip(_reason(gone))
+
+
+def skip_if_extra_missing(exc: BaseException) -> None:
+    """Skip the running test when ``exc`` (or its cause) is the ImportError of an optional
+    module that is not installed here; return otherwise (the caller re-raises)."""
+    seen = exc
+    while seen is not None:
+        name = getattr(seen, "name", None) or ""
+        top = name.split(".")[0]
+        if isinstance(seen, ImportError) and top in EXTRAS and _missing([top]):
+            pytest.skip(_reason([top]))
+        seen = seen.__cause__ or seen.__context__
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

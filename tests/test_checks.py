@@ -64,7 +64,9 @@ class TestEntryPointsShareTheRule:
     @pytest.mark.parametrize("call", [
         lambda: get_space("nasbench201").sample_many(True, rng=0),
         lambda: get_space("ofa_mbv3").input_shape(True, input_size=224),
-        lambda: get_space("nasbench201").build(get_space("nasbench201").sample(0), C=True),
+        pytest.param(lambda: get_space("nasbench201").build(get_space("nasbench201").sample(0),
+                                                            C=True),
+                     marks=pytest.mark.needs("torch")),
     ], ids=["sample_many", "input_shape", "build"])
     def test_bools_are_rejected(self, call):
         with pytest.raises(ValueError, match="must be an int >= .*; got True"):

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import optuna
 import pytest
-from click.testing import CliRunner
-from scipy.stats import spearmanr
 
-from oneproxy_plugins.cli import main
-from oneproxy_plugins.latency import LatencyTable
-from oneproxy_plugins.predictors import load_predictor
+pytest.importorskip("optuna", reason="needs optuna: pip install 'oneproxy-plugins[optuna]'")
+pytest.importorskip("torch", reason="needs torch: pip install 'oneproxy-plugins[measure]'")
+
+import optuna  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+from scipy.stats import spearmanr  # noqa: E402
+
+from oneproxy_plugins.cli import main  # noqa: E402
+from oneproxy_plugins.latency import LatencyTable  # noqa: E402
+from oneproxy_plugins.predictors import load_predictor  # noqa: E402
 
 pytest.importorskip("onnxruntime", reason="the demo's target runtime is ONNX Runtime")
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import optuna
 import pytest
-import torch
 
-from oneproxy_plugins.digits import DIGITS_BUILD, DigitsObjective, load_digits_tensors
+pytest.importorskip("optuna", reason="needs optuna: pip install 'oneproxy-plugins[optuna]'")
+pytest.importorskip("torch", reason="needs torch: pip install 'oneproxy-plugins[measure]'")
+
+import optuna  # noqa: E402
+import torch  # noqa: E402
+
+from oneproxy_plugins.digits import DIGITS_BUILD, DigitsObjective, load_digits_tensors  # noqa: E402
 
 
 def test_tensors_shapes_and_split():

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.measure import MeasurementRun, measure_archs
 from oneproxy_plugins.monotonicity import srcc
 from oneproxy_plugins.spaces import get_space
@@ -82,7 +83,7 @@ def study_visit_statistics(device: str, *, space: str = "nasbench201", n_archs: 
     Returns:
         ``"<statistic>, <n> rounds" -> SRCC`` between the two runs.
     """
-    import torch
+    torch = optional_import("torch")
 
     from oneproxy_plugins.measure import DeviceSpec, resolve_runtime
     from oneproxy_plugins.measure.timing import fixed_threads, run_interleaved, summarize_timings

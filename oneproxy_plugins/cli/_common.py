@@ -42,10 +42,10 @@ def quiet_optuna(level: int) -> None:
     which keeps Optuna's own trial log."""
     import logging
 
-    import optuna
+    from oneproxy_plugins._imports import optional_import
 
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        optuna.logging.set_verbosity(level)
+        optional_import("optuna").logging.set_verbosity(level)
 
 
 def split_list(value: str | None, what: str) -> list[str]:

@@ -49,11 +49,12 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
             --proxy pixel3 --targets titanx_1,titanx_32,titanx_256,gold_6240 --samples 10 \\
             --json search.json
     """
-    import optuna
-
     from oneproxy_plugins.bench.search import run_search_bench
 
-    quiet_optuna(optuna.logging.WARNING)
+    if optimizer == "nsga2":  # the one optimiser that is an Optuna study
+        from oneproxy_plugins._imports import optional_import
+
+        quiet_optuna(optional_import("optuna").logging.WARNING)
     result = run_search_bench(space, list(data_dirs), accuracy=accuracy, proxy=proxy,
                               targets=split_list(targets, "devices"), samples=samples,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,

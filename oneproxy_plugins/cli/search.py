@@ -125,9 +125,9 @@ def search(space: str, objective_spec: str, proxy_file: str, target_specs: tuple
             --proxy pixel3.json --target gpu=titanx.json --storage sqlite:///nas.db \\
             --study nas --trials 100 --max-ms 30
     """
+    from oneproxy_plugins._imports import optional_import
 
-    import optuna
-
+    optuna = optional_import("optuna")  # before any work: names the [optuna] extra
     from oneproxy_plugins.optuna import pareto_front_for
     from oneproxy_plugins.optuna.search import run_search
 
@@ -180,8 +180,9 @@ def pareto(storage: str, study_name: str, target_spec: str | None, max_ms: float
         oneproxy pareto --storage sqlite:///oneproxy-output/study.db --study oneproxy-demo \\
             --target cpu-ort-t1-b1
     """
-    import optuna
+    from oneproxy_plugins._imports import optional_import
 
+    optuna = optional_import("optuna")  # before any work: names the [optuna] extra
     from oneproxy_plugins.optuna import list_targets, open_storage, register_target
     from oneproxy_plugins.optuna.fronts import front_records
 
@@ -223,15 +224,11 @@ def pareto(storage: str, study_name: str, target_spec: str | None, max_ms: float
 
 
 def _draw(study: Any, target: str | None, png: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    # matplotlib Figure objects, not pyplot's: nothing to close, no display needed
     from oneproxy_plugins.optuna.visualization.matplotlib import (plot_front_comparison,
                                                                   plot_target_fronts)
 
     if target is None:
-        plt.close(plot_target_fronts(study, targets=[], ncols=1, path=png))
+        plot_target_fronts(study, targets=[], ncols=1, path=png)
     else:
-        plt.close(plot_front_comparison(study, target, path=png).figure)
+        plot_front_comparison(study, target, path=png)

@@ -49,6 +49,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency.table import LatencyTable, _unit_factor, parse_latency
 from oneproxy_plugins.spaces import BaseSpace, get_space
@@ -141,7 +142,7 @@ def _read_pickle(path: Path) -> Any:
 
 def _read_torch(path: Path) -> Any:
     _require_file(path)
-    import torch
+    torch = optional_import("torch")
 
     try:
         return torch.load(path, map_location="cpu", weights_only=True)

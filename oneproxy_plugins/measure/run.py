@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.latency.table import LatencyTable
@@ -109,7 +110,7 @@ class MeasurementRun:
 
 def _example_input(space: BaseSpace, spec: DeviceSpec, build_cfg: Mapping[str, Any],
                    seed: int) -> Any:
-    import torch
+    torch = optional_import("torch")
 
     shape = space.input_shape(spec.batch_size, **build_cfg)
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed))

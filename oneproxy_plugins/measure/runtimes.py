@@ -100,7 +100,7 @@ class TorchRuntime(BaseRuntime):
     supports_channels_last = True
 
     def check_available(self, spec: DeviceSpec) -> None:
-        import torch
+        torch = optional_import("torch")
 
         if spec.target == "cuda" and not torch.cuda.is_available():
             raise MeasurementError(f"Device {str(spec)!r} needs CUDA, which this host does not "
@@ -108,7 +108,7 @@ class TorchRuntime(BaseRuntime):
 
     def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
                 ) -> Callable[[], Any]:
-        import torch
+        torch = optional_import("torch")
 
         device = torch.device(spec.target)
         module = module.eval().to(device)
@@ -142,11 +142,13 @@ class OnnxRuntime(BaseRuntime):
     name = "ort"
 
     def check_available(self, spec: DeviceSpec) -> None:
+        optional_import("torch")  # the export
+        optional_import("onnx")
         optional_import("onnxruntime")
 
     def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
                 ) -> Callable[[], Any]:
-        import torch
+        torch = optional_import("torch")
 
         ort = optional_import("onnxruntime")
         buffer = io.BytesIO()

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.exceptions import MeasurementError
 
 __all__ = ["Timer", "wall_timer", "cuda_event_timer", "time_runs", "outlier_mask",
@@ -66,7 +67,7 @@ def wall_timer(fn: Callable[[], Any]) -> float:
 
 def cuda_event_timer() -> Timer:
     """A timer for CUDA work: synchronise, record events around the call, wait, read them."""
-    import torch
+    torch = optional_import("torch")
 
     start = torch.cuda.Event(enable_timing=True)
     end = torch.cuda.Event(enable_timing=True)
@@ -163,7 +164,7 @@ def fixed_threads(n_threads: int | None) -> Iterator[None]:
     if n_threads is None:
         yield
         return
-    import torch
+    torch = optional_import("torch")
 
     previous = torch.get_num_threads()
     torch.set_num_threads(n_threads)

@@ -47,6 +47,8 @@ Example:
     True
 """
 
+# first: a missing Optuna is an ImportError naming the [optuna] extra
+from oneproxy_plugins.optuna import _requires  # noqa: F401, I001
 from oneproxy_plugins.latency.sources import MeasuredLatency, TableLatency
 from oneproxy_plugins.optuna.adapt import (adapt_target, choose_target_samples, proxy_table,
                                            target_predictor)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.predictors._base import (BaseLatencyPredictor, _check_bool_params,
                                                _check_int_param, _check_real_param)
 
@@ -110,7 +111,7 @@ class MLPPredictor(BaseLatencyPredictor):
                              f"RandomState; got {self.random_state!r}.") from None
 
     def _fit(self, F: np.ndarray, y: np.ndarray) -> None:
-        import torch
+        torch = optional_import("torch")
 
         seed = self._seed()
         target = np.log(y) if self.log_target else y
@@ -131,7 +132,7 @@ class MLPPredictor(BaseLatencyPredictor):
                              f"'learning_rate' (now {self.learning_rate}).")
 
     def _train(self, F: np.ndarray, target: np.ndarray, seed: int) -> None:
-        import torch
+        torch = optional_import("torch")
 
         n = F.shape[0]
         batch = self.batch_size or (n if n <= _FULL_BATCH_MAX else 1024)

@@ -162,9 +162,10 @@ class BaseSpace(abc.ABC):
 
     def distributions(self) -> dict[str, optuna.distributions.CategoricalDistribution]:
         """Optuna distributions of every parameter, for samplers that need the joint space."""
-        from optuna.distributions import CategoricalDistribution
+        from oneproxy_plugins._imports import optional_import
 
-        return {name: CategoricalDistribution(list(choices))
+        distributions = optional_import("optuna.distributions")
+        return {name: distributions.CategoricalDistribution(list(choices))
                 for name, choices in self.params.items()}
 
     def sample(self, rng: np.random.Generator | int | None = None) -> Arch:

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-import torch
-from torch import nn
+from oneproxy_plugins._imports import optional_import
+
+optional_import("torch")  # the ImportError names the [measure] extra
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 __all__ = ["make_divisible", "stage_plan", "ConvBNAct", "SqueezeExcite", "ChannelShuffle",
            "MBConv", "elastic_blocks", "ChainNetwork", "mobilenet_v2_network"]

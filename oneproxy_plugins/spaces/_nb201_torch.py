@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from oneproxy_plugins._imports import optional_import
 
+optional_import("torch")  # the ImportError names the [measure] extra
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 class ReLUConvBN(nn.Sequential):

@@ -190,10 +190,9 @@ class FBNetSpace(LayerChoiceSpace):
         Returns:
             A ``torch.nn.Module`` in eval mode mapping ``(B, in_channels, H, W)`` to logits.
         """
-        from torch import nn
-
         from oneproxy_plugins.spaces._mbconv_torch import (ChainNetwork, ConvBNAct, MBConv,
                                                            stage_plan)
+        from torch import nn
 
         ops = self.coerce(arch)
         stem_stride, strides, header, default_classes, _ = self._dataset(dataset)

@@ -113,10 +113,9 @@ class OFAMobileNetV3Space(ElasticSpace):
         Returns:
             A ``torch.nn.Module`` in eval mode mapping ``(B, in_channels, r, r)`` to logits.
         """
-        from torch import nn
-
         from oneproxy_plugins.spaces._mbconv_torch import (ChainNetwork, ConvBNAct, MBConv,
                                                            elastic_blocks)
+        from torch import nn
 
         a = self.coerce(arch)
         num_classes = check_int("num_classes", num_classes, 1)

@@ -55,9 +55,8 @@ class ProxylessNASSpace(MobileNetV2Skeleton, LayerChoiceSpace):
         return ""
 
     def _blocks(self, arch: tuple[str, ...]) -> list:
-        from torch import nn
-
         from oneproxy_plugins.spaces._mbconv_torch import MBConv, stage_plan
+        from torch import nn
 
         widths, depths, strides = zip(*PROXYLESS_STAGES)
         plan = stage_plan(16, widths, strides, depths)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from oneproxy_plugins._checks import check_choice
+from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.monotonicity import kendall_matrix, srcc_matrix
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def plot_srcc_heatmap(matrix: Any, names: Sequence[str], path: str | os.PathLike
     Raises:
         ValueError: ``matrix`` is not square or ``names`` has the wrong length.
     """
-    from matplotlib.figure import Figure
+    Figure = optional_import("matplotlib.figure").Figure
 
     values = np.asarray(matrix, dtype=np.float64)
     if values.ndim != 2 or values.shape[0] != values.shape[1]:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._imports import optional_import
 
 if TYPE_CHECKING:
     import matplotlib.axes
@@ -90,7 +91,7 @@ def plot_fronts(data: Sequence[FrontData], path: str | os.PathLike | None = None
     Returns:
         The matplotlib ``Figure`` (no pyplot state).
     """
-    from matplotlib.figure import Figure
+    Figure = optional_import("matplotlib.figure").Figure
 
     if not data:
         raise ValueError("The 'data' argument is empty; nothing to draw.")
@@ -141,7 +142,7 @@ def plot_front_comparison(target: str, latency_ms: Any, metric: Any, proxy_front
     Raises:
         ValueError: The arrays' lengths differ.
     """
-    from matplotlib.figure import Figure
+    Figure = optional_import("matplotlib.figure").Figure
 
     latency_ms = np.asarray(latency_ms, dtype=np.float64)
     metric = np.asarray(metric, dtype=np.float64)

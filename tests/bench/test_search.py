@@ -119,6 +119,7 @@ class TestRunSearchBench:
         kw = dict(targets=["other"], samples=5, seed=3)
         assert _run(data_dir, **kw)["targets"] == _run(data_dir, **kw)["targets"]
 
+    @pytest.mark.needs("optuna")
     def test_nsga2_one_study_for_all_targets(self, data_dir):
         result = _run(data_dir, optimizer="nsga2", trials=120, targets=["same", "other", "part"],
                       samples=5)
@@ -133,6 +134,7 @@ class TestRunSearchBench:
         part = result["targets"]["part"]
         assert part["set_size"] <= part["study_scored"] < result["evaluations"] / 2
 
+    @pytest.mark.needs("optuna")
     def test_errors(self, data_dir):
         with pytest.raises(UnknownDeviceError, match="Unknown device 'gpu'"):
             _run(data_dir, targets=["gpu"])
@@ -171,6 +173,7 @@ class TestCLI:
         assert KEYS <= set(payload) and payload["targets"]["same"]["hv_ratio"] == 1.0
         assert "hv_ratio min" in result.output
 
+    @pytest.mark.needs("optuna")
     def test_nsga2_says_how_much_of_the_study_a_subset_target_scores(self, data_dir, tmp_path):
         result = CliRunner().invoke(_bench, [
             "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",

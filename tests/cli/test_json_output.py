@@ -25,6 +25,7 @@ def test_every_command_has_json(path, command):
     assert "--json" in options, f"{path} has no --json option"
 
 
+@pytest.mark.needs("torch")
 def test_measure_json(tmp_path):
     out = tmp_path / "t.csv"
     result = CliRunner().invoke(main, [

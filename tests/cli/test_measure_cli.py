@@ -17,6 +17,8 @@ from oneproxy_plugins.latency import LatencyTable
 from oneproxy_plugins.measure import ResultStore
 from oneproxy_plugins.spaces import get_space
 
+pytest.importorskip("torch", reason="needs torch: pip install 'oneproxy-plugins[measure]'")
+
 DEVICE = "cpu-torch-t1-b1"
 FAST = ["--rounds", "2", "--warmup", "1", "--repeats", "2", "--build-cfg", "C=4,N=1",
         "--no-progress"]

@@ -19,9 +19,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from oneproxy_plugins.latency import LatencyTable
 from oneproxy_plugins.measure import ResultStore
 from oneproxy_plugins.spaces import get_space
+
+pytest.importorskip("torch", reason="needs torch: pip install 'oneproxy-plugins[measure]'")
 
 DEVICE = "cpu-torch-t1-b1"
 FASTEST = ["--rounds", "2", "--warmup", "0", "--repeats", "1", "--budget", "0.05",

@@ -16,6 +16,7 @@ def data_dir(make_data_dir, synthetic_nb201):
     return make_data_dir(synthetic_nb201[0])
 
 
+@pytest.mark.needs("matplotlib")
 def test_srcc_matrix_json_and_png(data_dir, tmp_path, synthetic_nb201):
     png = tmp_path / "h.png"
     result = CliRunner().invoke(main, ["srcc", "--space", "nasbench201", "--data", str(data_dir),

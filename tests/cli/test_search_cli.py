@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import optuna
 import pytest
-from click.testing import CliRunner
 
-from oneproxy_plugins.cli import main
-from oneproxy_plugins.optuna import pareto_front_for, recorded_latencies
-from oneproxy_plugins.predictors import RidgePredictor, save_predictor
-from oneproxy_plugins.spaces import get_space
+pytest.importorskip("optuna", reason="needs optuna: pip install 'oneproxy-plugins[optuna]'")
+
+import optuna  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from oneproxy_plugins.cli import main  # noqa: E402
+from oneproxy_plugins.optuna import pareto_front_for, recorded_latencies  # noqa: E402
+from oneproxy_plugins.predictors import RidgePredictor, save_predictor  # noqa: E402
+from oneproxy_plugins.spaces import get_space  # noqa: E402
 
 OBJECTIVES = '''
 def accuracy(trial, arch):

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("optuna", reason="needs optuna: pip install 'oneproxy-plugins[optuna]'")
+
 DB_NAME = "oneproxy"
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +29,11 @@ from oneproxy_plugins.latency.loaders import (EagleLoader, HELPLoader, HWNASBenc
                                               OneProxyLoader)
 from oneproxy_plugins.spaces import get_space, list_spaces
 from oneproxy_plugins.spaces.nasbench201 import NB201_OPS
+
+try:  # the bare core has no PyTorch; the tests that need it are marked needs("torch")
+    import torch
+except ImportError:
+    torch = None
 
 NB201 = get_space("nasbench201")
 NB201_IDS = [NB201.to_id(a) for a in NB201.enumerate()]
@@ -118,6 +122,7 @@ def help_root(tmp_path) -> Path:
     })
 
 
+@pytest.mark.needs("torch")  # HELP ships its tables as torch files
 class TestHELPSynthetic:
     def test_positions_are_indices(self, help_root):
         t = load_help(help_root)
@@ -139,6 +144,7 @@ class TestHELPSynthetic:
         t = load_help(help_root, devices=["pixel3"], unit="s")
         assert t.column("pixel3").tolist() == [1500.0, 2500.0, 3500.0]
 
+    @pytest.mark.needs("torch")
     def test_tensor_lists(self, tmp_path):
         root = help_nb201(tmp_path, {NB201_IDS[0]: 0, NB201_IDS[1]: 1},
                           {"cpu": torch.tensor([1.0, 2.0], dtype=torch.float64)})
@@ -188,9 +194,10 @@ class TestHELPSynthetic:
         ([1.0, "fast", 2.0], "pixel3.pt position 1: 'fast' is not a number"),
         ([1.0, True, 2.0], r"pixel3.pt position 1: True \(bool\) is not a number"),
         ({"a": 1.0}, "pixel3.pt: expected a list of values; got dict"),
-        (torch.ones(3, 2), "pixel3.pt: expected a list of values; got Tensor"),
+        (lambda: torch.ones(3, 2), "pixel3.pt: expected a list of values; got Tensor"),
     ])
     def test_bad_latency_file(self, tmp_path, values, message):
+        values = values() if callable(values) else values  # a tensor is made when it runs
         root = help_nb201(tmp_path, {NB201_IDS[i]: i for i in range(3)}, {"pixel3": values})
         with pytest.raises(DataFormatError, match=message):
             load_help(root)
@@ -209,12 +216,14 @@ class TestHELPSynthetic:
         with pytest.raises(DataFormatError, match=message):
             load_help(root)
 
+    @pytest.mark.needs("torch")
     def test_corrupt_pt(self, help_root):
         (help_root / "data" / "nasbench201" / "latency" / "pixel3.pt").write_bytes(b"\x00garbage")
         with pytest.raises(DataFormatError, match=r"pixel3.pt: not a file "
                                                   r"torch.load\(weights_only=True\) can read"):
             load_help(help_root, devices=["pixel3"])
 
+    @pytest.mark.needs("torch")
     def test_pt_that_would_run_code_is_refused_without_running_it(self, help_root, tmp_path):
         # weights_only=True is why HELP needs no opt-in: code in the file never runs.
         tripwire = tmp_path / "ran"
@@ -232,6 +241,7 @@ def help_fbnet(root: Path, entries: list, latencies: dict[str, list]) -> Path:
     return root
 
 
+@pytest.mark.needs("torch")  # HELP ships its tables as torch files
 class TestHELPSyntheticFBNet:
     def test_arch_str_list_or_string(self, tmp_path, fbnet_space):
         a, b = (fbnet_space.to_id(fbnet_space.sample(s)) for s in (0, 1))
@@ -267,6 +277,7 @@ class TestHELPSyntheticFBNet:
             load_help(root, space="fbnet")
 
 
+@pytest.mark.needs("torch")  # HELP ships its tables as torch files
 class TestHELPReal:
     def test_nasbench201_matches_latency_csv(self, formats_dir, nb201_real):
         t = load_help(formats_dir / "help")
@@ -422,6 +433,7 @@ class TestHWNASBenchNB201:
                                                 if n not in ("nasbench201", "fbnet")),
                             allow_pickle=True)
 
+    @pytest.mark.needs("torch")
     def test_real_values_in_hwnasbench_structure(self, tmp_path, formats_dir, nb201_real):
         # HELP's pixel3 is HW-NAS-Bench's cifar10 pixel3_latency (HW-NAS-Bench's README prints
         # 3.6058499999999998 ms for index 0, HELP's first value): packed in HW-NAS-Bench's

@@ -152,6 +152,7 @@ class TestLatencyCache:
 
 
 class TestMeasuredLatency:
+    @pytest.mark.needs("torch")
     def test_measures_once_and_remembers(self, space, monkeypatch):
         source = MeasuredLatency("nasbench201", build_cfg={"C": 4, "N": 1}, n_rounds=2,
                                  n_warmup=1, n_repeats=2, budget_s=0.2)

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-import torch
-from torch import nn
+
+torch = pytest.importorskip("torch", reason="needs torch: pip install "
+                                            "'oneproxy-plugins[measure]'")
+nn = torch.nn
 
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.spaces import BaseSpace

@@ -14,8 +14,10 @@ devices are functions of the op counts (what a cell's latency mostly depends on)
 from __future__ import annotations
 
 import numpy as np
-import optuna
 import pytest
+
+optuna = pytest.importorskip("optuna", reason="needs optuna: pip install "
+                                              "'oneproxy-plugins[optuna]'")
 
 from oneproxy_plugins.latency import LatencyTable
 from oneproxy_plugins.spaces import get_space

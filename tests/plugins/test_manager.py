@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy.stats import spearmanr
@@ -43,6 +44,7 @@ class TestPluginManager:
         assert {"help", "hwnasbench", "oneproxy", "eagle"} <= set(list_loaders())
         assert get_plugin_manager() is get_plugin_manager()  # built once
 
+    @pytest.mark.needs("torch")
     def test_toy_plugin_end_to_end(self, toy_installed, tmp_path):
         from oneproxy_plugins.cli import main
         from oneproxy_plugins.measure.run import measure_archs
@@ -59,6 +61,52 @@ class TestPluginManager:
         assert table.devices == ["cpu-fakephone-t1-b1"] and (table.values > 0).all()
         n_params = [sum(p.numel() for p in space.build(a).parameters()) for a in archs]
         assert spearmanr(table.column("cpu-fakephone-t1-b1"), n_params).statistic > 0.7
+
+    def test_a_plugins_predictor_is_built_saved_and_loaded_by_name(self, toy_installed,
+                                                                   tmp_path, synthetic_nb201):
+        from oneproxy_plugins.predictors import (get_predictor, list_predictors, load_predictor,
+                                                 save_predictor)
+
+        assert {"ridge", "gbm", "mlp", "toy-nearest"} <= set(list_predictors())
+        table, _ = synthetic_nb201
+        model = get_predictor("toy-nearest", space="nasbench201").fit(
+            table.archs[:200], table.column("gpu_a")[:200])
+        assert model.predict(table.archs[:3]).tolist() == table.column("gpu_a")[:3].tolist()
+        loaded = load_predictor(save_predictor(model, tmp_path / "n.json"))
+        assert type(loaded).__name__ == "NearestPredictor"
+        np.testing.assert_array_equal(loaded.predict(table.archs[200:260]),
+                                      model.predict(table.archs[200:260]))
+
+    def test_a_plugins_adaptation_method_in_the_cli_and_the_bench(self, toy_installed,
+                                                                  tmp_path, make_data_dir,
+                                                                  synthetic_nb201):
+        from oneproxy_plugins.cli import main
+
+        table, _ = synthetic_nb201
+        data = make_data_dir(table.select(["gpu_a", "cpu_a", "gpu_b"]))
+        samples = tmp_path / "s.csv"
+        y = table.column("gpu_b")
+        samples.write_text("arch,latency_ms\n" + "".join(f"{table.archs[i]},{y[i]}\n"
+                                                          for i in range(0, 2000, 200)))
+        runner = CliRunner()
+        out = tmp_path / "t.json"
+        result = runner.invoke(main, ["adapt", "--space", "nasbench201", "--data", str(data),
+                                      "--proxies", "gpu_a,cpu_a", "--target-samples",
+                                      str(samples), "--method", "toy-ratio", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        help_text = runner.invoke(main, ["adapt", "--help"]).output
+        assert "toy-ratio" in help_text.replace("\n", "")
+        from oneproxy_plugins.predictors import load_predictor
+
+        model = load_predictor(out)
+        ratio = np.median(y[::200] / table.column("gpu_a")[::200])
+        assert model.ratio_ == pytest.approx(ratio)
+        bench = runner.invoke(main, ["bench", "fewshot", "--space", "nasbench201", "--data",
+                                     str(data), "--proxies", "gpu_a,cpu_a", "--targets",
+                                     "gpu_b", "--samples", "5", "--repeats", "2", "--method",
+                                     "toy-ratio", "--no-progress", "--json", "-"])
+        assert bench.exit_code == 0, bench.output
+        assert '"method": "toy-ratio"' in bench.output
 
     def test_unknown_space_lists_plugins(self, toy_installed):
         from oneproxy_plugins.spaces import get_space

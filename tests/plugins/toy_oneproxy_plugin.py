@@ -1,8 +1,10 @@
-"""A third-party plugin as another package would write it: a tiny space and a fake runtime.
+"""A third-party plugin as another package would write it: a tiny space, a fake runtime, a
+latency predictor and an adaptation method.
 
 The fake runtime stands in for a device that cannot run here (a phone): its "inference" is a
 busy loop whose length follows the network's parameter count, so latencies are real timings
-with a known ranking.
+with a known ranking. The predictor and the adapter are small but real estimators, written
+against the package's public bases only.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
+from oneproxy_plugins.adaproxy import AdapterMethod, BasePoolAdapter
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.measure.runtimes import BaseRuntime
 from oneproxy_plugins.plugins import hookimpl
+from oneproxy_plugins.predictors import BaseLatencyPredictor
 from oneproxy_plugins.spaces import BaseSpace
 
 WIDTHS = (1, 2, 4, 8)
@@ -77,6 +83,55 @@ class FakePhoneRuntime(BaseRuntime):
                 pass
 
         return run
+
+
+class NearestPredictor(BaseLatencyPredictor):
+    """The latency of the nearest measured architecture (Euclidean, on the encoding)."""
+
+    name = "toy-nearest"
+    _state_attrs = BaseLatencyPredictor._state_attrs + ("X_", "y_")
+
+    def __init__(self, space: Any = None) -> None:
+        self.space = space
+
+    def _fit(self, F: np.ndarray, y: np.ndarray) -> None:
+        self.X_, self.y_ = F, y
+
+    def _predict(self, F: np.ndarray) -> np.ndarray:
+        distance = ((F[:, None, :] - self.X_[None, :, :]) ** 2).sum(axis=2)
+        return self.y_[np.argmin(distance, axis=1)]
+
+
+class ProxyRatioAdapter(BasePoolAdapter):
+    """The pool's first proxy, times the median target/proxy ratio of the samples."""
+
+    _state_attrs = ("ratio_",)
+    _fitted_attr = "ratio_"
+
+    def __init__(self, pool: Any = None) -> None:
+        self.pool = pool
+
+    def fit(self, X: Any, y: Any) -> ProxyRatioAdapter:  # noqa: N803
+        pool = self._fit_pool()
+        proxy_ms = pool.latency(list(X))[:, 0]
+        self.ratio_ = float(np.median(np.asarray(y, dtype=float) / proxy_ms))
+        self.pool_ = pool
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:  # noqa: N803
+        self._check_fitted()
+        return self.ratio_ * self.pool_.latency(list(X))[:, 0]
+
+
+@hookimpl
+def oneproxy_add_predictors():
+    return [NearestPredictor]
+
+
+@hookimpl
+def oneproxy_add_adapters():
+    return [AdapterMethod("toy-ratio", ProxyRatioAdapter,
+                          "The first proxy times the samples' median ratio")]
 
 
 @hookimpl

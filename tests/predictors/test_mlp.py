@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from oneproxy_plugins.monotonicity import srcc
-from oneproxy_plugins.predictors import MLPPredictor
+pytest.importorskip("torch", reason="needs torch: pip install 'oneproxy-plugins[measure]'")
+
+import torch  # noqa: E402
+
+from oneproxy_plugins.monotonicity import srcc  # noqa: E402
+from oneproxy_plugins.predictors import MLPPredictor  # noqa: E402
 
 
 class TestMLPPredictor:

@@ -7,14 +7,21 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import optuna
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oneproxy_plugins.exceptions import InvalidArchitectureError, UnknownSpaceError
 from oneproxy_plugins.spaces import BUILTIN_SPACES, BaseSpace, as_rng, get_space
+
+try:  # the bare core has no Optuna
+    import optuna
+except ImportError:
+    optuna = None
+try:  # the bare core has no PyTorch; the tests that need it are marked needs("torch")
+    import torch
+except ImportError:
+    torch = None
 
 SPACES = [cls() for cls in BUILTIN_SPACES]
 ALL_SPACES = pytest.mark.parametrize("space", SPACES, ids=[s.name for s in SPACES])
@@ -260,6 +267,7 @@ class TestEncode:
 
 @ALL_SPACES
 class TestOptuna:
+    @pytest.mark.needs("optuna")
     def test_suggest_in_a_real_study(self, space):
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
 
@@ -275,6 +283,7 @@ class TestOptuna:
             assert space.to_id(arch) == trial.user_attrs["arch_id"]
             assert trial.distributions == space.distributions()
 
+    @pytest.mark.needs("optuna")
     def test_enqueued_parameters_are_replayed(self, space):
         arch = space.sample(11)
         study = optuna.create_study()
@@ -285,6 +294,7 @@ class TestOptuna:
 
 @ALL_SPACES
 class TestBuild:
+    @pytest.mark.needs("torch")
     def test_forward_pass_of_two_random_archs(self, space):
         for seed in (0, 1):
             arch = space.sample(seed)
@@ -295,6 +305,7 @@ class TestBuild:
             assert out.shape == (2, 7)
 
     @pytest.mark.parametrize("bad", [0, -3, 2.0, True])
+    @pytest.mark.needs("torch")
     def test_bad_num_classes(self, space, bad):
         with pytest.raises(ValueError):
             space.build(space.sample(0), num_classes=bad)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.spaces import FBNetSpace
-from oneproxy_plugins.spaces._mbconv_torch import ChannelShuffle, ConvBNAct, MBConv
 from oneproxy_plugins.spaces.fbnet import FBNET_BLOCKS, FBNET_COSTS
+
+try:  # the bare core has no PyTorch; the tests that need it are marked needs("torch")
+    import torch
+    from torch import nn
+    from oneproxy_plugins.spaces._mbconv_torch import ChannelShuffle, ConvBNAct, MBConv
+except ImportError:
+    torch = nn = ChannelShuffle = ConvBNAct = MBConv = None
 
 SPACE = FBNetSpace()
 ALL_SKIP = ("skip",) * 22
@@ -93,6 +97,7 @@ class TestErrors:
         with pytest.raises(InvalidArchitectureError, match="has 22 layers .*; got 2 in"):
             SPACE.to_id(("skip", "skip"))
 
+    @pytest.mark.needs("torch")
     def test_bad_dataset(self):
         with pytest.raises(ValueError,
                            match=r"'dataset' argument must be one of \['cifar100', 'imagenet'\]; "
@@ -105,6 +110,7 @@ class TestErrors:
 
 
 class TestBuild:
+    @pytest.mark.needs("torch")
     def test_cifar100_defaults(self):
         assert SPACE.input_shape(2) == (2, 3, 32, 32)
         model = SPACE.build(SPACE.sample(3))
@@ -112,6 +118,7 @@ class TestBuild:
             assert model(torch.randn(SPACE.input_shape(2))).shape == (2, 100)
         assert model.head[0].out_channels == 1504
 
+    @pytest.mark.needs("torch")
     def test_imagenet_variant(self):
         assert SPACE.input_shape(1, dataset="imagenet") == (1, 3, 224, 224)
         model = SPACE.build(ALL_SKIP, dataset="imagenet")
@@ -119,6 +126,7 @@ class TestBuild:
         with torch.no_grad():  # fully convolutional: a small input keeps the test fast
             assert model(torch.randn(1, 3, 64, 64)).shape == (1, 1000)
 
+    @pytest.mark.needs("torch")
     def test_skip_is_identity_or_projection(self):
         blocks = list(SPACE.build(ALL_SKIP).blocks)
         # CIFAR strides [1, 1, 2, 2, 1, 2, 1]: the first layer (16 -> 16, stride 1) keeps its
@@ -128,6 +136,7 @@ class TestBuild:
         assert all(isinstance(b, nn.Identity) for i, b in enumerate(blocks) if i not in projections)
         assert blocks[5][0].stride == (2, 2) and blocks[1][0].stride == (1, 1)
 
+    @pytest.mark.needs("torch")
     def test_block_structure(self):
         ops = ("k5_e1_g2", "k3_e6") + ("k3_e1",) * 20
         blocks = list(SPACE.build(ops).blocks)
@@ -162,10 +171,12 @@ class TestCosts:
     @pytest.mark.parametrize("arch", [ALL_SKIP, ("k5_e6",) * 22, ("k3_e1_g2",) * 22,
                                       SPACE.sample(0), SPACE.sample(1)],
                              ids=["skip", "k5_e6", "k3_e1_g2", "sample0", "sample1"])
+    @pytest.mark.needs("torch")
     def test_equal_the_built_network(self, arch):
         got = SPACE.costs([arch])[0]
         assert got.tolist() == _torch_costs(SPACE.build(arch), SPACE.input_shape(1))
 
+    @pytest.mark.needs("torch")
     def test_equal_the_built_imagenet_network(self):
         arch = SPACE.sample(2)
         got = SPACE.costs([arch], dataset="imagenet")[0]

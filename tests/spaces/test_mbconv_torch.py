@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import torch
-from torch import nn
 
-from oneproxy_plugins.spaces._mbconv_torch import (ChannelShuffle, ConvBNAct, MBConv, SqueezeExcite,
-                                                   make_divisible, stage_plan)
+pytest.importorskip("torch", reason="needs torch: pip install 'oneproxy-plugins[measure]'")
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from oneproxy_plugins.spaces._mbconv_torch import (  # noqa: E402
+    ChannelShuffle, ConvBNAct, MBConv, SqueezeExcite, make_divisible, stage_plan)
 
 
 class TestMakeDivisible:

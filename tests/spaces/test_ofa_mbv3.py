@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from oneproxy_plugins.exceptions import InvalidArchitectureError
 from oneproxy_plugins.spaces import OFAArch, OFAMobileNetV3Space
-from oneproxy_plugins.spaces._mbconv_torch import SqueezeExcite
 from oneproxy_plugins.spaces.ofa_mbv3 import OFA_RESOLUTIONS
+
+try:  # the bare core has no PyTorch; the tests that need it are marked needs("torch")
+    import torch
+    from oneproxy_plugins.spaces._mbconv_torch import SqueezeExcite
+except ImportError:
+    torch = SqueezeExcite = None
 
 SPACE = OFAMobileNetV3Space()
 RECORD = {"index": 0, "ks": [7, 5, 5, 5, 7, 7, 5, 7, 5, 7, 3, 7, 5, 3, 7, 3, 5, 3, 5, 3],
@@ -164,12 +168,14 @@ class TestBuild:
         assert SPACE.input_shape(2, arch=RECORD_ID) == (2, 3, 204, 204)
         assert SPACE.input_shape(1, input_size=160) == (1, 3, 160, 160)
 
+    @pytest.mark.needs("torch")
     def test_forward_at_its_resolution(self):
         arch = SPACE.from_record(record(r=128))
         model = SPACE.build(arch)
         with torch.no_grad():
             assert model(torch.randn(SPACE.input_shape(1, arch=arch))).shape == (1, 1000)
 
+    @pytest.mark.needs("torch")
     def test_structure(self):
         model = SPACE.build(RECORD_ID)
         blocks = list(model.blocks)
