@@ -46,6 +46,17 @@ def pytest_runtest_setup(item):
             pytest.skip(_reason(gone))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread_per_worker():
+    """One BLAS/OpenMP thread per test process: ``pytest -n 2`` runs two workers on two cores,
+    and a worker's threads (NumPy's BLAS, scikit-learn's histogram boosting) would only contend
+    with the other worker's."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 def skip_if_extra_missing(exc: BaseException) -> None:
     """Skip the running test when ``exc`` (or its cause) is the ImportError of an optional
     module that is not installed here; return otherwise (the caller re-raises)."""

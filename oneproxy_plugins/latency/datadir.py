@@ -15,11 +15,14 @@ Example:
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,6 +32,31 @@ from oneproxy_plugins.spaces import BaseSpace, get_space
 
 __all__ = ["load_architectures", "load_data_dir", "load_accuracy", "load_tabular",
            "describe_data_dir"]
+
+T = TypeVar("T")
+
+_PARSED: OrderedDict[tuple, Any] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+_PARSED_MAX = 32
+
+
+def _parsed(kind: str, paths: Sequence[Path], parse: Callable[[], T], *extra: Any) -> T:
+    """``parse()``, or what it returned for the same file contents before: a published table
+    takes a second to parse and validate, hashing it a few milliseconds, and a notebook, a test
+    session or a benchmark reads the same tables again and again. What is cached must not be
+    mutated by callers (tables are immutable; mappings are copied)."""
+    key = (kind, *extra, *((str(p), hashlib.blake2b(p.read_bytes(), digest_size=16).digest())
+                          for p in paths))
+    with _PARSED_LOCK:
+        if key in _PARSED:
+            _PARSED.move_to_end(key)
+            return _PARSED[key]
+    value = parse()
+    with _PARSED_LOCK:
+        _PARSED[key] = value
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return value
 
 
 def _space_dir(data_dir: str | os.PathLike, space: BaseSpace) -> Path:
@@ -53,6 +81,16 @@ def load_architectures(data_dir: str | os.PathLike, space: str | BaseSpace
     """
     space = get_space(space)
     folder = _space_dir(data_dir, space)
+    csv_path, jsonl_path = folder / "architectures.csv", folder / "architectures.jsonl"
+    path = csv_path if csv_path.exists() else jsonl_path
+    if not path.exists():
+        raise FileNotFoundError(f"{str(folder)!r} has neither architectures.csv nor "
+                                "architectures.jsonl.")
+    return dict(_parsed("architectures", [path], lambda: _read_architectures(path, space),
+                        space.name))
+
+
+def _read_architectures(path: Path, space: BaseSpace) -> dict[int, str]:
     out: dict[int, str] = {}
     index_of: dict[str, int] = {}
 
@@ -73,31 +111,27 @@ def load_architectures(data_dir: str | os.PathLike, space: str | BaseSpace
         out[idx] = arch_id
         index_of[arch_id] = idx
 
-    csv_path, jsonl_path = folder / "architectures.csv", folder / "architectures.jsonl"
-    if csv_path.exists():
-        with csv_path.open(newline="", encoding="utf-8-sig") as fh:
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             if not reader.fieldnames or "index" not in reader.fieldnames:
-                raise DataFormatError(f"{csv_path.name}: needs an 'index' column; got "
+                raise DataFormatError(f"{path.name}: needs an 'index' column; got "
                                       f"{reader.fieldnames}.")
             for line, record in enumerate(reader, start=2):
-                add(record["index"], record, f"{csv_path.name} line {line}")
-    elif jsonl_path.exists():
-        with jsonl_path.open(encoding="utf-8") as fh:
+                add(record["index"], record, f"{path.name} line {line}")
+    else:
+        with path.open(encoding="utf-8") as fh:
             for line, text in enumerate(fh, start=1):
                 if not text.strip():
                     continue
                 try:
                     record = json.loads(text)
                 except json.JSONDecodeError as exc:
-                    raise DataFormatError(f"{jsonl_path.name} line {line}: not JSON ({exc}).") from None
+                    raise DataFormatError(f"{path.name} line {line}: not JSON ({exc}).") from None
                 if not isinstance(record, dict) or "index" not in record:
-                    raise DataFormatError(f"{jsonl_path.name} line {line}: expected an object "
+                    raise DataFormatError(f"{path.name} line {line}: expected an object "
                                           "with an 'index' key.")
-                add(record["index"], record, f"{jsonl_path.name} line {line}")
-    else:
-        raise FileNotFoundError(f"{str(folder)!r} has neither architectures.csv nor "
-                                "architectures.jsonl.")
+                add(record["index"], record, f"{path.name} line {line}")
     return out
 
 
@@ -128,10 +162,9 @@ def load_data_dir(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
         raise ValueError("At least one data directory is needed.")
     table: LatencyTable | None = None
     for data_dir in data_dirs:
-        index_to_arch = load_architectures(data_dir, space)
         files = sorted(_space_dir(data_dir, space).glob("latency*.csv"))
         for path in files:
-            part = LatencyTable.from_csv(path, space=space.name, index_to_arch=index_to_arch)
+            part = _read_table(data_dir, space, path)
             table = part if table is None else table.join(part, how="outer")
     if table is None:
         raise FileNotFoundError(f"No {space.data_folder}/latency*.csv in "
@@ -141,6 +174,14 @@ def load_data_dir(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
         archs = table.archs  # one copy, not one per row
         table = table.select(archs=[archs[i] for i in order])
     return table
+
+
+def _read_table(data_dir: str | os.PathLike, space: BaseSpace, path: Path) -> LatencyTable:
+    """One ``index,<column>...`` file of a data directory, ids from its architectures file."""
+    index_to_arch = load_architectures(data_dir, space)
+    return _parsed("table", [path], lambda: LatencyTable.from_csv(
+        path, space=space.name, index_to_arch=index_to_arch), space.name,
+        tuple(sorted(index_to_arch.items())))
 
 
 def load_accuracy(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
@@ -156,8 +197,7 @@ def load_accuracy(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
     for data_dir in data_dirs:
         path = _space_dir(data_dir, space) / "accuracy.csv"
         if path.exists():
-            return LatencyTable.from_csv(path, space=space.name,
-                                         index_to_arch=load_architectures(data_dir, space))
+            return _read_table(data_dir, space, path)
     raise FileNotFoundError(f"No {space.data_folder}/accuracy.csv in {[str(d) for d in data_dirs]}.")
 
 

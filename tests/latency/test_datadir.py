@@ -142,6 +142,33 @@ class TestLoadDataDir:
             load_data_dir(tiny, "nope")
 
 
+class TestParsedOnce:
+    def test_unchanged_files_are_parsed_once_and_edits_are_seen(self, tiny, monkeypatch):
+        from oneproxy_plugins.latency import LatencyTable
+
+        calls = []
+        real = LatencyTable.from_csv.__func__
+
+        def counting(cls, path, **kwargs):
+            calls.append(path.name)
+            return real(cls, path, **kwargs)
+
+        monkeypatch.setattr(LatencyTable, "from_csv", classmethod(counting))
+        first = load_data_dir(tiny, "nasbench201")
+        np.testing.assert_array_equal(load_data_dir(tiny, "nasbench201").values, first.values)
+        assert sorted(calls) == ["latency.csv", "latency_extra.csv"]  # the second read: none
+        # the same size, within the same clock tick: the content decides, not the timestamp
+        path = tiny / "nasbench201" / "latency.csv"
+        path.write_text(path.read_text().replace("3.0,", "4.0,"), encoding="utf-8")
+        assert load_data_dir(tiny, "nasbench201").values[2, 0] == 4.0
+        assert calls.count("latency.csv") == 2
+
+    def test_the_architectures_mapping_is_a_copy(self, tiny):
+        mapping = load_architectures(tiny, "nasbench201")
+        mapping[0] = "tampered"
+        assert load_architectures(tiny, "nasbench201")[0] == IDS[0]
+
+
 class TestLoadAccuracy:
     def test_reads_accuracy(self, tiny):
         t = load_accuracy(tiny, "nasbench201")

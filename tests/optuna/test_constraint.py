@@ -51,6 +51,23 @@ class TestLatencyConstraint:
         with pytest.raises(TypeError, match="must have a predict"):
             LatencyConstraint(object(), 5.0)
 
+    def test_a_bad_prediction_is_an_error_not_a_number(self, space):
+        class Broken:
+            space = "nasbench201"
+
+            def predict(self, X):
+                return [float("nan")] * len(X)
+
+        constraint = LatencyConstraint(Broken(), 5.0)
+        with pytest.raises(ValueError, match="Broken.predict gave nan ms for"):
+            constraint.violation(space.sample(0))
+
+    def test_the_old_keyword_still_works(self, ridge):
+        with pytest.warns(FutureWarning, match="'predictor' argument of LatencyConstraint\\(\\) "
+                                               "is deprecated .* use 'latency'"):
+            constraint = LatencyConstraint(predictor=ridge, max_ms=MAX_MS)
+        assert constraint.latency is ridge
+
     def test_trial_without_the_architecture(self, constraint):
         study = optuna.create_study()
 

@@ -75,6 +75,57 @@ class TestOneProxyObjective:
         assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
 
 
+class TestTargetsAndNames:
+    def test_targets_known_while_a_trial_runs_are_its_attributes(self, proxy, nb201_tables):
+        from oneproxy_plugins.optuna import list_targets, pareto_front_for, target_latency_key
+
+        table = nb201_tables[0]
+        study = optuna.create_study(directions=["maximize", "minimize"],
+                                    sampler=optuna.samplers.RandomSampler(seed=1))
+        study.optimize(OneProxyObjective(_accuracy, proxy,
+                                         targets={"other": TableLatency(table, "other")}),
+                       n_trials=10)
+        key = target_latency_key("other")
+        other = TableLatency(table, "other")
+        for trial in study.trials:
+            assert trial.user_attrs[key] == other.predict([trial.user_attrs[ARCH_KEY]])[0]
+        assert list_targets(study) == ["other"]
+        assert study.user_attrs["oneproxy:target:other"] == {"space": "nasbench201",
+                                                             "source": "TableLatency"}
+        assert [t.number for t in pareto_front_for(study, "other")] == [
+            t.number for t in pareto_front_for(study, other)]
+
+    def test_a_target_without_a_value_records_nothing(self, proxy, nb201_tables, space):
+        from oneproxy_plugins.latency import LatencyTable
+        from oneproxy_plugins.optuna import target_latency_key
+
+        ids = nb201_tables[0].archs
+        half = LatencyTable(ids, ["half"], np.where(np.arange(len(ids)) % 2, 1.0, np.nan),
+                            space="nasbench201")
+        study = optuna.create_study(directions=["maximize", "minimize"],
+                                    sampler=optuna.samplers.RandomSampler(seed=2))
+        study.optimize(OneProxyObjective(_accuracy, proxy, targets={
+            "half": TableLatency(half, "half", missing="nan")}), n_trials=12)
+        recorded = [target_latency_key("half") in t.user_attrs for t in study.trials]
+        measured = [ids.index(t.user_attrs[ARCH_KEY]) % 2 == 1 for t in study.trials]
+        assert recorded == measured and any(recorded) and not all(recorded)
+
+    def test_proxy_name_and_its_old_spelling(self, proxy):
+        study = optuna.create_study(directions=["maximize", "minimize"])
+        study.optimize(OneProxyObjective(_accuracy, proxy, proxy_name="phone"), n_trials=1)
+        assert study.user_attrs[STUDY_KEY]["proxy"] == "phone"
+        with pytest.warns(FutureWarning, match="'proxy' argument of OneProxyObjective\\(\\) is "
+                                               "deprecated .* use 'proxy_name'"):
+            objective = OneProxyObjective(_accuracy, proxy, proxy="phone")
+        assert objective.proxy_name == "phone"
+
+    def test_bad_targets(self, proxy):
+        with pytest.raises(TypeError, match="'targets' argument must be a mapping"):
+            OneProxyObjective(_accuracy, proxy, targets=[proxy])
+        with pytest.raises(ValueError, match="A target name must be a non-empty str without ':'"):
+            OneProxyObjective(_accuracy, proxy, targets={"a:b": proxy})
+
+
 class TestErrors:
     def test_single_direction(self, proxy):
         study = optuna.create_study(direction="maximize")
