@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(VENV)/bin/oneproxy demo
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -n 2 -q
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -q
 
 clean:
 	rm -rf $(VENV) oneproxy-output

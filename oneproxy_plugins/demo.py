@@ -221,7 +221,11 @@ def _search(out: Path, proxy_model: Any, n_trials: int, epochs: int, seed: int,
         directions=["maximize", "minimize"],
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=10))
     if not study.metric_names:  # the plots' axis labels, and optuna-dashboard's
-        study.set_metric_names(["digits test accuracy", f"latency on {PROXY_DEVICE} (ms)"])
+        import warnings
+
+        with warnings.catch_warnings():  # experimental in Optuna 5; the demo depends on nothing
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(["digits test accuracy", f"latency on {PROXY_DEVICE} (ms)"])
     done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
     start = time.perf_counter()
     if done < n_trials:

@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from oneproxy_plugins._checks import check_int, check_latency, check_random_state, check_real
+from oneproxy_plugins._checks import (check_choice, check_int, check_latency, check_random_state,
+                                      check_real)
 from oneproxy_plugins._deprecation import warn_renamed_name
 
 if TYPE_CHECKING:
@@ -345,9 +346,7 @@ def srcc_matrix(table_or_array: LatencyTable | np.ndarray, devices: Sequence[str
         ([[1.0, -1.0], [-1.0, 1.0]], ['0', '1'])
     """
     if method is not None:
-        if method not in _METHODS:
-            raise ValueError(f"The 'method' argument must be one of {list(_METHODS)}; got "
-                             f"{method!r}.")
+        check_choice("method", method, _METHODS)
         if method == "kendall":
             warn_renamed_name("srcc_matrix(method='kendall')", "kendall_matrix()")
             return _correlation_matrix(table_or_array, devices, _kendall_cross, "kendall_matrix")

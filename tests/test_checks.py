@@ -1,7 +1,8 @@
-"""Tests of ``oneproxy_plugins._checks``: one rule for integer arguments across the package.
+"""Tests of ``oneproxy_plugins._checks``: one family of argument checks for the package.
 
 Counts read from arrays and tables are NumPy integers, so they pass (as Python ints); a bool
 or a float is a mistake even where it equals an int, so it fails with the argument's name.
+Every message names the argument, what is allowed and what was given.
 """
 
 from __future__ import annotations
@@ -12,10 +13,92 @@ import re
 import numpy as np
 import pytest
 
-from oneproxy_plugins._checks import check_fraction, check_int
+from oneproxy_plugins._checks import (check_bool, check_choice, check_fraction, check_int,
+                                      check_latencies, check_latency, check_max_ms,
+                                      check_random_state, check_real)
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.sampling import select_samples
 from oneproxy_plugins.spaces import get_space
+
+
+class TestCheckReal:
+    @pytest.mark.parametrize("value", [0.5, 1, np.float32(0.5), np.int64(1)])
+    def test_numbers_pass_as_floats(self, value):
+        assert type(check_real("x", value, low=0)) is float
+
+    @pytest.mark.parametrize("value, bounds, allowed", [
+        (-1, {"low": 0}, ">= 0"), (0, {"low": 0, "low_open": True}, "> 0"),
+        (2, {"low": 0, "high": 1}, "in [0, 1]"), (1, {"high": 1, "high_open": True}, "< 1"),
+        (True, {"low": 0}, ">= 0"), (float("nan"), {}, "finite"), ("1", {}, "finite"),
+        (float("inf"), {"low": 0}, ">= 0")])
+    def test_rejects(self, value, bounds, allowed):
+        with pytest.raises(ValueError, match=re.escape(
+                f"The 'x' parameter must be a number {allowed}; got {value!r}.")):
+            check_real("x", value, kind="parameter", **bounds)
+
+
+class TestChoicesBoolsBudgets:
+    def test_choice(self):
+        assert check_choice("mode", "a", ("a", "b")) == "a"
+        for bad in ("c", ["a"], None):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"The 'mode' argument must be one of ['a', 'b']; got {bad!r}.")):
+                check_choice("mode", bad, ("a", "b"))
+
+    def test_bool(self):
+        assert check_bool("flag", np.bool_(False)) is False
+        with pytest.raises(ValueError, match="The 'flag' argument must be True or False; got 1"):
+            check_bool("flag", 1)
+
+    def test_max_ms(self):
+        assert check_max_ms("max_ms", np.float32(2.5)) == 2.5
+        assert check_max_ms("max_ms", None, allow_none=True) is None
+        for bad in (0, -1.0, float("inf"), True, "3", None):
+            with pytest.raises(ValueError, match="'max_ms' argument must be a positive number "
+                                                 "of milliseconds"):
+                check_max_ms("max_ms", bad)
+
+    def test_random_state(self):
+        rng = np.random.default_rng(0)
+        assert check_random_state(rng) is rng
+        assert isinstance(check_random_state(np.int64(3)), np.random.Generator)
+        with pytest.raises(ValueError, match="'random_state' argument must be None, an int seed "
+                                             "or a numpy Generator; got True"):
+            check_random_state(True)
+
+
+class TestLatencies:
+    def test_one_value(self):
+        assert check_latency(np.float64(2.0), "here") == 2.0
+        for bad, shown in ((0, "0.0"), (-1, "-1.0"), ("x", "'x'"), (None, "None"),
+                           (float("nan"), "nan"), (True, "True")):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"here: {shown} ms; latencies must be positive and finite.")):
+                check_latency(bad, "here")
+
+    def test_arrays(self):
+        assert check_latencies([1, 2.5]).tolist() == [1.0, 2.5]
+        assert np.isnan(check_latencies([1.0, np.nan], allow_nan=True)[1])
+        with pytest.raises(ValueError, match=r"y row 1: nan ms; latencies must be positive and "
+                                             r"finite \(drop unmeasured rows, NaN, first\)"):
+            check_latencies([1.0, np.nan])
+        with pytest.raises(ValueError, match="y row 0: -1.0 ms"):
+            check_latencies([-1.0, np.nan], allow_nan=True)
+        with pytest.raises(ValueError, match="y has 2 latencies for 3 architectures"):
+            check_latencies([1.0, 2.0], 3)
+        with pytest.raises(ValueError, match="Model.predict gave 2 latencies for 3 "
+                                             "architectures"):
+            check_latencies([1.0, 2.0], 3, source="Model.predict")
+        with pytest.raises(ValueError, match="Model.predict, row 0: 0.0 ms"):
+            check_latencies([0.0], source="Model.predict")
+        with pytest.raises(ValueError, match=r"must be 1-D of shape \(n_samples,\)"):
+            check_latencies(np.ones((2, 2)))
+
+    def test_a_column_vector_is_read_with_sklearns_warning(self):
+        from sklearn.exceptions import DataConversionWarning
+
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            assert check_latencies(np.ones((3, 1))).shape == (3,)
 
 
 class TestCheckInt:

@@ -115,9 +115,15 @@ def test_cli_rejects_more_target_samples_than_archs(tmp_path):
     assert "--samples + --heldout (10 + 11) must not exceed --archs (20)" in result.output
 
 
-def test_cli_json(tmp_path, monkeypatch):
+def test_cli_json(demo_run, tmp_path, monkeypatch):
+    """The command's wiring and JSON, on a copy of the fixture's output: the demo resumes from
+    what it finds (nothing measured or trained again), so only the command itself runs."""
+    import shutil
+
     import oneproxy_plugins.demo as demo_module
 
+    out, first = demo_run
+    shutil.copytree(out, tmp_path / "out")
     real = demo_module.run_demo
 
     def small(out_dir, **kwargs):  # the CLI's own arguments, shrunk networks
@@ -125,10 +131,11 @@ def test_cli_json(tmp_path, monkeypatch):
         return real(out_dir, **kwargs)
 
     monkeypatch.setattr(demo_module, "run_demo", small)
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--archs", "20",
-                                       "--samples", "4", "--heldout", "8", "--trials", "2",
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "out"), "--archs", "30",
+                                       "--samples", "5", "--heldout", "12", "--trials", "4",
                                        "--epochs", "1", "--rounds", "1", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["n_proxy"] == 20 and data["k"] == 4 and data["n_heldout"] == 8
+    assert data["n_proxy"] == 30 and data["k"] == 5 and data["n_heldout"] == 12
     assert set(data["front_sizes"]) == {"cpu-torch-t1-b1", "cpu-ort-t1-b1"}
+    assert data["srcc_after"] == pytest.approx(first.srcc_after)

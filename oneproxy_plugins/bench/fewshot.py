@@ -51,9 +51,7 @@ def protocol_split(table: LatencyTable, target: str, protocol: str
         ValueError: Unknown protocol, or ``help`` on a table without benchmark indices or on a
             space without a HELP split.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"The 'protocol' argument must be one of {list(PROTOCOLS)}; "
-                         f"got {protocol!r}.")
+    check_choice("protocol", protocol, PROTOCOLS)
     y = table.column(target)
     measured = ~np.isnan(y)
     if protocol == "all":

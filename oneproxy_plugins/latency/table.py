@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_choice
 from oneproxy_plugins._io import atomic_write_text
 from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError
 
@@ -49,9 +50,7 @@ _NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|
 
 
 def _unit_factor(unit: str) -> float:
-    if unit not in UNIT_FACTORS:
-        raise ValueError(f"The 'unit' argument must be one of {sorted(UNIT_FACTORS)}; got {unit!r}.")
-    return UNIT_FACTORS[unit]
+    return UNIT_FACTORS[check_choice("unit", unit, sorted(UNIT_FACTORS))]
 
 
 def parse_latency(value: object, *, where: str = "value", unit: str = "ms") -> float:
@@ -243,8 +242,7 @@ class LatencyTable:
         Raises:
             DataFormatError: Different spaces, or a shared device with conflicting values.
         """
-        if how not in ("outer", "inner", "left"):
-            raise ValueError(f"The 'how' argument must be 'outer', 'inner' or 'left'; got {how!r}.")
+        check_choice("how", how, ("outer", "inner", "left"))
         if self.space and other.space and self.space != other.space:
             raise DataFormatError(f"Cannot join a {self.space!r} table with a {other.space!r} table.")
         if how == "inner":
@@ -406,8 +404,7 @@ class LatencyTable:
             path: Output file.
             key: ``"arch"`` (ids) or ``"index"`` (benchmark indices; the table needs them).
         """
-        if key not in ("arch", "index"):
-            raise ValueError(f"The 'key' argument must be 'arch' or 'index'; got {key!r}.")
+        check_choice("key", key, ("arch", "index"))
         if key == "index" and self._index is None:
             raise ValueError("This table has no benchmark index; write it with key='arch'.")
         buf = io.StringIO()

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from oneproxy_plugins._imports import optional_import
-from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._checks import check_choice, check_int, check_real
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.measure.device import DeviceSpec
@@ -283,12 +283,8 @@ def _check_settings(*, visit_statistic: str, **numbers: float) -> None:
     for name in ("n_rounds", "n_warmup", "n_repeats", "chunk_size"):
         check_int(name, numbers[name], 0 if name == "n_warmup" else 1)
     for name in ("budget_s", "max_chunk_mb", "outlier_z"):
-        value = numbers[name]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-            raise ValueError(f"The {name!r} argument must be a number > 0; got {value!r}.")
-    if visit_statistic not in VISIT_STATISTICS:
-        raise ValueError(f"The 'visit_statistic' argument must be one of "
-                         f"{list(VISIT_STATISTICS)}; got {visit_statistic!r}.")
+        check_real(name, numbers[name], low=0.0, low_open=True)
+    check_choice("visit_statistic", visit_statistic, list(VISIT_STATISTICS))
 
 
 def _claimed(store: ResultStore | None, worker: str | None, todo: Sequence[str],

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_choice
 from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.exceptions import MeasurementError
 
@@ -328,9 +329,7 @@ def summarize_timings(samples: Sequence[np.ndarray], reference: Sequence[np.ndar
         ValueError: No rounds, a different number of architecture and reference rounds, or
             an unknown ``visit_statistic``.
     """
-    if visit_statistic not in VISIT_STATISTICS:
-        raise ValueError(f"The 'visit_statistic' argument must be one of "
-                         f"{list(VISIT_STATISTICS)}; got {visit_statistic!r}.")
+    check_choice("visit_statistic", visit_statistic, list(VISIT_STATISTICS))
     stat = VISIT_STATISTICS[visit_statistic]
     if not samples or len(samples) != len(reference):
         raise ValueError(f"Expected as many reference visits as architecture visits (>= 1); got "

@@ -50,7 +50,7 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
-from oneproxy_plugins._checks import check_fraction, check_int
+from oneproxy_plugins._checks import check_fraction, check_int, check_latency
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.optuna.attrs import (LATENCY_KEY, TARGET_PREFIX, check_target_name,
@@ -198,15 +198,8 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
         ids = list(dict.fromkeys(space_obj.canonical_id(a) for a in samples))
     ms = []
     for arch_id in ids:
-        value = measure(space_obj.from_id(arch_id))
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            value = math.nan
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"measure({arch_id!r}) returned {value!r}; it must return the "
-                             "latency in ms, a positive finite number.")
-        ms.append(value)
+        ms.append(check_latency(measure(space_obj.from_id(arch_id)),
+                                f"measure({arch_id!r}) returned"))
     model = AdaProxyPredictor(pool_obj).fit(ids, ms)
     register_target(study, name, model, space=space_obj,
                     record={"method": "adaproxy", "samples": dict(zip(ids, ms))})

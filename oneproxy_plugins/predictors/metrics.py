@@ -14,11 +14,11 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
+from oneproxy_plugins._checks import check_real
 from oneproxy_plugins.monotonicity import _as_pair, srcc
 
 __all__ = ["rmse", "within_pct", "fit_report"]
@@ -63,8 +63,7 @@ def within_pct(y_true: Any, y_pred: Any, pct: float = 10) -> float:
     Raises:
         ValueError: Bad arrays, a measured latency <= 0, or ``pct`` <= 0.
     """
-    if not isinstance(pct, numbers.Real) or isinstance(pct, bool) or not pct > 0:
-        raise ValueError(f"The 'pct' argument must be a number > 0; got {pct!r}.")
+    check_real("pct", pct, low=0.0, low_open=True)
     t, p = _pair(y_true, y_pred)
     if not (t > 0).all():
         row = int(np.flatnonzero(~(t > 0))[0])

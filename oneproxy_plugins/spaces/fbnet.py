@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._checks import check_choice, check_int
 from oneproxy_plugins.spaces._mobile import LayerChoiceSpace
 
 __all__ = ["FBNetSpace", "FBNET_BLOCKS", "FBNET_STAGES", "FBNET_COSTS"]
@@ -121,10 +121,7 @@ class FBNetSpace(LayerChoiceSpace):
 
     @staticmethod
     def _dataset(dataset: str) -> tuple:
-        if dataset not in _DATASETS:
-            raise ValueError(f"The 'dataset' argument must be one of {sorted(_DATASETS)}; "
-                             f"got {dataset!r}.")
-        return _DATASETS[dataset]
+        return _DATASETS[check_choice("dataset", dataset, sorted(_DATASETS))]
 
     # ------------------------------------------------------------ latency features
     def costs(self, archs: Iterable[tuple[str, ...] | str], *, dataset: str = "cifar100"

@@ -10,6 +10,7 @@ and one ``Error:`` line (or click's usage message), never a traceback.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -460,15 +461,22 @@ class TestSearchCLI:
             fuzz_cases()
             check_cli(["search", *args], cli_files)
 
+    @pytest.fixture()
+    def searched(self, cli_files, objective_file, tmp_path):
+        """A study searched once with the CLI, copied afresh for every generated case."""
+        storage = f"sqlite:///{tmp_path / 's.db'}"
+        check_cli(["search", "--space", "nasbench201", "--objective",
+                   f"{objective_file}:accuracy", "--proxy", str(cli_files / "predictor.json"),
+                   "--storage", storage, "--study", "s", "--trials", "3", "--seed", "0",
+                   "--json"], cli_files)
+        return tmp_path / "s.db"
+
     @STUDIES
     @given(data=st.data())
-    def test_pareto(self, cli_files, objective_file, data, fuzz_cases):
+    def test_pareto(self, cli_files, searched, data, fuzz_cases):
         with tempfile.TemporaryDirectory() as folder:
+            shutil.copyfile(searched, f"{folder}/s.db")  # a case may register targets on it
             storage = f"sqlite:///{folder}/s.db"
-            check_cli(["search", "--space", "nasbench201", "--objective",
-                       f"{objective_file}:accuracy", "--proxy",
-                       str(cli_files / "predictor.json"), "--storage", storage, "--study", "s",
-                       "--trials", "3", "--seed", "0", "--json"], cli_files)
             args = data.draw(option_args({
                 "--storage": mostly([storage], st.sampled_from(["nope://x", f"journal:{folder}/x",
                                                                  ""])),

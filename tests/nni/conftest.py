@@ -13,6 +13,7 @@ NNI's console log handler is removed with its own ``nni.runtime.log.silence_stdo
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -68,6 +69,17 @@ def _nni_home(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test here runs with ``HOME`` at the temporary NNI home."""
     monkeypatch.setenv("HOME", str(NNI_HOME))
     return NNI_HOME
+
+
+@pytest.fixture(autouse=True)
+def _no_trial_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts outside an NNI trial: an in-process experiment (a test, a doc block)
+    leaves its last trial's parameters in ``nni.trial._params``, after which NNI refuses to
+    mock a trial ("trial APIs are already available")."""
+    if importlib.util.find_spec("nni") is not None:
+        import nni.trial
+
+        monkeypatch.setattr(nni.trial, "_params", None)
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ and matplotlib."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import optuna
 import pytest
@@ -30,7 +32,9 @@ def study():
                          space="nasbench201")
     study = optuna.create_study(directions=["maximize", "minimize"],
                                 sampler=optuna.samplers.RandomSampler(seed=0))
-    study.set_metric_names(["accuracy", "latency"])
+    with warnings.catch_warnings():  # experimental in Optuna 5
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(["accuracy", "latency"])
     study.optimize(OneProxyObjective(lambda t, a: a.count("nor_conv_3x3") + 0.1 * a.count(
         "skip_connect"), TableLatency(table, "phone"),
         targets={"gpu": TableLatency(table, "gpu")}), n_trials=60)
