@@ -3,8 +3,9 @@
 Needs PyTorch (the ``[measure]`` extra). The main job (:mod:`oneproxy_plugins.demo`) and
 ``examples/optuna_live.py`` use it as the accuracy objective of a NAS study: each sampled
 NAS-Bench-201 cell is built as a small network (``C=8``, one cell per stage, 8x8 input),
-trained for a few epochs on 1,347 images and scored on the 450 held-out ones. A few seconds per network on one CPU core, and the accuracies differ
-enough between cells to give a real accuracy/latency trade-off.
+trained for a few epochs on 1,347 images and scored on the 450 held-out ones. A few seconds
+per network on one CPU core, and the accuracies differ enough between cells to give a real
+accuracy/latency trade-off.
 
 Example:
     >>> import optuna

@@ -21,7 +21,7 @@ __all__ = [
     "UnknownRuntimeError",
     "UnknownPredictorError",
     "MeasurementError",
-    "NotFittedError",
+    "NotFittedError",  # noqa: F822 - made on first use, see __getattr__
 ]
 
 

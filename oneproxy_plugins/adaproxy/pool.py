@@ -228,7 +228,8 @@ class ProxyPool:
         return np.exp(values) if self.log else values
 
     def __repr__(self) -> str:
-        return f"ProxyPool(space={self.space.name!r}, devices={self.devices!r}, n_archs={len(self)})"
+        return (f"ProxyPool(space={self.space.name!r}, devices={self.devices!r}, "
+                f"n_archs={len(self)})")
 
     # ------------------------------------------------------------------ lookups
     def rows(self, archs: Sequence[Any]) -> np.ndarray:

@@ -198,7 +198,8 @@ def load_accuracy(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
         path = _space_dir(data_dir, space) / "accuracy.csv"
         if path.exists():
             return _read_table(data_dir, space, path)
-    raise FileNotFoundError(f"No {space.data_folder}/accuracy.csv in {[str(d) for d in data_dirs]}.")
+    raise FileNotFoundError(f"No {space.data_folder}/accuracy.csv in "
+                            f"{[str(d) for d in data_dirs]}.")
 
 
 def load_tabular(space: str | BaseSpace, data_dirs: Any, devices: Sequence[str], accuracy: str,

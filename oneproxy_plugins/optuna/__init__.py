@@ -63,7 +63,8 @@ from oneproxy_plugins.optuna.sampler import InfeasibleBudgetError, ProxyConstrai
 from oneproxy_plugins.optuna.search import SAMPLERS, make_sampler, run_search
 from oneproxy_plugins.optuna.storage import open_storage
 from oneproxy_plugins.optuna.tabular import (TabularAccuracy, load_target_fronts,
-                                             run_tabular_search, target_fronts)
+                                             run_tabular_search)
+from oneproxy_plugins.optuna.tabular import target_fronts  # noqa: F401 - deprecated name
 
 __all__ = [
     "OneProxyObjective",

@@ -9,8 +9,9 @@
 
 Every predictor takes ``X`` as encoded features or as architectures of its ``space``,
 ``evaluate`` reports SRCC, RMSE and nn-Meter's +-10% accuracy, and every fitted predictor saves
-to JSON with :func:`save_predictor` (never pickle). :func:`get_predictor` builds one by name from the plugin
-registry (the ``oneproxy_add_predictors`` hook), where a plugin's predictors appear beside these.
+to JSON with :func:`save_predictor` (never pickle). :func:`get_predictor` builds one by name
+from the plugin registry (the ``oneproxy_add_predictors`` hook), where a plugin's predictors
+appear beside these.
 
 Example:
     >>> from oneproxy_plugins.predictors import get_predictor

@@ -12,7 +12,7 @@ from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError
 from oneproxy_plugins.latency import LatencyTable
 
-from .conftest import PROXIES, deviation_table, fit_score
+from .conftest import PROXIES, deviation_table
 
 class TestProxyPool:
     def test_basis_shapes_and_standardisation(self, pool, synthetic_nb201):

@@ -9,7 +9,6 @@ from sklearn.base import clone
 
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, BestProxyPredictor, ProxyPool
 from oneproxy_plugins.exceptions import DataFormatError, NotFittedError
-from oneproxy_plugins.latency import LatencyTable
 
 from .conftest import PROXIES, deviation_table, fit_score
 

@@ -25,8 +25,7 @@ from oneproxy_plugins.exceptions import (DataFormatError, UnknownDeviceError, Un
                                          UnknownSpaceError)
 from oneproxy_plugins.latency import (BaseLoader, LatencyTable, get_loader, list_loaders,
                                       load_eagle, load_help, load_hwnasbench, load_oneproxy)
-from oneproxy_plugins.latency.loaders import (EagleLoader, HELPLoader, HWNASBenchLoader,
-                                              OneProxyLoader)
+from oneproxy_plugins.latency.loaders import HELPLoader
 from oneproxy_plugins.spaces import get_space, list_spaces
 from oneproxy_plugins.spaces.nasbench201 import NB201_OPS
 
