@@ -80,14 +80,19 @@ def load_architectures(data_dir: str | os.PathLike, space: str | BaseSpace
             or an architecture repeats.
     """
     space = get_space(space)
+    path = _architectures_file(data_dir, space)
+    return dict(_parsed("architectures", [path], lambda: _read_architectures(path, space),
+                        space.name))
+
+
+def _architectures_file(data_dir: str | os.PathLike, space: BaseSpace) -> Path:
     folder = _space_dir(data_dir, space)
     csv_path, jsonl_path = folder / "architectures.csv", folder / "architectures.jsonl"
     path = csv_path if csv_path.exists() else jsonl_path
     if not path.exists():
         raise FileNotFoundError(f"{str(folder)!r} has neither architectures.csv nor "
                                 "architectures.jsonl.")
-    return dict(_parsed("architectures", [path], lambda: _read_architectures(path, space),
-                        space.name))
+    return path
 
 
 def _read_architectures(path: Path, space: BaseSpace) -> dict[int, str]:
@@ -177,11 +182,12 @@ def load_data_dir(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],
 
 
 def _read_table(data_dir: str | os.PathLike, space: BaseSpace, path: Path) -> LatencyTable:
-    """One ``index,<column>...`` file of a data directory, ids from its architectures file."""
-    index_to_arch = load_architectures(data_dir, space)
-    return _parsed("table", [path], lambda: LatencyTable.from_csv(
-        path, space=space.name, index_to_arch=index_to_arch), space.name,
-        tuple(sorted(index_to_arch.items())))
+    """One ``index,<column>...`` file of a data directory, ids from its architectures file
+    (parsed again only when either file changed)."""
+    return _parsed("table", [path, _architectures_file(data_dir, space)],
+                   lambda: LatencyTable.from_csv(
+                       path, space=space.name, index_to_arch=load_architectures(data_dir, space)),
+                   space.name)
 
 
 def load_accuracy(data_dirs: str | os.PathLike | Sequence[str | os.PathLike],

@@ -21,7 +21,8 @@ from oneproxy_plugins._checks import check_choice, check_latencies, check_max_ms
 from oneproxy_plugins._deprecation import renamed_arguments
 from oneproxy_plugins.fronts import pareto_mask
 
-__all__ = ["ModelRecord", "FrontPoint", "pareto_points", "check_mode", "fronts_by_target"]
+__all__ = ["ModelRecord", "FrontPoint", "pareto_points", "check_mode", "fronts_by_target",
+           "plain"]
 
 _MODES = ("maximize", "minimize")
 
@@ -55,6 +56,21 @@ class FrontPoint(NamedTuple):
     metric: float
     latency_ms: float
     sample: dict[str, Any]
+
+
+def plain(value: Any) -> Any:
+    """``value`` with NNI's and NumPy's subclasses of str, int and float (sample labels are
+    ``nni.mutable.utils.label``, tuner values NumPy scalars) made plain Python, recursively:
+    JSON-able, and loadable by torch's ``weights_only`` serializer."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    for kind in (bool, str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    item = getattr(value, "item", None)  # NumPy scalars
+    return item() if callable(item) else value
 
 
 def check_mode(optimize_mode: Any) -> str:

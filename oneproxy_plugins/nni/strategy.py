@@ -35,7 +35,7 @@ from oneproxy_plugins._deprecation import renamed_arguments, warn_renamed_name
 from oneproxy_plugins.latency.sources import source_space
 from oneproxy_plugins.nni._compat import require_nni
 from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_mode, fronts_by_target,
-                                         pareto_points)
+                                         pareto_points, plain)
 from oneproxy_plugins.spaces import BaseSpace
 
 require_nni()
@@ -51,20 +51,6 @@ from oneproxy_plugins.nni.profiler import OneProxyProfiler  # noqa: E402
 logger = logging.getLogger(__name__)
 
 __all__ = ["OneProxyStrategy", "LatencyFilter", "ModelRecord", "FrontPoint"]
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with NNI's and NumPy's subclasses of str, int and float (sample labels are
-    ``nni.mutable.utils.label``) made plain Python, recursively."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    for kind in (bool, str, int, float):
-        if isinstance(value, kind):
-            return kind(value)
-    item = getattr(value, "item", None)  # NumPy scalars
-    return item() if callable(item) else value
 
 
 class LatencyFilter(Filter):
@@ -130,7 +116,7 @@ class LatencyFilter(Filter):
         loadable by NNI's torch serializer with ``weights_only``), so a resumed experiment
         keeps its fronts."""
         return {**super().state_dict(),
-                "oneproxy_records": [_plain(dataclasses.asdict(r)) for r in self.records]}
+                "oneproxy_records": [plain(dataclasses.asdict(r)) for r in self.records]}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Load what :meth:`state_dict` wrote (a checkpoint without records loads none)."""

@@ -59,7 +59,7 @@ from oneproxy_plugins._deprecation import renamed_arguments, warn_renamed_name
 from oneproxy_plugins.latency.sources import source_space
 from oneproxy_plugins.nni._compat import require_nni
 from oneproxy_plugins.nni._front import (FrontPoint, ModelRecord, check_mode, fronts_by_target,
-                                         pareto_points)
+                                         pareto_points, plain)
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
 require_nni()
@@ -119,11 +119,6 @@ def load_proxy_predictor(space: str | BaseSpace, *, latency: Any = None,
     table = load_data_dir(_expand(data_dir), space).select([proxy]).dropna()
     return RidgePredictor(space=space.name, alpha="auto", log_target=True).fit(
         table.archs, table.column(proxy))
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-native copy of a parameter value (NumPy scalars become Python ones)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class OneProxyTuner(Tuner):
@@ -229,10 +224,10 @@ class OneProxyTuner(Tuner):
         spec = self._specs[name]
         if spec.categorical:
             index = int(self._rng.integers(spec.size))
-            return _plain(deformat_parameters({spec.key: index}, {spec.key: spec})[name])
+            return plain(deformat_parameters({spec.key: index}, {spec.key: spec})[name])
         x = (self._rng.normal(spec.mu, spec.sigma) if spec.normal_distributed
              else self._rng.uniform(spec.low, spec.high))
-        return _plain(deformat_parameters({spec.key: float(x)}, {spec.key: spec})[name])
+        return plain(deformat_parameters({spec.key: float(x)}, {spec.key: spec})[name])
 
     def _mutate(self, params: Mapping[str, Any]) -> dict[str, Any]:
         child = dict(params)

@@ -15,7 +15,7 @@ import numpy as np
 import optuna
 
 from oneproxy_plugins.fronts import pareto_mask
-from oneproxy_plugins.optuna.attrs import ARCH_KEY, list_targets
+from oneproxy_plugins.optuna.attrs import ARCH_KEY, list_targets, study_info
 from oneproxy_plugins.optuna.fronts import target_values
 from oneproxy_plugins.viz.pareto import FrontComparisonData, FrontData
 
@@ -44,8 +44,9 @@ def _check_metric_index(study: optuna.Study, metric_index: int, latency_index: i
                          f"metric objectives); got {metric_index!r}.")
 
 
-def _metric_name(study: optuna.Study, metric_index: int) -> str:
-    names = study.metric_names  # Optuna's study.set_metric_names
+def metric_name(study: optuna.Study, metric_index: int) -> str:
+    """The metric's axis label: its name set with ``study.set_metric_names``, or its index."""
+    names = study.metric_names
     return names[metric_index] if names else f"objective {metric_index}"
 
 
@@ -78,12 +79,10 @@ def target_front_info(study: optuna.Study, target: str | None = None, *,
     numbers = np.array([t.number for t in data.trials], dtype=np.int64)
     archs = [t.user_attrs.get(ARCH_KEY) for t in data.trials]
     return TargetFrontInfo(FrontData(device, latency, metric, front, direction == "maximize"),
-                           numbers, archs, _metric_name(study, metric_index))
+                           numbers, archs, metric_name(study, metric_index))
 
 
 def _proxy_name(study: optuna.Study) -> str:
-    from oneproxy_plugins.optuna.attrs import study_info
-
     return study_info(study)["proxy"] or "proxy"
 
 

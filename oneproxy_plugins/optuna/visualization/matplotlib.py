@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import optuna
 
-from oneproxy_plugins.optuna.visualization._data import (front_comparison_data,
+from oneproxy_plugins.optuna.visualization._data import (front_comparison_data, metric_name,
                                                          target_front_info, target_fronts_data)
 from oneproxy_plugins.viz import pareto as _draw
 
@@ -73,9 +73,9 @@ def plot_target_fronts(study: optuna.Study, targets: Sequence[str] | None = None
     Returns:
         The matplotlib ``Figure``.
     """
-    info = target_front_info(study, None, metric_index=metric_index)
     data = target_fronts_data(study, targets, metric_index=metric_index)
-    return _draw.plot_fronts(data, path, ncols=ncols, metric_name=info.metric_name)
+    return _draw.plot_fronts(data, path, ncols=ncols,
+                             metric_name=metric_name(study, metric_index))
 
 
 def plot_front_comparison(study: optuna.Study, target: str, *, metric_index: int = 0,
@@ -91,7 +91,6 @@ def plot_front_comparison(study: optuna.Study, target: str, *, metric_index: int
     Returns:
         The matplotlib ``Axes``.
     """
-    info = target_front_info(study, target, metric_index=metric_index)
-    return _draw.plot_front_comparison(*front_comparison_data(study, target,
-                                                              metric_index=metric_index),
-                                       path=path, metric_name=info.metric_name)
+    data = front_comparison_data(study, target, metric_index=metric_index)
+    return _draw.plot_front_comparison(*data, path=path,
+                                       metric_name=metric_name(study, metric_index))
