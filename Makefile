@@ -5,6 +5,7 @@
 
 PYTHON ?= python3
 VENV   ?= .venv
+BOARD  ?= .venv-board
 PIP     = $(VENV)/bin/pip
 STAMP   = $(VENV)/.installed
 
@@ -15,6 +16,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt torch
 	$(PIP) install --quiet -c constraints.txt -e '.[all,dev]'
+	# The loopback board of the SSH tests: a Python holding only what a board needs.
+	test -x $(BOARD)/bin/python || $(PYTHON) -m venv $(BOARD)
+	$(BOARD)/bin/pip install --quiet -c constraints.txt numpy onnxruntime
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -26,4 +30,4 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -q
 
 clean:
-	rm -rf $(VENV) oneproxy-output
+	rm -rf $(VENV) $(BOARD) oneproxy-output

@@ -11,7 +11,9 @@ every extra installed nothing is skipped this way.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -19,8 +21,9 @@ import numpy as np
 import pytest
 
 EXTRAS = {"optuna": "optuna", "sqlalchemy": "optuna", "torch": "measure", "onnx": "onnx",
-          "onnxruntime": "onnx", "nni": "nni", "pytorch_lightning": "nni", "matplotlib": "viz",
-          "plotly": "viz", "psycopg2": "postgres", "optunahub": "hub"}
+          "onnxruntime": "onnx", "openvino": "openvino", "nni": "nni",
+          "pytorch_lightning": "nni", "matplotlib": "viz", "plotly": "viz",
+          "psycopg2": "postgres", "optunahub": "hub"}
 """Optional top-level modules and the extra that installs each (as oneproxy_plugins._imports)."""
 
 
@@ -147,3 +150,136 @@ def pytest_terminal_summary(terminalreporter):
         parts = ", ".join(f"{name} {n}" for name, n in sorted(_TOTALS.items()))
         terminalreporter.write_line(f"fuzz: {sum(_TOTALS.values())} generated inputs, every one "
                                     f"rejected cleanly or accepted ({parts})")
+
+
+# A real OpenSSH server on loopback, standing in for a remote board.
+
+REPO = Path(__file__).resolve().parents[1]
+BOARD_PYTHON = REPO / ".venv-board" / "bin" / "python"
+"""The board's Python: a separate environment holding only numpy and onnxruntime (``make
+install`` creates it; ``ONEPROXY_BOARD_PYTHON`` names another)."""
+
+
+class LoopbackBoard:
+    """``sshd`` on 127.0.0.1 and a free port, with its own host key, one authorised client
+    key and a known-hosts file naming it, run from a temporary folder.
+
+    Attributes:
+        port, user, key, known_hosts, python: What a :class:`RemoteDevice` needs.
+        root: The temporary folder (also holds the board's cache directories).
+    """
+
+    def __init__(self, root: Path, python: str) -> None:
+        import getpass
+        import socket
+        import subprocess
+        import time
+
+        self.root, self.python, self.user = root, python, getpass.getuser()
+        keygen = ["ssh-keygen", "-q", "-t", "ed25519", "-N", ""]
+        subprocess.run([*keygen, "-f", str(root / "host_key")], check=True)
+        subprocess.run([*keygen, "-f", str(root / "client_key")], check=True)
+        self.key = root / "client_key"
+        (root / "authorized_keys").write_text((root / "client_key.pub").read_text())
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        host_pub = (root / "host_key.pub").read_text().split()
+        self.known_hosts = root / "known_hosts"
+        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_pub[0]} {host_pub[1]}\n")
+        config = root / "sshd_config"
+        config.write_text("\n".join([
+            f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {root / 'host_key'}",
+            f"PidFile {root / 'sshd.pid'}", f"AuthorizedKeysFile {root / 'authorized_keys'}",
+            "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+            "PubkeyAuthentication yes", "UsePAM no", "StrictModes no",
+            "PermitRootLogin prohibit-password", f"AllowUsers {self.user}",
+            "LogLevel ERROR", ""]))
+        if os.geteuid() == 0:
+            Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation
+        self.process = subprocess.Popen([_sshd(), "-D", "-e", "-f", str(config)],
+                                        stderr=open(root / "sshd.log", "wb"))
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("sshd did not start: "
+                                       + (root / "sshd.log").read_text()) from None
+                time.sleep(0.05)
+
+    def device(self, name: str = "loopback", spec: str = "cpu-ort-t1-b1", **kwargs):
+        """A :class:`RemoteDevice` for this board (keyword arguments override)."""
+        from oneproxy_plugins.measure.device import DeviceSpec
+        from oneproxy_plugins.measure.remote import RemoteDevice
+
+        fields = dict(name=name, host="127.0.0.1", spec=DeviceSpec.parse(spec), user=self.user,
+                      port=self.port, python=self.python, identity_file=str(self.key),
+                      known_hosts_file=str(self.known_hosts),
+                      cache_dir=str(self.root / "cache"))
+        fields.update(kwargs)
+        return RemoteDevice(**fields)
+
+    def devices_file(self, path: Path, name: str = "loopback", **kwargs) -> Path:
+        """A devices file (TOML) naming this board."""
+        d = self.device(name, **kwargs)
+        lines = [f"[devices.{name}]", 'host = "127.0.0.1"', f'user = "{d.user}"',
+                 f"port = {d.port}", f'identity_file = "{d.identity_file}"',
+                 f'known_hosts_file = "{d.known_hosts_file}"', f'python = "{d.python}"',
+                 f'cache_dir = "{d.cache_dir}"', f'device = "{d.spec}"', ""]
+        path.write_text("\n".join(lines))
+        return path
+
+    def session_pids(self) -> list[int]:
+        """The server's per-connection processes (children of the listening sshd)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def drop_connections(self) -> int:
+        """Kill every open connection server-side, as a network failure would; how many."""
+        import signal
+
+        pids = self.session_pids()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return len(pids)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _sshd() -> str | None:
+    import shutil
+
+    return shutil.which("sshd") or next(
+        (p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if Path(p).exists()), None)
+
+
+@pytest.fixture(scope="session")
+def ssh_board(tmp_path_factory):
+    """A :class:`LoopbackBoard`; skips, saying why, where the OpenSSH server or client or the
+    board environment is missing."""
+    import shutil
+
+    if _sshd() is None or shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
+        pytest.skip("needs the OpenSSH server and client: apt-get install openssh-server "
+                    "openssh-client (.ci/run installs them)")
+    python = os.environ.get("ONEPROXY_BOARD_PYTHON") or str(BOARD_PYTHON)
+    if not Path(python).exists():
+        pytest.skip(f"no board environment at {python}: `make install` creates it (numpy and "
+                    "onnxruntime only), or set ONEPROXY_BOARD_PYTHON")
+    board = LoopbackBoard(tmp_path_factory.mktemp("board"), python)
+    yield board
+    board.stop()

@@ -1,4 +1,5 @@
-"""``oneproxy measure``: measure sampled architectures of a space on this host, resumably."""
+"""``oneproxy measure``: measure sampled architectures of a space, on this host or on a board
+over SSH, resumably."""
 
 from __future__ import annotations
 
@@ -52,8 +53,11 @@ def read_archs(space: Any, path: str) -> list[Any]:
 @click.command()
 @click.option("--space", required=True, help="Search space, e.g. nasbench201.")
 @click.option("--device", required=True,
-              help="Device spec, e.g. cpu-torch-t1-b1, cpu-torch-t1-b1-cl, cpu-ort-t1-b1, "
-                   "cuda-torch-b1.")
+              help="Device spec of this host (cpu-torch-t1-b1, cpu-ort-t1-b1, cuda-torch-b1, "
+                   "...), a board over SSH (ssh://user@host[:port]/cpu-ort-t4-b1), or a board "
+                   "of --devices by name.")
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False, exists=True),
+              help="Devices file (TOML) naming remote boards; see docs/measurement.md.")
 @click.option("--samples", type=click.IntRange(min=1),
               help="Measure this many distinct architectures drawn with --seed.")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -73,19 +77,21 @@ def read_archs(space: Any, path: str) -> list[Any]:
               help="Timed runs per visit.")
 @click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=10.0,
               show_default=True, help="Timing seconds per architecture over all rounds.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=250, show_default=True,
-              help="Architectures kept in memory and written together.")
+@click.option("--chunk-size", type=click.IntRange(min=1),
+              help="Architectures timed and written together [default: 250 here, 50 on a "
+                   "board].")
 @click.option("--reference", help="Reference architecture id (default: the space's sample(0)).")
 @click.option("--build-cfg", help="Arguments of the space's build, e.g. 'C=4,N=1'.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on a terminal.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the run's counts as JSON (and no progress bar).")
 @click.pass_context
-def measure(ctx: click.Context, space: str, device: str, samples: int | None, seed: int,
-            archs_file: str | None, out: str, resume: bool, rounds: int, warmup: int,
-            repeats: int, budget: float, chunk_size: int, reference: str | None,
+def measure(ctx: click.Context, space: str, device: str, devices_file: str | None,
+            samples: int | None, seed: int, archs_file: str | None, out: str, resume: bool,
+            rounds: int, warmup: int, repeats: int, budget: float, chunk_size: int | None,
+            reference: str | None,
             build_cfg: str | None, progress: bool, as_json: bool) -> None:
-    """Measure the latency of architectures on this host and write them to --out.
+    """Measure the latency of architectures, here or on a board, and write them to --out.
 
     Architectures are timed in interleaved rounds beside a fixed reference network; the
     table holds the reference-normalised latency in ms, the details file the raw medians
@@ -98,14 +104,22 @@ def measure(ctx: click.Context, space: str, device: str, samples: int | None, se
     another live process, so none is measured or written twice, and a killed process's claim
     passes to the others. A process exits when nothing is left to claim.
 
+    On a board (ssh://... or --devices), each network is exported here to ONNX, copied once
+    to the board's cache, and timed there by a runner that needs only Python 3, numpy and
+    onnxruntime; the board's identity is recorded in the details file. If the connection
+    drops, what was written stays: run again with --resume.
+
     \b
-    Example:
+    Examples:
         oneproxy measure --space nasbench201 --device cpu-torch-t1-b1 --samples 20 --out t.csv
+        oneproxy measure --space nasbench201 --device ssh://pi@raspberrypi.local/cpu-ort-t4-b1 \\
+            --samples 20 --out pi.csv
     """
-    from oneproxy_plugins.measure import DeviceSpec, measure_archs
+    from oneproxy_plugins.measure import measure_archs
+    from oneproxy_plugins.measure.remote import resolve_device
     from oneproxy_plugins.spaces import get_space
 
-    spec = DeviceSpec.parse(device)
+    spec = resolve_device(device, devices_file)
     sp = get_space(space)
     cfg = parse_build_cfg(build_cfg)
     if (samples is None) == (archs_file is None):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import itertools
 import logging
 import math
@@ -38,16 +39,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins._checks import check_choice, check_int, check_real
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.measure.device import DeviceSpec
-from oneproxy_plugins.measure.runtimes import BaseRuntime, resolve_runtime
+from oneproxy_plugins.measure.remote import (Board, BoardError, RemoteDevice, model_name,
+                                             resolve_device)
+from oneproxy_plugins.measure.runtimes import BaseRuntime, _export_onnx, resolve_runtime
 from oneproxy_plugins.measure.store import ArchResult, ResultStore
-from oneproxy_plugins.measure.timing import (OUTLIER_Z, VISIT_STATISTICS, _reason,
-                                             fixed_threads, reference_level, run_interleaved,
-                                             summarize_timings)
+from oneproxy_plugins.measure._protocol import reason as _reason
+from oneproxy_plugins.measure.timing import (OUTLIER_Z, VISIT_STATISTICS, InterleavedTimings,
+                                             fixed_threads, reference_level,
+                                             run_interleaved, summarize_timings)
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
 __all__ = ["measure_archs", "MeasurementRun"]
@@ -123,8 +129,11 @@ def _module_bytes(module: Any) -> int:
 
 @dataclasses.dataclass
 class _Prepared:
+    """A chunk ready to time: its ids in order, what times each (a callable here, a model
+    file on a board), and the ids that failed before timing, with the reason."""
+
     order: list[str] = dataclasses.field(default_factory=list)
-    runners: dict[str, Callable[[], Any]] = dataclasses.field(default_factory=dict)
+    runners: dict[str, Any] = dataclasses.field(default_factory=dict)
     failed: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -138,27 +147,142 @@ def _prepare(space: BaseSpace, arch_id: str, runtime: BaseRuntime, spec: DeviceS
     return run, size
 
 
-def _chunks(space: BaseSpace, arch_ids: Sequence[str], runtime: BaseRuntime, spec: DeviceSpec,
-            build_cfg: Mapping[str, Any], example: Any, chunk_size: int, max_chunk_mb: float,
-            on_prepared: Callable[[], None]) -> Iterator[_Prepared]:
-    """Prepared chunks of at most ``chunk_size`` networks and about ``max_chunk_mb`` MB."""
-    chunk = _Prepared()
-    chunk_bytes = 0
-    for arch_id in arch_ids:
-        chunk.order.append(arch_id)
-        try:
-            chunk.runners[arch_id], size = _prepare(space, arch_id, runtime, spec, build_cfg,
-                                                    example)
-            chunk_bytes += size
-        except Exception as exc:  # recorded, the run goes on
-            chunk.failed[arch_id] = _reason(exc)
-            logger.warning("%s failed to build or run: %s", arch_id, chunk.failed[arch_id])
-        on_prepared()
-        if len(chunk.order) >= chunk_size or chunk_bytes >= max_chunk_mb * 2**20:
+class _LocalMeasurer:
+    """Times networks on this host: each chunk's networks are built, prepared and kept in
+    memory (at most ``chunk_size`` of them and about ``max_chunk_mb`` MB), then timed."""
+
+    def __init__(self, space: BaseSpace, spec: DeviceSpec, build_cfg: Mapping[str, Any],
+                 seed: int, chunk_size: int, max_chunk_mb: float) -> None:
+        self.space, self.spec, self.build_cfg = space, spec, build_cfg
+        self.chunk_size, self.max_chunk_mb = chunk_size, max_chunk_mb
+        self.runtime = resolve_runtime(spec)
+        self.runtime.check_available(spec)
+        self.seed = seed
+        self.column = str(spec)
+        self.reference: Callable[[], Any] | None = None
+
+    def identity(self) -> dict[str, Any] | None:
+        return None
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        return fixed_threads(self.spec.threads)
+
+    def start(self, reference_id: str) -> None:
+        self.example = _example_input(self.space, self.spec, self.build_cfg, self.seed)
+        self.reference, _ = _prepare(self.space, reference_id, self.runtime, self.spec,
+                                     self.build_cfg, self.example)
+
+    def chunks(self, arch_ids: Sequence[str], on_prepared: Callable[[], None]
+               ) -> Iterator[_Prepared]:
+        chunk = _Prepared()
+        chunk_bytes = 0
+        for arch_id in arch_ids:
+            chunk.order.append(arch_id)
+            try:
+                chunk.runners[arch_id], size = _prepare(self.space, arch_id, self.runtime,
+                                                        self.spec, self.build_cfg, self.example)
+                chunk_bytes += size
+            except Exception as exc:  # recorded, the run goes on
+                chunk.failed[arch_id] = _reason(exc)
+                logger.warning("%s failed to build or run: %s", arch_id, chunk.failed[arch_id])
+            on_prepared()
+            if len(chunk.order) >= self.chunk_size or chunk_bytes >= self.max_chunk_mb * 2**20:
+                yield chunk
+                chunk, chunk_bytes = _Prepared(), 0
+        if chunk.order:
             yield chunk
-            chunk, chunk_bytes = _Prepared(), 0
-    if chunk.order:
-        yield chunk
+
+    def time(self, chunk: _Prepared, *, seed: int, on_visit: Callable[[str], None],
+             **timing: Any) -> InterleavedTimings:
+        assert self.reference is not None
+        return run_interleaved(chunk.runners, self.reference, timer=self.runtime.timer(self.spec),
+                               seed=seed, on_visit=on_visit, **timing)
+
+
+class _RemoteMeasurer:
+    """Times networks on a board over SSH: each chunk is exported to ONNX here, the files the
+    board lacks are copied to its cache, and the board's runner times them with the host's
+    protocol; the raw timings come back and are summarised here."""
+
+    def __init__(self, space: BaseSpace, device: RemoteDevice, build_cfg: Mapping[str, Any],
+                 seed: int, chunk_size: int) -> None:
+        optional_import("torch")  # the export
+        optional_import("onnx")
+        self.space, self.device, self.build_cfg = space, device, build_cfg
+        self.spec, self.seed, self.chunk_size = device.spec, seed, chunk_size
+        self.column = device.name
+        self.board = Board(device)
+        self._identity = self.board.probe()
+
+    def identity(self) -> dict[str, Any] | None:
+        return self._identity
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()
+
+    def _export(self, arch_id: str) -> str:
+        torch = optional_import("torch")
+
+        # Weights seeded by the architecture: the same network exports to the same bytes, so
+        # its file name (the hash) is stable and a rerun copies nothing twice.
+        with torch.random.fork_rng():
+            torch.manual_seed(int(hashlib.sha256(arch_id.encode()).hexdigest()[:15], 16))
+            module = self.space.build(arch_id, **self.build_cfg)
+        model = _export_onnx(module, self.example)
+        name = model_name(model)
+        self._files[name] = model
+        return name
+
+    def start(self, reference_id: str) -> None:
+        self.example = _example_input(self.space, self.spec, self.build_cfg, self.seed)
+        self._files: dict[str, bytes] = {}
+        try:
+            self.reference = self._export(reference_id)
+        except Exception as exc:
+            raise MeasurementError(f"The reference {reference_id!r} cannot be exported to "
+                                   f"ONNX: {_reason(exc)}") from exc
+        self._reference_bytes = self._files[self.reference]
+
+    def chunks(self, arch_ids: Sequence[str], on_prepared: Callable[[], None]
+               ) -> Iterator[_Prepared]:
+        for start in range(0, len(arch_ids), self.chunk_size):
+            chunk = _Prepared()
+            # The reference goes with every chunk's upload (copied only where missing): the
+            # board may have lost its cache since (a reinstall, a wiped home directory).
+            self._files = {self.reference: self._reference_bytes}
+            for arch_id in arch_ids[start:start + self.chunk_size]:
+                chunk.order.append(arch_id)
+                try:
+                    chunk.runners[arch_id] = self._export(arch_id)
+                except Exception as exc:  # recorded, the run goes on
+                    chunk.failed[arch_id] = _reason(exc)
+                    logger.warning("%s failed to export: %s", arch_id, chunk.failed[arch_id])
+                on_prepared()
+            self.board.upload(self._files)
+            yield chunk
+
+    def time(self, chunk: _Prepared, *, seed: int, on_visit: Callable[[str], None],
+             n_rounds: int, n_warmup: int, n_repeats: int, budget_s: float
+             ) -> InterleavedTimings:
+        job = {"models": chunk.runners, "reference": self.reference, "runtime": self.spec.runtime,
+               "threads": self.spec.threads or 1,
+               "input_shape": list(self.example.shape), "n_rounds": n_rounds,
+               "n_warmup": n_warmup, "n_repeats": n_repeats, "budget_s": budget_s, "seed": seed}
+        timings = InterleavedTimings({k: [] for k in chunk.runners},
+                                     {k: [] for k in chunk.runners}, {})
+        for record in self.board.run(job):
+            if record.get("type") == "visit":
+                on_visit("")
+            elif record.get("type") == "arch":
+                arch = record["arch"]
+                if "error" in record:
+                    timings.errors[arch] = str(record["error"])
+                else:
+                    timings.samples[arch] = [np.asarray(r, dtype=np.float64)
+                                             for r in record["samples"]]
+                    timings.reference[arch] = [np.asarray(r, dtype=np.float64)
+                                               for r in record["reference"]]
+        return timings
 
 
 def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
@@ -186,19 +310,23 @@ def _open_store(store: ResultStore, resume: bool, meta: dict[str, Any]) -> dict[
     return stored.results
 
 
-def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSpec | str, *,
+def measure_archs(space: BaseSpace | str, archs: Iterable[Any],
+                  device: DeviceSpec | RemoteDevice | str, *,
                   out: str | os.PathLike | None = None, resume: bool = False,
                   n_rounds: int = 10, n_warmup: int = 2, n_repeats: int = 5,
-                  budget_s: float = 10.0, chunk_size: int = 250, max_chunk_mb: float = 1024.0,
-                  reference: Any = None, build_cfg: Mapping[str, Any] | None = None,
-                  outlier_z: float = OUTLIER_Z, visit_statistic: str = "min", seed: int = 0,
-                  progress: bool = True) -> MeasurementRun:
-    """Measure the latency of architectures on this host, in interleaved rounds.
+                  budget_s: float = 10.0, chunk_size: int | None = None,
+                  max_chunk_mb: float = 1024.0, reference: Any = None,
+                  build_cfg: Mapping[str, Any] | None = None, outlier_z: float = OUTLIER_Z,
+                  visit_statistic: str = "min", seed: int = 0, progress: bool = True,
+                  devices_file: str | os.PathLike | None = None) -> MeasurementRun:
+    """Measure the latency of architectures, on this host or on a board over SSH.
 
     Args:
         space: The search space or its name.
         archs: Architectures or their ids (duplicates are measured once).
-        device: Device spec, e.g. ``"cpu-torch-t1-b1"``.
+        device: Device spec of this host (``"cpu-torch-t1-b1"``), a remote board
+            (``"ssh://pi@board/cpu-ort-t4-b1"`` or a :class:`RemoteDevice`), or a board of
+            ``devices_file`` by name. See :mod:`oneproxy_plugins.measure.remote`.
         out: Results CSV (``arch,<device>``, normalised ms) plus its ``.details.jsonl``
             sidecar; ``None`` keeps the results in memory only.
         resume: Continue an existing ``out``, measuring only the architectures it lacks
@@ -209,8 +337,10 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
         n_repeats: Timed runs per visit at most.
         budget_s: Timing seconds per architecture over all rounds (each visit makes at
             least one timed run).
-        chunk_size: Architectures prepared and kept in memory together at most.
-        max_chunk_mb: Parameter memory of a chunk's networks at most (MB, approximate).
+        chunk_size: Architectures timed, and written, together at most; default 250 on this
+            host and 50 on a board (a dropped connection loses the chunk in flight).
+        max_chunk_mb: Parameter memory of a chunk's networks at most (MB, approximate; on
+            this host, where a chunk's networks are kept in memory).
         reference: The reference architecture (or id) timed beside every visit; default
             ``space.sample(0)``, or the one recorded in ``out`` when resuming.
         build_cfg: Keyword arguments of ``space.build`` and ``space.input_shape`` (e.g.
@@ -221,9 +351,12 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
             :func:`~oneproxy_plugins.measure.timing.summarize_timings`).
         seed: Seed of the input tensor and of the visiting orders.
         progress: Show a progress bar (only when stderr is a terminal).
+        devices_file: A devices file (TOML) naming boards; see
+            :func:`~oneproxy_plugins.measure.remote.load_devices`.
 
     Returns:
-        A :class:`MeasurementRun`; ``run.table()`` is the normalised latency table.
+        A :class:`MeasurementRun`; ``run.table()`` is the normalised latency table. Its
+        device (the table's column) is the spec string here, the board's name on a board.
 
     Raises:
         FileExistsError: ``out`` exists and ``resume`` is False.
@@ -231,20 +364,26 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
         UnknownDeviceError: A malformed device spec (also a ``ValueError``).
         UnknownRuntimeError: The spec's runtime is not registered.
         MeasurementError: The device is not available here, or the reference fails.
+        BoardError: A board could not be reached or used (a ``MeasurementError``); what was
+            written before a dropped connection stays, and ``resume=True`` measures the rest.
         ImportError: The runtime's optional dependency is missing (names the extra).
     """
     start = time.perf_counter()
     space = get_space(space)
-    spec = DeviceSpec.parse(device)
+    dev = resolve_device(device, devices_file)
     _check_settings(n_rounds=n_rounds, n_warmup=n_warmup, n_repeats=n_repeats,
                     chunk_size=chunk_size, budget_s=budget_s, max_chunk_mb=max_chunk_mb,
                     outlier_z=outlier_z, visit_statistic=visit_statistic)
     build_cfg = dict(build_cfg or {})
-    runtime = resolve_runtime(spec)
-    runtime.check_available(spec)
+    measurer: _LocalMeasurer | _RemoteMeasurer
+    if isinstance(dev, RemoteDevice):
+        measurer = _RemoteMeasurer(space, dev, build_cfg, seed, chunk_size or 50)
+    else:
+        measurer = _LocalMeasurer(space, dev, build_cfg, seed, chunk_size or 250, max_chunk_mb)
+    column = measurer.column
 
     arch_ids = list(dict.fromkeys(space.canonical_id(a) for a in archs))
-    store = ResultStore(out, str(spec)) if out is not None else None
+    store = ResultStore(out, column) if out is not None else None
     if reference is None and store is not None and store.exists() and resume:
         reference = store.read().meta.get("reference")
     reference_id = space.canonical_id(space.sample(0) if reference is None else reference)
@@ -252,19 +391,31 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
               "budget_s": budget_s, "outlier_z": outlier_z, "visit_statistic": visit_statistic}
     meta = {"space": space.name, "reference": reference_id, "build_cfg": build_cfg, **timing,
             "seed": seed}
+    identity = measurer.identity()
+    if identity is not None:
+        meta.update(device_spec=str(dev.spec), board=identity)
     stored = _open_store(store, resume, meta) if store is not None else {}
+    if store is not None and identity is not None:
+        store.note("board", identity)
     todo = [a for a in arch_ids if a not in stored]
-    logger.info("%s: %d architectures, %d already measured, %d to measure", spec,
+    logger.info("%s: %d architectures, %d already measured, %d to measure", column,
                 len(arch_ids), len(arch_ids) - len(todo), len(todo))
 
     new, anchor_ms = {}, math.nan
     if todo:
         registered = store.worker() if store is not None else contextlib.nullcontext()
-        with fixed_threads(spec.threads), registered as worker:
-            new, anchor_ms = _measure_missing(
-                space, todo, runtime, spec, store, worker, reference_id=reference_id,
-                build_cfg=build_cfg, chunk_size=chunk_size, max_chunk_mb=max_chunk_mb,
-                seed=seed, progress=progress, **timing)
+        try:
+            with measurer.session(), registered as worker:
+                new, anchor_ms = _measure_missing(
+                    measurer, todo, store, worker, reference_id=reference_id,
+                    progress=progress, **timing)
+        except BoardError as exc:
+            if store is None or exc.kind not in ("connection-lost", "unreachable"):
+                raise
+            kept = len(store.read().results)
+            raise BoardError(f"{exc} {kept} architecture(s) are safe in {store.path}; run "
+                             "again with resume=True (CLI: --resume) to measure the rest.",
+                             exc.kind) from exc
     if store is not None:
         final = store.read()
         everything, anchor_ms = final.results, final.reference_ms or math.nan
@@ -272,16 +423,17 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any], device: DeviceSp
         everything = new
     results = {a: everything[a] for a in arch_ids if a in everything}
     return MeasurementRun(
-        device=str(spec), space=space.name, reference=reference_id, reference_ms=anchor_ms,
+        device=column, space=space.name, reference=reference_id, reference_ms=anchor_ms,
         results=results, n_measured=sum(r.ok for r in new.values()),
         n_skipped=sum(a not in new for a in results),
         n_failed=sum(not r.ok for r in new.values()), path=None if out is None else Path(out),
         seconds=time.perf_counter() - start, n_pending=len(arch_ids) - len(results))
 
 
-def _check_settings(*, visit_statistic: str, **numbers: float) -> None:
+def _check_settings(*, visit_statistic: str, **numbers: float | None) -> None:
     for name in ("n_rounds", "n_warmup", "n_repeats", "chunk_size"):
-        check_int(name, numbers[name], 0 if name == "n_warmup" else 1)
+        if name != "chunk_size" or numbers[name] is not None:
+            check_int(name, numbers[name], 0 if name == "n_warmup" else 1)
     for name in ("budget_s", "max_chunk_mb", "outlier_z"):
         check_real(name, numbers[name], low=0.0, low_open=True)
     check_choice("visit_statistic", visit_statistic, list(VISIT_STATISTICS))
@@ -298,12 +450,11 @@ def _claimed(store: ResultStore | None, worker: str | None, todo: Sequence[str],
         yield batch
 
 
-def _measure_missing(space: BaseSpace, todo: Sequence[str], runtime: BaseRuntime,
-                     spec: DeviceSpec, store: ResultStore | None, worker: str | None, *,
-                     reference_id: str, build_cfg: Mapping[str, Any], n_rounds: int,
-                     n_warmup: int, n_repeats: int, budget_s: float, outlier_z: float,
-                     visit_statistic: str, chunk_size: int, max_chunk_mb: float, seed: int,
-                     progress: bool) -> tuple[dict[str, ArchResult], float]:
+def _measure_missing(measurer: _LocalMeasurer | _RemoteMeasurer, todo: Sequence[str],
+                     store: ResultStore | None, worker: str | None, *, reference_id: str,
+                     n_rounds: int, n_warmup: int, n_repeats: int, budget_s: float,
+                     outlier_z: float, visit_statistic: str, progress: bool
+                     ) -> tuple[dict[str, ArchResult], float]:
     """Measure ``todo`` chunk by chunk; append each chunk to ``store`` as it finishes.
 
     With a store, chunks are claimed as ``worker`` (see :meth:`ResultStore.claim`), so
@@ -312,28 +463,28 @@ def _measure_missing(space: BaseSpace, todo: Sequence[str], runtime: BaseRuntime
     Returns:
         The new results, and the reference level of the first chunk (the in-memory anchor).
     """
-    example = _example_input(space, spec, build_cfg, seed)
     try:
-        ref_run, _ = _prepare(space, reference_id, runtime, spec, build_cfg, example)
+        measurer.start(reference_id)
+    except MeasurementError:
+        raise
     except Exception as exc:
         raise MeasurementError(f"The reference {reference_id!r} cannot be measured on "
-                               f"{spec}: {_reason(exc)}") from exc
+                               f"{measurer.column}: {_reason(exc)}") from exc
     new: dict[str, ArchResult] = {}
     anchor_ms = math.nan
     # One step per network prepared and per visit.
-    with _progress_bar((n_rounds + 1) * len(todo), str(spec), progress) as bar:
+    with _progress_bar((n_rounds + 1) * len(todo), measurer.column, progress) as bar:
         chunks = itertools.chain.from_iterable(
-            _chunks(space, batch, runtime, spec, build_cfg, example, chunk_size, max_chunk_mb,
-                    bar.update) for batch in _claimed(store, worker, todo, chunk_size))
+            measurer.chunks(batch, bar.update)
+            for batch in _claimed(store, worker, todo, measurer.chunk_size))
         # Counted by hand: enumerate() would keep the last chunk it yielded, networks and
         # all, alive while the next one is prepared.
         i = 0
         for chunk in chunks:
             bar.update(n_rounds * len(chunk.failed))
-            timings = run_interleaved(chunk.runners, ref_run, n_rounds=n_rounds,
-                                      n_warmup=n_warmup, n_repeats=n_repeats,
-                                      budget_s=budget_s, timer=runtime.timer(spec),
-                                      seed=seed + i, on_visit=lambda _key: bar.update())
+            timings = measurer.time(chunk, n_rounds=n_rounds, n_warmup=n_warmup,
+                                    n_repeats=n_repeats, budget_s=budget_s,
+                                    seed=measurer.seed + i, on_visit=lambda _key: bar.update())
             results = _chunk_results(chunk, timings, outlier_z, visit_statistic)
             chunk_ref = reference_level(
                 [r for visits in timings.reference.values() for r in visits],

@@ -12,7 +12,7 @@ spreads, run counts, status and failure reason (``"type": "arch"``).
 
 Crash safety: the file is created atomically (sidecar first, then the header line renamed into
 place), and rows are appended, never rewritten. Each append takes a file lock
-(``<out>.lock``), writes whole lines with one ``os.write`` on an ``O_APPEND`` descriptor and
+(``.oneproxy-locks/<out>.lock`` beside it), writes whole lines with one ``os.write`` on an ``O_APPEND`` descriptor and
 ``fsync``s, the sidecar before the table. A process killed at any point leaves complete lines
 plus at most one torn last line; readers ignore a line without its newline and the next append
 cuts it off first. An architecture in the sidecar but not in the table is measured again.
@@ -61,6 +61,8 @@ __all__ = ["ArchResult", "StoredRun", "ResultStore", "details_path_for"]
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+LOCK_DIR = ".oneproxy-locks"
+"""The hidden folder, beside a results file, holding its lock file."""
 _LOCK_TIMEOUT_S = 120.0
 
 
@@ -136,12 +138,15 @@ class StoredRun:
         reference_ms: The reference level anchoring normalised latencies (ms), or ``None``
             before the first chunk was written.
         results: Architecture id to its result, in file order.
+        notes: Other records, in file order, e.g. ``{"type": "board", ...}``: the identity of
+            a remote board at the start of each session measuring into the file.
     """
 
     device: str
     meta: dict[str, Any]
     reference_ms: float | None
     results: dict[str, ArchResult]
+    notes: tuple[dict[str, Any], ...] = ()
 
     def table(self, *, raw: bool = False) -> LatencyTable:
         """The results as a one-column table: normalised (default) or raw milliseconds."""
@@ -211,7 +216,9 @@ class ResultStore:
         self.path = Path(path)
         self.device = str(device)
         self.details_path = details_path_for(self.path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        # In a hidden folder: lock files stay after the run (removing one is a race with the
+        # next process taking it), and a results folder should show results.
+        self.lock_path = self.path.parent / LOCK_DIR / (self.path.name + ".lock")
         self.claims_path = self.path.with_name(self.path.name + ".claims.json")
 
     def __repr__(self) -> str:
@@ -220,7 +227,7 @@ class ResultStore:
     def _lock(self):  # noqa: ANN202
         from filelock import FileLock
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         return FileLock(str(self.lock_path), timeout=_LOCK_TIMEOUT_S)
 
     def exists(self) -> bool:
@@ -267,7 +274,8 @@ class ResultStore:
                                            f"device {self.device!r}")
         return values
 
-    def _read_details(self) -> tuple[dict[str, Any], float | None, dict[str, ArchResult]]:
+    def _read_details(self, notes: list[dict[str, Any]] | None = None
+                      ) -> tuple[dict[str, Any], float | None, dict[str, ArchResult]]:
         meta: dict[str, Any] = {}
         reference_ms = None
         details: dict[str, ArchResult] = {}
@@ -285,6 +293,8 @@ class ResultStore:
                     reference_ms = reference_ms or float(record["reference_ms"])
                 elif kind == "arch":
                     details[record["arch"]] = ArchResult.from_json(record)
+                elif notes is not None:
+                    notes.append(record)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 logger.warning("%s line %d: unreadable record skipped (%s)",
                                self.details_path.name, line, exc)
@@ -298,7 +308,8 @@ class ResultStore:
             DataFormatError: The CSV's header is not ``arch,<device>`` or a row is malformed.
         """
         values = self._read_rows()
-        meta, reference_ms, details = self._read_details()
+        notes: list[dict[str, Any]] = []
+        meta, reference_ms, details = self._read_details(notes)
         results = {}
         for arch, value in values.items():
             record = details.get(arch)
@@ -306,7 +317,16 @@ class ResultStore:
                 record = (ArchResult(arch, "ok", latency_ms=value) if not math.isnan(value)
                           else ArchResult.failed(arch, "unknown (no details record)"))
             results[arch] = record
-        return StoredRun(self.device, meta, reference_ms, results)
+        return StoredRun(self.device, meta, reference_ms, results, tuple(notes))
+
+    def note(self, kind: str, record: Mapping[str, Any]) -> None:
+        """Append a record of another kind to the sidecar (e.g. ``"board"``: a board's
+        identity when a session starts); :meth:`read` returns them as ``notes``."""
+        if kind in ("meta", "reference", "arch"):
+            raise ValueError(f"kind {kind!r} is reserved; use another name.")
+        with self._lock():
+            _cut_torn_tail(self.details_path)
+            _append(self.details_path, json.dumps({"type": kind, **record}) + "\n")
 
     def append(self, results: Sequence[ArchResult], *, reference_ms: float) -> list[ArchResult]:
         """Append results, skipping architectures the CSV already holds (and repeats).

@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import math
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -43,6 +41,8 @@ import numpy as np
 from oneproxy_plugins._checks import check_choice
 from oneproxy_plugins._imports import optional_import
 from oneproxy_plugins.exceptions import MeasurementError
+from oneproxy_plugins.measure import _protocol
+from oneproxy_plugins.measure._protocol import wall_timer
 
 __all__ = ["Timer", "wall_timer", "cuda_event_timer", "time_runs", "outlier_mask",
            "relative_iqr", "fixed_threads", "InterleavedTimings", "run_interleaved",
@@ -57,13 +57,6 @@ OUTLIER_Z = 3.5
 VISIT_STATISTICS: dict[str, Callable[[np.ndarray], float]] = {"min": np.min,
                                                               "median": np.median}
 """How one visit's timed runs are summarised before the ratio to the reference."""
-
-
-def wall_timer(fn: Callable[[], Any]) -> float:
-    """Run ``fn`` once; wall-clock milliseconds (``time.perf_counter``)."""
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1e3
 
 
 def cuda_event_timer() -> Timer:
@@ -84,18 +77,6 @@ def cuda_event_timer() -> Timer:
     return timer
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # A collection in the middle of a timed run is noise, as timeit knows.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def time_runs(fn: Callable[[], Any], *, n_warmup: int, n_repeats: int,
               budget_s: float = math.inf, timer: Timer = wall_timer) -> np.ndarray:
     """Time one visit: ``n_warmup`` discarded runs, then up to ``n_repeats`` timed runs.
@@ -111,16 +92,7 @@ def time_runs(fn: Callable[[], Any], *, n_warmup: int, n_repeats: int,
     Returns:
         Array of shape ``(n,)``, milliseconds, ``1 <= n <= n_repeats``.
     """
-    deadline = time.perf_counter() + budget_s
-    samples: list[float] = []
-    with _gc_paused():
-        for _ in range(n_warmup):
-            fn()
-        for _ in range(n_repeats):
-            samples.append(timer(fn))
-            if time.perf_counter() >= deadline:
-                break
-    return np.asarray(samples, dtype=np.float64)
+    return _protocol.time_runs(fn, n_warmup, n_repeats, budget_s, timer)
 
 
 def outlier_mask(samples: np.ndarray, *, z: float = OUTLIER_Z) -> np.ndarray:
@@ -190,11 +162,6 @@ class InterleavedTimings:
     errors: dict[str, str]
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return text if len(text) <= 500 else text[:497] + "..."
-
-
 def run_interleaved(runners: Mapping[str, Callable[[], Any]], reference: Callable[[], Any], *,
                     n_rounds: int, n_warmup: int, n_repeats: int, budget_s: float = math.inf,
                     timer: Timer = wall_timer, seed: int = 0,
@@ -220,40 +187,12 @@ def run_interleaved(runners: Mapping[str, Callable[[], Any]], reference: Callabl
     Raises:
         MeasurementError: The reference itself raised.
     """
-    rng = np.random.default_rng(seed)
-    keys = list(runners)
-    visit_budget = budget_s / n_rounds
-    timings = InterleavedTimings({k: [] for k in keys}, {k: [] for k in keys}, {})
-
-    def visit_reference() -> np.ndarray:
-        try:
-            return time_runs(reference, n_warmup=n_warmup, n_repeats=n_repeats,
-                             budget_s=visit_budget, timer=timer)
-        except Exception as exc:
-            raise MeasurementError(f"The reference network failed: {_reason(exc)}") from exc
-
-    for round_ in range(n_rounds):
-        for i in rng.permutation(len(keys)):
-            key = keys[i]
-            if key in timings.errors:
-                continue
-            # Alternate the order so neither side always runs on caches the other warmed.
-            ref_first = round_ % 2 == 0
-            ref = visit_reference() if ref_first else None
-            try:
-                runs = time_runs(runners[key], n_warmup=n_warmup, n_repeats=n_repeats,
-                                 budget_s=visit_budget, timer=timer)
-            except Exception as exc:
-                timings.errors[key] = _reason(exc)
-                continue
-            finally:
-                if on_visit is not None:
-                    on_visit(key)
-            if ref is None:
-                ref = visit_reference()
-            timings.samples[key].append(runs)
-            timings.reference[key].append(ref)
-    return timings
+    try:
+        samples, reference_samples, errors = _protocol.interleave(
+            runners, reference, n_rounds, n_warmup, n_repeats, budget_s, timer, seed, on_visit)
+    except _protocol.ReferenceFailed as exc:
+        raise MeasurementError(str(exc)) from exc.__cause__
+    return InterleavedTimings(samples, reference_samples, errors)
 
 
 @dataclasses.dataclass(frozen=True)

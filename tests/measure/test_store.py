@@ -72,7 +72,7 @@ class TestCreate:
         with pytest.raises(KeyboardInterrupt):
             store.create({"space": "toy"})
         monkeypatch.undo()
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv.lock", "t.details.jsonl"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".oneproxy-locks", "t.details.jsonl"]
         store.create({"space": "toy"})
         assert store.read().meta["space"] == "toy"
 
