@@ -11,6 +11,7 @@ _EXTRAS = {
     "torch": "measure",
     "onnx": "onnx",
     "onnxruntime": "onnx",
+    "openvino": "openvino",
     "nni": "nni",
     "pytorch_lightning": "nni",
     "matplotlib": "viz",

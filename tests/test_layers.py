@@ -13,7 +13,8 @@ import textwrap
 
 import pytest
 
-WATCHED = ("optuna", "nni", "torch", "matplotlib", "plotly", "pytorch_lightning", "onnxruntime")
+WATCHED = ("optuna", "nni", "torch", "matplotlib", "plotly", "pytorch_lightning", "onnxruntime",
+           "openvino")
 
 PROXY = """
 from oneproxy_plugins.predictors import RidgePredictor

@@ -1,9 +1,10 @@
 """Runtimes: how a PyTorch module becomes a callable that runs one inference on a device.
 
 A runtime is named in the second field of a device spec (``cpu-<runtime>-t1-b1``). The
-built-ins are :class:`TorchRuntime` (``torch``: eager PyTorch on CPU or CUDA) and
-:class:`OnnxRuntime` (``ort``: export to ONNX, run with ONNX Runtime on CPU). Plugins add
-runtimes through the ``oneproxy_add_runtimes`` hook; :func:`get_runtime` finds them all.
+built-ins are :class:`TorchRuntime` (``torch``: eager PyTorch on CPU or CUDA),
+:class:`OnnxRuntime` (``ort``: export to ONNX, run with ONNX Runtime on CPU) and
+:class:`OpenVinoRuntime` (``openvino``: the same ONNX model compiled by OpenVINO for the CPU).
+Plugins add runtimes through the ``oneproxy_add_runtimes`` hook; :func:`get_runtime` finds them all.
 
 Example:
     >>> import torch
@@ -31,8 +32,13 @@ from oneproxy_plugins.measure.timing import Timer, cuda_event_timer, wall_timer
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["BaseRuntime", "TorchRuntime", "OnnxRuntime", "BUILTIN_RUNTIMES", "get_runtime",
-           "list_runtimes", "resolve_runtime"]
+__all__ = ["BaseRuntime", "TorchRuntime", "OnnxRuntime", "OpenVinoRuntime", "BUILTIN_RUNTIMES",
+           "get_runtime", "list_runtimes", "resolve_runtime"]
+
+_ONNX_OPSET = 17
+"""The ONNX opset of every export: fixed, so that a model exported by one torch release runs
+where another was used, and old enough for the runtimes on boards (ONNX Runtime >= 1.13,
+OpenVINO >= 2022.3 read it)."""
 
 
 class BaseRuntime(abc.ABC):
@@ -130,11 +136,31 @@ class TorchRuntime(BaseRuntime):
         return cuda_event_timer() if spec.target == "cuda" else wall_timer
 
 
+def _export_onnx(module: torch.nn.Module, example_input: torch.Tensor) -> bytes:
+    """The ONNX model of ``module`` (in eval mode) at :data:`_ONNX_OPSET`, in memory.
+
+    Export uses PyTorch's TorchScript-based exporter (``dynamo=False``), which needs no
+    package beyond ``onnx``; the dynamo exporter would need ``onnxscript``. The graph has one
+    input named ``input`` and one output named ``output``.
+    """
+    torch = optional_import("torch")
+
+    buffer = io.BytesIO()
+    kwargs: dict[str, Any] = {"input_names": ["input"], "output_names": ["output"],
+                              "opset_version": _ONNX_OPSET}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False
+    with warnings.catch_warnings():
+        # The legacy exporter warns that it is deprecated on every call.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(module.eval(), (example_input,), buffer, **kwargs)
+    return buffer.getvalue()
+
+
 class OnnxRuntime(BaseRuntime):
     """ONNX Runtime on CPU: the module is exported to ONNX in memory, then run sequentially.
 
-    Export uses PyTorch's TorchScript-based exporter (``dynamo=False``), which needs no
-    package beyond ``onnx``; the dynamo exporter would need ``onnxscript``. The session runs
+    The export is PyTorch's TorchScript-based exporter at a fixed opset (17). The session runs
     with ``intra_op_num_threads`` = the spec's threads, one inter-op thread and sequential
     execution. ``onnxruntime`` is imported at first use (extra ``[onnx]``).
     """
@@ -148,23 +174,13 @@ class OnnxRuntime(BaseRuntime):
 
     def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
                 ) -> Callable[[], Any]:
-        torch = optional_import("torch")
-
         ort = optional_import("onnxruntime")
-        buffer = io.BytesIO()
-        kwargs: dict[str, Any] = {"input_names": ["input"], "output_names": ["output"]}
-        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-            kwargs["dynamo"] = False
-        with warnings.catch_warnings():
-            # The legacy exporter warns that it is deprecated on every call.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            torch.onnx.export(module.eval(), (example_input,), buffer, **kwargs)
+        model = _export_onnx(module, example_input)
         options = ort.SessionOptions()
         options.intra_op_num_threads = spec.threads or 1
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        session = ort.InferenceSession(buffer.getvalue(), options,
-                                       providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         feed = {"input": example_input.detach().cpu().numpy()}
 
         def run() -> Any:
@@ -173,7 +189,74 @@ class OnnxRuntime(BaseRuntime):
         return run
 
 
-BUILTIN_RUNTIMES: tuple[type[BaseRuntime], ...] = (TorchRuntime, OnnxRuntime)
+class OpenVinoRuntime(BaseRuntime):
+    """OpenVINO on CPU: the module's ONNX export, compiled for latency and run synchronously.
+
+    The ONNX model (the same export as :class:`OnnxRuntime`) is read from memory and compiled
+    for OpenVINO's ``"CPU"`` device with ``INFERENCE_NUM_THREADS`` = the spec's threads, one
+    stream and the ``LATENCY`` performance hint; each call is one synchronous inference of one
+    infer request whose input tensor was set once. Two settings differ from OpenVINO's
+    defaults, so that the three CPU runtimes time the same thing: the inference precision is
+    fixed to f32 (on CPUs with bf16 or AMX OpenVINO would otherwise compute in bf16), and the
+    threads are not pinned to cores (as for ``torch`` and ``ort``: on a shared host a pinned
+    thread cannot leave a busy core). ``openvino`` is imported at first use (extra
+    ``[openvino]``).
+
+    Example:
+        >>> import torch
+        >>> from oneproxy_plugins.measure import DeviceSpec, OpenVinoRuntime
+        >>> run = OpenVinoRuntime().prepare(torch.nn.Linear(4, 2), torch.zeros(1, 4),
+        ...                                 DeviceSpec.parse("cpu-openvino-t1-b1"))
+        >>> run()[0].shape
+        (1, 2)
+    """
+
+    name = "openvino"
+
+    def check_available(self, spec: DeviceSpec) -> None:
+        optional_import("openvino")
+        optional_import("torch")  # the export
+        optional_import("onnx")
+
+    def compile(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
+                ) -> Any:
+        """Export ``module`` to ONNX and compile it for ``spec``.
+
+        Args:
+            module: The network, in eval mode, on the CPU.
+            example_input: Input tensor on the CPU, shape ``(batch, ...)``; fixes the
+                compiled input shape.
+            spec: A ``cpu-openvino-...`` device.
+
+        Returns:
+            The ``openvino.CompiledModel``; its ``get_property`` reads the settings back.
+        """
+        ov = optional_import("openvino")
+        core = ov.Core()
+        model = core.read_model(_export_onnx(module, example_input))
+        return core.compile_model(model, "CPU", {
+            "INFERENCE_NUM_THREADS": spec.threads or 1,
+            "NUM_STREAMS": 1,
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_PRECISION_HINT": "f32",
+            "ENABLE_CPU_PINNING": False,
+        })
+
+    def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
+                ) -> Callable[[], Any]:
+        """Compile ``module`` (:meth:`compile`) and return a call of one synchronous inference;
+        the call returns the outputs (an ``OVDict``: ``run()[0]`` is the first, as NumPy)."""
+        ov = optional_import("openvino")
+        request = self.compile(module, example_input, spec).create_infer_request()
+        request.set_input_tensor(ov.Tensor(example_input.detach().cpu().numpy()))
+
+        def run() -> Any:
+            return request.infer()
+
+        return run
+
+
+BUILTIN_RUNTIMES: tuple[type[BaseRuntime], ...] = (TorchRuntime, OnnxRuntime, OpenVinoRuntime)
 """The runtimes registered by oneproxy-plugins itself (through the plugin hook)."""
 
 

@@ -11,7 +11,7 @@ import torch
 
 from oneproxy_plugins.exceptions import MeasurementError, UnknownRuntimeError
 from oneproxy_plugins.measure import (BUILTIN_RUNTIMES, BaseRuntime, DeviceSpec, OnnxRuntime,
-                                      TorchRuntime, get_runtime, list_runtimes)
+                                      OpenVinoRuntime, TorchRuntime, get_runtime, list_runtimes)
 from oneproxy_plugins.measure.timing import wall_timer
 from oneproxy_plugins.plugins import get_plugin_manager, hookimpl, reset_plugin_manager
 
@@ -26,8 +26,8 @@ def net_and_input(nb201, tiny_cfg):
 
 class TestGetRuntime:
     def test_builtins_register_through_the_hook(self):
-        assert BUILTIN_RUNTIMES == (TorchRuntime, OnnxRuntime)
-        assert {"torch", "ort"} <= set(list_runtimes())
+        assert BUILTIN_RUNTIMES == (TorchRuntime, OnnxRuntime, OpenVinoRuntime)
+        assert {"torch", "ort", "openvino"} <= set(list_runtimes())
         assert isinstance(get_runtime("torch"), TorchRuntime)
         assert isinstance(get_runtime("ort"), OnnxRuntime)
 
