@@ -12,25 +12,6 @@ from scipy.stats import spearmanr
 from oneproxy_plugins.exceptions import OneProxyError, UnknownSpaceError
 from oneproxy_plugins.plugins import get_plugin_manager, hookimpl, reset_plugin_manager
 
-HERE = __import__("pathlib").Path(__file__).resolve().parent
-
-
-@pytest.fixture()
-def toy_installed(tmp_path, monkeypatch):
-    """Install the toy plugin the way pip would: a dist-info with an entry point on sys.path."""
-    dist = tmp_path / "toy_oneproxy_plugin-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-oneproxy-plugin\n"
-                                   "Version: 0.1\n")
-    (dist / "entry_points.txt").write_text("[oneproxy_plugins]\ntoy = toy_oneproxy_plugin\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.syspath_prepend(str(HERE))
-    reset_plugin_manager()
-    yield
-    sys.modules.pop("toy_oneproxy_plugin", None)
-    reset_plugin_manager()
-
-
 class TestPluginManager:
     def test_builtins_without_plugins(self):
         from oneproxy_plugins.latency import list_loaders

@@ -1,15 +1,20 @@
-"""A third-party plugin as another package would write it: a tiny space, a fake runtime, a
+"""A third-party plugin as another package would write it: a tiny space, two runtimes, a
 latency predictor and an adaptation method.
 
 The fake runtime stands in for a device that cannot run here (a phone): its "inference" is a
 busy loop whose length follows the network's parameter count, so latencies are real timings
-with a known ranking. The predictor and the adapter are small but real estimators, written
-against the package's public bases only.
+with a known ranking. The other runtime is real, ONNX Runtime with its graph optimisations
+turned off; docs/plugins.md shows its class as written here (a test checks they are the same
+text). The predictor and the adapter are small but real estimators, written against the
+package's public bases only.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -85,6 +90,42 @@ class FakePhoneRuntime(BaseRuntime):
         return run
 
 
+class UnoptimizedOrtRuntime(BaseRuntime):
+    """ONNX Runtime with every graph optimisation off: the exported graph, node by node.
+
+    Device specs ``cpu-ort_noopt-t<threads>-b<batch>``. The base class's defaults reject
+    ``cuda-...`` and ``-cl`` before any network is built; :meth:`check_available` fails
+    before any network is built when onnxruntime is missing.
+    """
+
+    name = "ort_noopt"
+
+    def check_available(self, spec):
+        try:
+            import onnx  # noqa: F401  (torch's exporter writes the model with it)
+            import onnxruntime  # noqa: F401
+        except ImportError as exc:
+            raise ImportError(f"Device {spec} needs onnx and onnxruntime: pip install onnx "
+                              "onnxruntime") from exc
+
+    def prepare(self, module, example_input, spec):
+        import onnxruntime as ort
+        import torch
+
+        model = io.BytesIO()
+        with warnings.catch_warnings():  # torch warns that dynamo=False is the old exporter
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(module.eval(), (example_input,), model, input_names=["x"],
+                              opset_version=17, dynamo=False)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        options.intra_op_num_threads = spec.threads
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(model.getvalue(), options,
+                                       providers=["CPUExecutionProvider"])
+        return functools.partial(session.run, None, {"x": example_input.numpy()})
+
+
 class NearestPredictor(BaseLatencyPredictor):
     """The latency of the nearest measured architecture (Euclidean, on the encoding)."""
 
@@ -141,4 +182,4 @@ def oneproxy_add_spaces():
 
 @hookimpl
 def oneproxy_add_runtimes():
-    return [FakePhoneRuntime()]
+    return [FakePhoneRuntime(), UnoptimizedOrtRuntime()]
