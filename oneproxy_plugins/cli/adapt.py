@@ -4,6 +4,8 @@ Both are exact contracts other tools call::
 
     oneproxy adapt --space S --data DIR [--data DIR ...] --proxies D1,D2,... \\
         --target-samples SAMPLES.csv --out PREDICTOR.json
+    oneproxy adapt --space S --data DIR --proxies D1,... --measure-on DEVICE --samples 10 \\
+        --out PREDICTOR.json
     oneproxy predict PREDICTOR.json --archs ARCHS.csv --out OUT.csv
 
 ``SAMPLES.csv`` has columns ``arch,latency_ms``; ``ARCHS.csv`` a column ``arch``; ``OUT.csv``
@@ -56,23 +58,49 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               type=click.Path(file_okay=False), help="Data directory with the proxies' tables "
               "(repeatable).")
 @click.option("--proxies", required=True, help="Comma-separated proxy devices, used in full.")
-@click.option("--target-samples", "samples_csv", required=True,
+@click.option("--target-samples", "samples_csv",
               type=click.Path(dir_okay=False, exists=True),
               help="CSV with columns arch,latency_ms measured on the target.")
+@click.option("--measure-on", "device",
+              help="Instead of --target-samples: choose --samples architectures and measure "
+                   "them on this device (a spec of this host, ssh://user@host/cpu-ort-t1-b1, "
+                   "or a board of --devices).")
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False, exists=True),
+              help="Devices file (TOML) naming remote boards.")
+@click.option("--samples", "n_samples", type=click.IntRange(min=2), default=10,
+              show_default=True, help="With --measure-on: architectures to measure.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="With --measure-on: seed of the sample chooser.")
+@click.option("--measurements", type=click.Path(dir_okay=False),
+              help="With --measure-on: the measurement results file, continued if it exists "
+                   "[default: <out stem>.measured.csv].")
+@click.option("--build-cfg", help="With --measure-on: arguments of the space's build, e.g. "
+                                  "'C=4,N=1' (default: the space's full-size networks).")
+@click.option("--rounds", type=click.IntRange(min=1), default=10, show_default=True,
+              help="With --measure-on: interleaved timing rounds.")
 @click.option("--method", type=RegistryChoice(adapter_names, "adaptation method"),
               default="adaproxy", show_default=True,
               help="Adaptation method (plugins add theirs).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Where the fitted predictor (JSON) goes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str, method: str,
+def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str | None,
+          device: str | None, devices_file: str | None, n_samples: int, seed: int,
+          measurements: str | None, build_cfg: str | None, rounds: int, method: str,
           out_path: str, as_json: bool) -> None:
     """Fit a target latency predictor from proxy tables and a few target measurements.
 
+    The measurements come from --target-samples, or are taken now with --measure-on: the
+    sample chooser picks --samples architectures, they are measured on the device (here or
+    on a board over SSH) and kept in a resumable results file, the adapter is fitted, and its
+    leave-one-out SRCC on the samples is printed beside the proxy's own.
+
     \b
-    Example:
+    Examples:
         oneproxy adapt --space nasbench201 --data ../shared/data --proxies pixel3,1080ti_1 \\
             --target-samples samples.csv --out target.json
+        oneproxy adapt --space nasbench201 --data mydata --proxies cpu-ort-t1-b1 \\
+            --measure-on ssh://pi@raspberrypi.local/cpu-ort-t4-b1 --samples 10 --out pi.json
     """
     from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
     from oneproxy_plugins.latency import load_data_dir
@@ -80,18 +108,53 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     from oneproxy_plugins.spaces import get_space
 
     space_obj = get_space(space)
-    archs, ms = read_target_samples(space_obj, samples_csv)
+    if (samples_csv is None) == (device is None):
+        raise click.UsageError("pass either --target-samples FILE or --measure-on DEVICE.")
+    if device is None and (devices_file or measurements or build_cfg):
+        raise click.UsageError("--devices, --measurements and --build-cfg go with --measure-on.")
     table = load_data_dir(list(data_dirs), space_obj)
     device_list = split_list(proxies, "devices")
     pool = ProxyPool(table, device_list, space=space_obj)
-    model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
+    result = None
+    if device is not None:
+        from oneproxy_plugins.cli.measure import parse_build_cfg
+        from oneproxy_plugins.measure.remote import resolve_device
+        from oneproxy_plugins.targets import adapt_on_device
+
+        resolve_device(device, devices_file)  # a bad name fails before any work
+        measurements_file = (measurements
+                             or str(Path(out_path).with_suffix("")) + ".measured.csv")
+        result = adapt_on_device(
+            pool, device, k=n_samples, method=method, proxy=device_list[0], seed=seed,
+            measurements=measurements_file,
+            devices_file=devices_file, build_cfg=parse_build_cfg(build_cfg), n_rounds=rounds,
+            progress=not as_json)
+        archs, model = result.archs, result.predictor
+    else:
+        archs, ms = read_target_samples(space_obj, samples_csv)
+        model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
     save_predictor(model, out_path)
     if as_json:
-        echo_json({"method": method, "space": space_obj.name, "proxies": device_list,
-                   "samples": len(archs), "out": out_path})
+        report = {"method": method, "space": space_obj.name, "proxies": device_list,
+                  "samples": len(archs), "out": out_path}
+        if result is not None:
+            report.update(device=result.device, reused=result.n_reused,
+                          loo_srcc=_number(result.loo_srcc),
+                          proxy_srcc=_number(result.proxy_srcc),
+                          measured={a: v for a, v in zip(result.archs, result.latency_ms)})
+        echo_json(report)
         return
+    if result is not None:
+        reused = f" ({result.n_reused} from {measurements_file})" if result.n_reused else ""
+        click.echo(f"{len(archs)} architectures measured on {result.device}{reused}; "
+                   f"leave-one-out SRCC on them: {result.method} {result.loo_srcc:.3f}, "
+                   f"proxy {device_list[0]} as is {result.proxy_srcc:.3f}")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+
+
+def _number(value: float) -> float | None:
+    return None if value != value else value  # NaN is not JSON
 
 
 def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[float]]:

@@ -43,7 +43,8 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import optuna
@@ -160,19 +161,24 @@ def choose_target_samples(study: optuna.Study, k: int, *,
                                 share=share, random_state=seed)
 
 
-def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float], *,
+def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float] | Any, *,
                  k: int = 10, pool: ProxyPool | LatencyTable | None = None,
                  samples: Sequence[str] | None = None, share: float = 0.25,
                  seed: int | None = 0, callback: OneProxyCallback | None = None,
-                 space: str | BaseSpace | None = None) -> AdaProxyPredictor:
+                 space: str | BaseSpace | None = None,
+                 measure_options: Mapping[str, Any] | None = None) -> AdaProxyPredictor:
     """Measure ``k`` architectures on a new target, fit AdaProxy and register the target.
 
     Args:
         study: The finished (or running) proxy study.
         name: The target's name.
         measure: ``measure(arch) -> ms``: the latency of one architecture (the space's value;
-            ``space.to_id(arch)`` gives its id) on the target, e.g. a benchmark lookup or a
-            real measurement.
+            ``space.to_id(arch)`` gives its id) on the target, e.g. a benchmark lookup; or a
+            device to measure all ``k`` on, together, with the careful protocol: a spec of
+            this host (``"cpu-ort-t1-b1"``), a board over SSH
+            (``"ssh://pi@board/cpu-ort-t4-b1"``) or a
+            :class:`~oneproxy_plugins.measure.remote.RemoteDevice` (see
+            :func:`oneproxy_plugins.targets.measure_samples`).
         k: Number of measurements (>= 3).
         pool: The proxy pool (see :func:`choose_target_samples`).
         samples: Architecture ids to measure instead of choosing them.
@@ -181,6 +187,9 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
         callback: A :class:`~oneproxy_plugins.optuna.OneProxyCallback` to add the target to,
             so trials still to come are recorded as well.
         space: The search space, when the study has none recorded.
+        measure_options: With a device as ``measure``: arguments of
+            :func:`~oneproxy_plugins.measure.measure_archs` (``out`` for a resumable results
+            file, ``build_cfg``, ``n_rounds``, ``devices_file``, ...).
 
     Returns:
         The fitted :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor`.
@@ -196,10 +205,17 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
         ids = choose_target_samples(study, k, pool=pool_obj, share=share, seed=seed)
     else:
         ids = list(dict.fromkeys(space_obj.canonical_id(a) for a in samples))
-    ms = []
-    for arch_id in ids:
-        ms.append(check_latency(measure(space_obj.from_id(arch_id)),
-                                f"measure({arch_id!r}) returned"))
+    if callable(measure):
+        if measure_options:
+            raise ValueError("measure_options go with a device as 'measure' (a spec or a "
+                             "board), not with a measure(arch) function.")
+        ms = [check_latency(measure(space_obj.from_id(arch_id)), f"measure({arch_id!r}) returned")
+              for arch_id in ids]
+    else:
+        from oneproxy_plugins.targets import measure_samples
+
+        options = dict(measure_options or {})
+        ms = measure_samples(space_obj, ids, measure, out=options.pop("out", None), **options)
     model = AdaProxyPredictor(pool_obj).fit(ids, ms)
     register_target(study, name, model, space=space_obj,
                     record={"method": "adaproxy", "samples": dict(zip(ids, ms))})

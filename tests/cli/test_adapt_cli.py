@@ -102,3 +102,39 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
                                        str(archs), "--out", str(tmp_path / "o.csv"), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["archs"] == 7
+
+
+def _measure_on(data_dir, out, *extra):
+    return CliRunner().invoke(main, ["adapt", "--space", "nasbench201", "--data", str(data_dir),
+                                     "--proxies", "gpu_a,cpu_a", "--out", str(out), *extra])
+
+
+@pytest.mark.needs("torch")
+def test_adapt_measure_on_this_host(tmp_path, data_dir):
+    import json
+
+    out = tmp_path / "host.json"
+    args = ["--measure-on", "cpu-torch-t1-b1", "--samples", "5", "--build-cfg", "C=4,N=1",
+            "--rounds", "2", "--json"]
+    result = _measure_on(data_dir, out, *args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["device"] == "cpu-torch-t1-b1" and report["samples"] == 5
+    assert len(report["measured"]) == 5 and all(v > 0 for v in report["measured"].values())
+    assert -1 <= report["loo_srcc"] <= 1 and report["reused"] == 0
+    assert (tmp_path / "host.measured.csv").exists() and out.exists()
+    again = _measure_on(data_dir, out, *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "(5 from " in again.output and "leave-one-out SRCC" in again.output
+
+
+@pytest.mark.parametrize("extra, match", [
+    ([], "pass either --target-samples FILE or --measure-on DEVICE"),
+    (["--measure-on", "cpu-torch-t1-b1", "--target-samples", __file__], "pass either"),
+    (["--measure-on", "gpu-fast"], "gpu-fast"),
+    (["--measure-on", "ssh://host/cuda-torch-b1"], "runtime among ort"),
+])
+def test_adapt_measure_on_errors(tmp_path, data_dir, extra, match):
+    result = _measure_on(data_dir, tmp_path / "p.json", *extra)
+    assert result.exit_code == 2 and match in result.output, result.output
+    assert not (tmp_path / "p.json").exists()

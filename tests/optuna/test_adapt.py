@@ -123,3 +123,16 @@ class TestAdaptTarget:
             adapt_target(study, "other", lambda arch: -2.0, k=4)
         with pytest.raises(ValueError, match="returned: 'slow' ms"):
             adapt_target(study, "other", lambda arch: "slow", k=4)
+
+
+@pytest.mark.needs("torch")
+def test_adapt_target_measures_on_a_device(study, tmp_path):
+    out = tmp_path / "target.csv"
+    options = {"out": out, "build_cfg": {"C": 4, "N": 1}, "n_rounds": 2, "progress": False}
+    model = adapt_target(study, "host", "cpu-torch-t1-b1", k=5, measure_options=options)
+    record = study.user_attrs["oneproxy:target:host"]
+    assert len(record["samples"]) == 5 and all(v > 0 for v in record["samples"].values())
+    assert out.exists() and len(out.read_text().splitlines()) == 6  # header + 5, resumable
+    assert np.all(model.predict(list(record["samples"])) > 0)
+    with pytest.raises(ValueError, match="measure_options go with a device"):
+        adapt_target(study, "x", lambda a: 1.0, k=4, measure_options={"n_rounds": 2})

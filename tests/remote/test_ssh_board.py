@@ -178,3 +178,26 @@ def test_dropped_connection_loses_nothing_and_resume_measures_only_the_rest(ssh_
     assert len(rows) == len({r.split(",")[0] for r in rows}) == 6
     details = [json.loads(line) for line in details_path_for(out).read_text().splitlines()]
     assert sum(d["type"] == "arch" for d in details) == 6
+
+
+def test_adapt_in_one_command_on_the_board(ssh_board, tmp_path, make_data_dir, synthetic_nb201):
+    from click.testing import CliRunner
+
+    from oneproxy_plugins.cli import main
+    from oneproxy_plugins.predictors.io import load_predictor
+
+    data = make_data_dir(synthetic_nb201[0].select(["gpu_a", "cpu_a"]))
+    devices = ssh_board.devices_file(tmp_path / "devices.toml",
+                                     cache_dir=str(tmp_path / "cache"))
+    out = tmp_path / "board.json"
+    result = CliRunner().invoke(main, [
+        "adapt", "--space", "nasbench201", "--data", str(data), "--proxies", "gpu_a,cpu_a",
+        "--measure-on", "loopback", "--devices", str(devices), "--samples", "6",
+        "--build-cfg", "C=4,N=1", "--rounds", "2", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["device"] == "loopback" and len(report["measured"]) == 6
+    model = load_predictor(out)
+    assert (model.predict(list(report["measured"])) > 0).all()
+    stored = ResultStore(tmp_path / "board.measured.csv", "loopback").read()
+    assert set(stored.results) == set(report["measured"]) and stored.meta["board"]

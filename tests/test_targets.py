@@ -1,0 +1,92 @@
+"""Tests of oneproxy_plugins.targets: choose, measure, fit and estimate in one step."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from oneproxy_plugins.adaproxy import ProxyPool
+from oneproxy_plugins.exceptions import MeasurementError
+from oneproxy_plugins.latency import LatencyTable
+from oneproxy_plugins.spaces import get_space
+from oneproxy_plugins.targets import adapt_on_device, loo_predictions, loo_srcc
+
+TINY = {"build_cfg": {"C": 4, "N": 1}, "n_rounds": 2, "n_repeats": 3, "progress": False}
+
+
+class _Mean:
+    """Predicts the mean of what it was fitted on: leave-one-out turns that into a perfectly
+    reversed ranking (leaving out a large value lowers the mean of the rest)."""
+
+    def fit(self, archs, ms):
+        self.value = float(np.mean(ms))
+        return self
+
+    def predict(self, archs):
+        return np.full(len(archs), self.value)
+
+
+class _Lookup:
+    def __init__(self, truth):
+        self.truth = truth
+
+    def fit(self, archs, ms):
+        return self
+
+    def predict(self, archs):
+        return np.array([self.truth[a] for a in archs])
+
+
+def test_loo_srcc_is_computed_on_left_out_samples():
+    archs, ms = list("abcdef"), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    loo = loo_predictions(lambda a, m: _Mean().fit(a, m), archs, ms)
+    np.testing.assert_allclose(loo[0], np.mean(ms[1:]))
+    assert loo_srcc(lambda a, m: _Mean().fit(a, m), archs, ms) == pytest.approx(-1.0)
+    truth = dict(zip(archs, ms))
+    assert loo_srcc(lambda a, m: _Lookup(truth), archs, ms) == pytest.approx(1.0)
+    assert math.isnan(loo_srcc(lambda a, m: _Lookup(truth), archs[:3], ms[:3]))
+
+
+@pytest.fixture(scope="module")
+def pool():
+    space = get_space("nasbench201")
+    ids = [space.to_id(a) for a in space.sample_many(300, 1)]
+    x = space.encode_many(ids)
+    # A proxy roughly following this host: convolutions cost, none and skip do not.
+    names = space.feature_names()
+    weights = np.array([0.6 if "conv_3x3" in n else 0.2 if "conv_1x1" in n else 0.0
+                        for n in names])
+    table = LatencyTable(ids, ["proxy"], np.exp(x @ weights)[:, None], space=space.name)
+    return ProxyPool(table, ["proxy"])
+
+
+@pytest.mark.needs("torch")
+def test_adapt_on_this_host_writes_resumable_measurements(pool, tmp_path):
+    out = tmp_path / "m.csv"
+    first = adapt_on_device(pool, "cpu-torch-t1-b1", k=6, measurements=out, **TINY)
+    assert len(first.archs) == len(set(first.archs)) == 6 and first.device == "cpu-torch-t1-b1"
+    assert all(v > 0 for v in first.latency_ms) and first.n_reused == 0
+    assert -1 <= first.loo_srcc <= 1 and -1 <= first.proxy_srcc <= 1
+    assert np.all(first.predictor.predict(pool.archs[:50]) > 0)
+    again = adapt_on_device(pool, "cpu-torch-t1-b1", k=6, measurements=out, **TINY)
+    assert again.archs == first.archs and again.n_reused == 6  # same choice, nothing remeasured
+    assert again.latency_ms == first.latency_ms
+
+
+@pytest.mark.needs("torch")
+def test_an_architecture_that_fails_on_the_device_is_named(pool, monkeypatch):
+    from oneproxy_plugins.spaces.nasbench201 import NASBench201Space
+
+    original = NASBench201Space.build
+    bad = pool.archs[0]
+
+    def build(self, arch, **kwargs):
+        if self.canonical_id(arch) == bad:
+            raise RuntimeError("does not fit in memory")
+        return original(self, arch, **kwargs)
+
+    monkeypatch.setattr(NASBench201Space, "build", build)
+    with pytest.raises(MeasurementError, match="failed on cpu-torch-t1-b1.*does not fit"):
+        adapt_on_device(pool, "cpu-torch-t1-b1", samples=[bad, *pool.archs[1:4]], **TINY)
