@@ -18,8 +18,11 @@
    scatter, each device's Pareto front, and the proxy's front on the target's latency axis.
 
 Everything goes under ``out_dir`` (measurement tables, the two predictors as JSON, the study
-as SQLite, the PNGs) and a second run resumes it: nothing measured or trained is redone.
-Nothing is downloaded.
+as SQLite, the PNGs) and a second run resumes it: nothing measured or trained is redone, and
+:attr:`DemoResult.reused` says what was taken from the earlier run. Nothing is downloaded.
+
+The demo needs PyTorch, ONNX Runtime and Optuna (the ``[onnx]`` and ``[optuna]`` extras, both in
+``[all]``); a missing one is reported before anything is measured (:data:`DEPENDENCIES`).
 """
 
 from __future__ import annotations
@@ -32,20 +35,39 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from oneproxy_plugins._checks import check_int
-from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
-from oneproxy_plugins.sampling import select_samples
 from oneproxy_plugins.spaces import get_space
+
+# SciPy's statistics, AdaProxy and the sample chooser load inside the functions: importing this
+# module (``oneproxy demo`` does, to check the extras first) stays fast, so a missing extra is
+# reported in well under a second.
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PROXY_DEVICE", "TARGET_DEVICE", "STUDY_NAME", "DemoResult", "run_demo"]
+__all__ = ["PROXY_DEVICE", "TARGET_DEVICE", "STUDY_NAME", "DEPENDENCIES", "DemoResult",
+           "check_dependencies", "run_demo"]
 
 PROXY_DEVICE = "cpu-torch-t1-b1"
 TARGET_DEVICE = "cpu-ort-t1-b1"
 STUDY_NAME = "oneproxy-demo"
+DEPENDENCIES = ("torch", "onnx", "onnxruntime", "optuna")
+"""The optional modules the demo needs (extras ``[measure]``, ``[onnx]``, ``[optuna]``)."""
+
+
+def check_dependencies(modules: tuple[str, ...] = DEPENDENCIES) -> None:
+    """Raise the ``ImportError`` naming the extra to install if one of ``modules`` is missing.
+
+    Looks the modules up without importing them (importing PyTorch alone takes seconds), so a
+    missing extra is reported at once, not after minutes of measuring.
+    """
+    import importlib.util
+
+    from oneproxy_plugins._imports import optional_import
+
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            optional_import(module)  # raises the ImportError that names the extra
 
 
 @dataclass
@@ -76,6 +98,9 @@ class DemoResult:
     """The ``k`` networks measured on the target for AdaProxy (ids)."""
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall time of ``proxy``, ``target`` and ``search`` (0 for what a resumed run reused)."""
+    reused: dict[str, int] = field(default_factory=dict)
+    """What this run took from an earlier one in ``out_dir`` instead of redoing it: networks
+    of ``proxy`` and ``target`` already measured, trials of ``search`` already trained."""
     files: dict[str, Path] = field(default_factory=dict)
     """What was written: tables, predictors, the study, the PNGs."""
 
@@ -110,14 +135,21 @@ def run_demo(out_dir: str | Path = "oneproxy-output", *, n_archs: int = 250, k: 
     Raises:
         ValueError: A count out of range (``k >= 3``, ``n_heldout >= 5``,
             ``k + n_heldout <= n_archs``, ``n_trials >= 2``, ``epochs >= 1``).
+        ImportError: PyTorch, ONNX Runtime or Optuna is missing (the extra is named), before
+            anything is measured.
     """
+    check_dependencies()
     check_int("n_archs", n_archs, 8)
     check_int("k", k, 3, n_archs - 5)
     check_int("n_heldout", n_heldout, 5, n_archs - k)
     check_int("n_trials", n_trials, 2)
     check_int("epochs", epochs, 1)
+    from scipy.stats import spearmanr
+
+    from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
     from oneproxy_plugins.measure.run import measure_archs
     from oneproxy_plugins.predictors import RidgePredictor, save_predictor
+    from oneproxy_plugins.sampling import select_samples
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,8 +194,8 @@ def run_demo(out_dir: str | Path = "oneproxy-output", *, n_archs: int = 250, k: 
     after = float(spearmanr(held_adapted, held_target).statistic)
 
     # 3. One search on the proxy, reused for the target.
-    study, search_seconds = _search(out, proxy_model, n_trials, epochs, seed, train_build_cfg,
-                                    progress)
+    study, search_seconds, trained_before = _search(out, proxy_model, n_trials, epochs, seed,
+                                                    train_build_cfg, progress)
     files["study"] = out / "study.db"
     from oneproxy_plugins.optuna import pareto_front_for, register_target
 
@@ -181,13 +213,15 @@ def run_demo(out_dir: str | Path = "oneproxy-output", *, n_archs: int = 250, k: 
 
     seconds = {"proxy": proxy_run.seconds, "target": target_run.seconds,
                "search": search_seconds}
+    reused = {"proxy": proxy_run.n_skipped, "target": target_run.n_skipped,
+              "search": trained_before}
     result = DemoResult(
         n_proxy=len(archs), proxy_fit_srcc=fit_srcc, k=k, n_heldout=len(heldout),
         srcc_before=before, srcc_after=after, n_trials=len(completed),
         front_sizes={d: len(f) for d, f in fronts.items()},
         shared_front=len(fronts[PROXY_DEVICE] & fronts[TARGET_DEVICE]),
         best_accuracy=max(t.values[0] for t in completed), target_samples=chosen,
-        seconds=seconds, files=files)
+        seconds=seconds, reused=reused, files=files)
     files["summary"] = out / "summary.json"
     from oneproxy_plugins._io import atomic_write_text
 
@@ -198,6 +232,7 @@ def run_demo(out_dir: str | Path = "oneproxy-output", *, n_archs: int = 250, k: 
 def _fit_proxy_predictor(cls: type, archs: list[str], ms: np.ndarray, seed: int
                          ) -> tuple[Any, float]:
     """The proxy's ridge predictor on log latency, and its 5-fold cross-validated SRCC."""
+    from scipy.stats import spearmanr
     from sklearn.model_selection import KFold, cross_val_predict
 
     model = cls(space="nasbench201", alpha="auto", log_target=True)
@@ -207,8 +242,9 @@ def _fit_proxy_predictor(cls: type, archs: list[str], ms: np.ndarray, seed: int
 
 
 def _search(out: Path, proxy_model: Any, n_trials: int, epochs: int, seed: int,
-            train_build_cfg: dict | None, progress: bool) -> tuple[Any, float]:
-    """Run (or resume) the study to ``n_trials`` completed trials; its seconds spent."""
+            train_build_cfg: dict | None, progress: bool) -> tuple[Any, float, int]:
+    """Run (or resume) the study to ``n_trials`` completed trials; the study, the seconds
+    spent, and the trials it had completed before."""
     import optuna
 
     from oneproxy_plugins.digits import DigitsObjective
@@ -233,7 +269,7 @@ def _search(out: Path, proxy_model: Any, n_trials: int, epochs: int, seed: int,
             DigitsObjective("nasbench201", epochs=epochs, build_cfg=train_build_cfg),
             proxy_model, proxy_name=PROXY_DEVICE)
         study.optimize(objective, n_trials=n_trials - done, show_progress_bar=progress)
-    return study, time.perf_counter() - start
+    return study, time.perf_counter() - start, done
 
 
 def _plots(out: Path, columns: dict[str, np.ndarray], study: Any, k: int) -> dict[str, Path]:
@@ -267,6 +303,7 @@ def _plots(out: Path, columns: dict[str, np.ndarray], study: Any, k: int) -> dic
 
 def _scatter(columns: dict[str, np.ndarray], names: list[str], k: int, path: Path) -> None:
     import matplotlib.pyplot as plt
+    from scipy.stats import spearmanr
 
     target = columns[names[-1]]
     fig, axes = plt.subplots(1, 2, figsize=(9, 4), constrained_layout=True)

@@ -90,6 +90,8 @@ def test_second_run_resumes_without_redoing(demo_run):
     assert (out / "proxy.csv").stat().st_mtime_ns == mtime  # nothing measured again
     assert again.srcc_before == pytest.approx(first.srcc_before)
     assert again.n_trials == first.n_trials  # nothing trained again
+    assert first.reused == {"proxy": 0, "target": 0, "search": 0}
+    assert again.reused == {"proxy": 30, "target": 17, "search": 4}  # and it says so
     study = optuna.load_study(study_name="oneproxy-demo", storage=f"sqlite:///{out}/study.db")
     assert len(study.trials) == first.n_trials
 

@@ -40,8 +40,9 @@ def demo(out_dir: str, n_archs: int, k: int, n_heldout: int, n_trials: int, epoc
         oneproxy demo
         oneproxy demo --archs 120 --heldout 50 --trials 12 --out small-run
     """
-    from oneproxy_plugins.demo import PROXY_DEVICE, TARGET_DEVICE, run_demo
+    from oneproxy_plugins.demo import PROXY_DEVICE, TARGET_DEVICE, check_dependencies, run_demo
 
+    check_dependencies()  # a missing extra is named now, not after minutes of measuring
     if k + n_heldout > n_archs:
         raise click.BadParameter(f"--samples + --heldout ({k} + {n_heldout}) must not exceed "
                                  f"--archs ({n_archs}).", param_hint="--heldout")
@@ -50,18 +51,20 @@ def demo(out_dir: str, n_archs: int, k: int, n_heldout: int, n_trials: int, epoc
     if as_json:
         echo_json(result.to_dict())
         return
-    s = result.seconds
+    s, reused = result.seconds, result.reused
+    n_target = result.k + result.n_heldout
     rows = [
         ("proxy", f"{PROXY_DEVICE} (PyTorch eager)",
-         f"{result.n_proxy} networks measured ({s['proxy']:.0f} s); ridge predictor, "
-         f"5-fold SRCC {result.proxy_fit_srcc:.3f}"),
+         f"{_done(result.n_proxy, reused['proxy'], 'networks', 'measured', s['proxy'])}; "
+         f"ridge predictor, 5-fold SRCC {result.proxy_fit_srcc:.3f}"),
         ("target", f"{TARGET_DEVICE} (ONNX Runtime)",
          f"{result.k} measurements for AdaProxy + {result.n_heldout} held back "
-         f"({s['target']:.0f} s)"),
+         f"({_done(n_target, reused['target'], 'networks', 'measured', s['target'])})"),
         ("SRCC", f"on the {result.n_heldout} held-back networks",
          f"proxy as is {result.srcc_before:.3f} -> AdaProxy {result.srcc_after:.3f}"),
         ("search", f"Optuna TPE, {result.n_trials} trials",
-         f"trained on digits ({s['search']:.0f} s), best accuracy {result.best_accuracy:.3f}"),
+         f"{_done(result.n_trials, reused['search'], 'trials', 'trained on digits', s['search'])}"
+         f", best accuracy {result.best_accuracy:.3f}"),
         ("fronts", "Pareto-optimal trials",
          f"{PROXY_DEVICE} {result.front_sizes[PROXY_DEVICE]}, {TARGET_DEVICE} "
          f"{result.front_sizes[TARGET_DEVICE]} ({result.shared_front} on both)"),
@@ -71,3 +74,15 @@ def demo(out_dir: str, n_archs: int, k: int, n_heldout: int, n_trials: int, epoc
         click.echo(f"{step:<7} {what:<{width}}  {value}")
     pngs = [str(p) for name, p in result.files.items() if str(p).endswith(".png")]
     click.echo(f"plots   {', '.join(pngs)}")
+    if any(reused.values()):
+        click.echo(f"(reused: measured and trained by an earlier run into {out_dir}/; delete it "
+                   "to start over)")
+
+
+def _done(total: int, reused: int, what: str, verb: str, seconds: float) -> str:
+    """``"250 networks measured (81 s)"``, ``"250 networks reused"`` or
+    ``"200 networks measured (60 s) + 50 reused"``."""
+    if reused >= total:
+        return f"{total} {what} reused"
+    done = f"{total - reused} {what} {verb} ({seconds:.0f} s)"
+    return done + (f" + {reused} reused" if reused else "")

@@ -21,7 +21,7 @@ import click
 
 from oneproxy_plugins.cli._common import RegistryChoice, echo_json, quiet_optuna
 
-__all__ = ["search", "pareto", "load_objective", "parse_predictor_spec"]
+__all__ = ["search", "pareto", "front_table", "load_objective", "parse_predictor_spec"]
 
 
 def _sampler_names() -> list[str]:
@@ -183,7 +183,10 @@ def pareto(storage: str, study_name: str, target_spec: str | None, max_ms: float
     from oneproxy_plugins._imports import optional_import
 
     optuna = optional_import("optuna")  # before any work: names the [optuna] extra
+    if png:
+        optional_import("matplotlib")  # and the [viz] extra, before the study is read
     from oneproxy_plugins.optuna import list_targets, open_storage, register_target
+    from oneproxy_plugins.optuna.attrs import study_info
     from oneproxy_plugins.optuna.fronts import front_records
 
     quiet_optuna(optuna.logging.ERROR)
@@ -208,7 +211,7 @@ def pareto(storage: str, study_name: str, target_spec: str | None, max_ms: float
                 f"{study_name!r} (registered: {list_targets(study) or 'none'}).",
                 param_hint="--target")
     rows = front_records(study, target, max_ms=max_ms)
-    label = target or "proxy"
+    label = target or study_info(study)["proxy"] or "proxy"
     if png:
         _draw(study, target, png)
     if as_json:
@@ -216,11 +219,28 @@ def pareto(storage: str, study_name: str, target_spec: str | None, max_ms: float
         return
     click.echo(f"{label}: {len(rows)} Pareto-optimal trials of study {study.study_name!r}, "
                f"fastest first")
-    for row in rows:
-        values = " ".join(f"{v:.4g}" for v in row["values"])
-        click.echo(f"  trial {row['number']:>5}  {values}  {row['arch']}")
+    for line in front_table(study, label, rows):
+        click.echo("  " + line)
     if png:
         click.echo(f"plot: {png}")
+
+
+def front_table(study: Any, label: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The lines of ``oneproxy pareto``'s table: a header naming every column (the trial, each
+    objective by its metric name, the latency on the device ``label``, the architecture), then
+    one row per Pareto-optimal trial."""
+    from oneproxy_plugins.optuna.attrs import study_info
+
+    latency_index = study_info(study)["latency_index"]
+    names = list(study.metric_names or [f"objective {i}" for i in range(len(study.directions))])
+    names[latency_index] = f"{label} ms"
+    widths = [max(len(n), 8) for n in names]
+    header = "  ".join(["trial".rjust(5), *(n.rjust(w) for n, w in zip(names, widths)), "arch"])
+    lines = [header]
+    for row in rows:
+        values = (f"{v:.4g}".rjust(w) for v, w in zip(row["values"], widths))
+        lines.append("  ".join([str(row["number"]).rjust(5), *values, str(row["arch"])]))
+    return lines
 
 
 def _draw(study: Any, target: str | None, png: str) -> None:

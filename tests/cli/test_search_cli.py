@@ -96,8 +96,13 @@ def test_pareto_of_registered_and_new_targets(workdir):
     assert (workdir / "phone.png").stat().st_size > 1000
     study = _load(storage)
     front = pareto_front_for(study, "phone")
-    assert f"phone: {len(front)} Pareto-optimal trials" in result.output
-    assert all(f"trial {t.number:>5}" in result.output for t in front)
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"phone: {len(front)} Pareto-optimal trials")
+    # a header names every column: the trial, each objective, the latency on the target
+    assert lines[1].split() == ["trial", "objective", "0", "phone", "ms", "arch"]
+    rows = [line.split() for line in lines[2:2 + len(front)]]
+    assert [int(r[0]) for r in rows] == [t.number for t in front]
+    assert [r[-1] for r in rows] == [t.user_attrs["oneproxy:arch"] for t in front]
     # no target: the proxy's own front, Optuna's best trials
     result = _run("pareto", "--storage", storage, "--study", "nas", "--json")
     numbers = {r["number"] for r in json.loads(result.output)["front"]}
