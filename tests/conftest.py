@@ -60,6 +60,19 @@ def _one_thread_per_worker():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_export_cache(tmp_path_factory):
+    """Exported networks go to a cache of the test session's own, not the user's ~/.cache
+    (the processes the tests start inherit it)."""
+    previous = os.environ.get("ONEPROXY_CACHE_DIR")
+    os.environ["ONEPROXY_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("ONEPROXY_CACHE_DIR", None)
+    else:
+        os.environ["ONEPROXY_CACHE_DIR"] = previous
+
+
 def skip_if_extra_missing(exc: BaseException) -> None:
     """Skip the running test when ``exc`` (or its cause) is the ImportError of an optional
     module that is not installed here; return otherwise (the caller re-raises)."""

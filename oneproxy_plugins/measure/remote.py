@@ -58,17 +58,18 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from oneproxy_plugins._checks import check_int
+from oneproxy_plugins._io import atomic_open
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.measure.device import DeviceSpec, DeviceSpecError
 
 __all__ = ["RemoteDevice", "BoardError", "Board", "load_devices", "resolve_device",
-           "REMOTE_RUNTIMES"]
+           "REMOTE_RUNTIMES", "export_cache_dir", "cached_export", "model_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -267,6 +268,37 @@ def resolve_device(text: str | DeviceSpec | RemoteDevice,
             raise DeviceSpecError(f"{text!r} is neither a board of {devices_file} (boards: "
                                   f"{', '.join(boards)}) nor a device spec.", text) from None
     return DeviceSpec.parse(text)
+
+
+def export_cache_dir() -> Path:
+    """Where this host keeps the networks it exported for boards.
+
+    ``$ONEPROXY_CACHE_DIR/onnx``, else ``$XDG_CACHE_HOME/oneproxy-plugins/onnx``, else
+    ``~/.cache/oneproxy-plugins/onnx``. Deleting it is safe: networks are exported again.
+    """
+    root = os.environ.get("ONEPROXY_CACHE_DIR")
+    if root:
+        return Path(root) / "onnx"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "oneproxy-plugins" / "onnx"
+
+
+def cached_export(key: Any, export: Callable[[], bytes]) -> bytes:
+    """The bytes ``export()`` makes for ``key`` (JSON-able), from this host's export cache
+    when an earlier call made them (a rerun or a resumed run exports nothing twice)."""
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    path = export_cache_dir() / digest[:2] / f"{digest}.onnx"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    model = export()
+    try:
+        with atomic_open(path, "wb") as fh:
+            fh.write(model)
+    except OSError as exc:  # a read-only home: export each time
+        logger.warning("cannot cache an exported network in %s (%s)", path.parent, exc)
+    return model
 
 
 def model_name(model: bytes) -> str:

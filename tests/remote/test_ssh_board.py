@@ -201,3 +201,20 @@ def test_adapt_in_one_command_on_the_board(ssh_board, tmp_path, make_data_dir, s
     assert (model.predict(list(report["measured"])) > 0).all()
     stored = ResultStore(tmp_path / "board.measured.csv", "loopback").read()
     assert set(stored.results) == set(report["measured"]) and stored.meta["board"]
+
+
+def test_exports_are_cached_on_this_host(monkeypatch, tmp_path):
+    from oneproxy_plugins.measure.remote import cached_export, export_cache_dir
+
+    monkeypatch.setenv("ONEPROXY_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def export():
+        calls.append(1)
+        return b"model"
+
+    assert cached_export(["nasbench201", "a", {"C": 4}], export) == b"model"
+    assert cached_export(["nasbench201", "a", {"C": 4}], export) == b"model"
+    assert cached_export(["nasbench201", "a", {"C": 8}], export) == b"model"
+    assert len(calls) == 2 and export_cache_dir() == tmp_path / "onnx"
+    assert len(list(export_cache_dir().rglob("*.onnx"))) == 2
