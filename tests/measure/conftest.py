@@ -96,6 +96,12 @@ def tiny_cfg() -> dict[str, int]:
 
 
 @pytest.fixture
+def net_and_input(nb201, tiny_cfg):
+    """A tiny NAS-Bench-201 network (``sample(3)``) and a random input of batch 1."""
+    return nb201.build(nb201.sample(3), **tiny_cfg), torch.randn(nb201.input_shape(1))
+
+
+@pytest.fixture
 def fast() -> dict[str, Any]:
     """measure_archs settings of a fast run over tiny NAS-Bench-201 networks."""
     return {"n_rounds": 2, "n_warmup": 1, "n_repeats": 2, "build_cfg": dict(TINY_NB201),

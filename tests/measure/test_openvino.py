@@ -27,12 +27,6 @@ CONVS = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_co
 """The cell with a 3x3 convolution on every edge: the slowest kind of cell."""
 
 
-@pytest.fixture
-def net_and_input(nb201, tiny_cfg):
-    arch = nb201.sample(3)
-    return nb201.build(arch, **tiny_cfg), torch.randn(nb201.input_shape(1))
-
-
 class TestRegistration:
     def test_builtin_through_the_hook(self):
         assert OpenVinoRuntime in BUILTIN_RUNTIMES

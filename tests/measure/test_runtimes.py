@@ -18,12 +18,6 @@ from oneproxy_plugins.plugins import get_plugin_manager, hookimpl, reset_plugin_
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
-@pytest.fixture
-def net_and_input(nb201, tiny_cfg):
-    arch = nb201.sample(3)
-    return nb201.build(arch, **tiny_cfg), torch.randn(nb201.input_shape(1))
-
-
 class TestGetRuntime:
     def test_builtins_register_through_the_hook(self):
         assert BUILTIN_RUNTIMES == (TorchRuntime, OnnxRuntime, OpenVinoRuntime)
