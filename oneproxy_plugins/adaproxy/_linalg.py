@@ -3,6 +3,8 @@
 - :func:`gp_loo_select`: kernel ridge (a Gaussian process posterior mean) with the kernel and
   the noise chosen together by closed-form leave-one-out;
 - :func:`loo_affine`: an affine fit of each column at once, with its leave-one-out error;
+- :func:`gp_loo_residuals`: leave-one-out residuals of kernel ridge with a free offset;
+- :func:`loo_blend`: the blend of two models' leave-one-out residuals with the least error;
 - :func:`ridge_loo_path`: the paper's L2 AdaProxy for a whole penalty grid from one SVD;
 - :func:`lasso_kfold`: the paper's L1 variant, K-fold over a short grid.
 """
@@ -14,7 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["gp_loo_select", "loo_affine", "ridge_loo_path", "lasso_kfold"]
+__all__ = ["gp_loo_select", "loo_affine", "gp_loo_residuals", "loo_blend", "ridge_loo_path",
+           "lasso_kfold"]
 
 
 def gp_loo_select(kernels: Sequence[np.ndarray], y: np.ndarray, noises: Sequence[float]
@@ -49,8 +52,18 @@ def loo_affine(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
         y: Array ``(k,)``.
 
     Returns:
-        ``(intercepts (m,), slopes (m,), loo_mse (m,))``.
+        ``(intercepts (m,), slopes (m,), loo_mse (m,))``; :func:`loo_affine_residuals` gives
+        the residuals themselves.
     """
+    intercept, slope, loo = loo_affine_residuals(z, y)
+    return intercept, slope, np.mean(loo ** 2, axis=0)
+
+
+def loo_affine_residuals(z: np.ndarray, y: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`loo_affine` with the leave-one-out residuals ``(k, m)`` instead of their MSE
+    (residual ``i`` of column ``p``: ``y_i`` minus the affine fit of column ``p`` on the other
+    samples, at ``z_ip``)."""
     k = len(y)
     zc = z - z.mean(axis=0)
     sxx = (zc ** 2).sum(axis=0) + 1e-12
@@ -58,8 +71,43 @@ def loo_affine(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     intercept = y.mean() - slope * z.mean(axis=0)
     resid = y[:, None] - (intercept + slope * z)
     leverage = 1.0 / k + zc ** 2 / sxx
-    loo = resid / np.clip(1.0 - leverage, 1e-6, None)
-    return intercept, slope, np.mean(loo ** 2, axis=0)
+    return intercept, slope, resid / np.clip(1.0 - leverage, 1e-6, None)
+
+
+def gp_loo_residuals(kernel: np.ndarray, y: np.ndarray, noise: float) -> np.ndarray:
+    """Leave-one-out residuals of kernel ridge ``y ~ b + f``, ``f ~ GP(0, kernel)``, with the
+    offset ``b`` refitted without each sample (a flat prior on it).
+
+    :func:`gp_loo_select` centres ``y`` on all ``k`` samples, so its residuals see each held-out
+    sample through the mean; these do not, and compare fairly with :func:`loo_affine`'s.
+
+    Args:
+        kernel: Array ``(k, k)``, the prior covariance of ``f`` on the samples.
+        y: Array ``(k,)``.
+        noise: Noise variance added to the diagonal.
+
+    Returns:
+        Array ``(k,)``: ``y_i`` minus the prediction at ``i`` from the other samples.
+    """
+    k = len(y)
+    inv = np.linalg.inv(kernel + noise * np.eye(k))
+    ones = np.ones(k)
+    # projecting out the flat-prior offset: P = inv - inv 1 1^T inv / (1^T inv 1)
+    u = inv @ ones
+    proj = inv - np.outer(u, u) / float(ones @ u)
+    diag = np.clip(np.diag(proj), 1e-12, None)
+    return (proj @ y) / diag
+
+
+def loo_blend(anchor: np.ndarray, adapted: np.ndarray) -> float:
+    """Share ``s`` in ``[0, 1]`` of the blend ``(1 - s) anchor + s adapted`` of two models whose
+    leave-one-out residuals are ``anchor`` and ``adapted`` (arrays ``(k,)``) that has the
+    smallest leave-one-out error; 1 where the two residuals are the same."""
+    diff = anchor - adapted
+    norm = float(diff @ diff)
+    if norm <= 1e-24:
+        return 1.0
+    return float(np.clip(anchor @ diff / norm, 0.0, 1.0))
 
 
 def ridge_loo_path(u: np.ndarray, free: np.ndarray, y: np.ndarray, alphas: np.ndarray

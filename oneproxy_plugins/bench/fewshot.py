@@ -12,6 +12,14 @@ Protocols:
     SRCC is computed over the next 1000; both pools are trimmed to the target's 10th-90th
     latency percentile, as HELP's loader does. HELP also uses 10 fixed reference measurements
     on the target beside its K samples; here K is all the target measurements used.
+    ``lodo`` / ``lodo-help``: nested leave-one-device-out, scored like ``all`` / ``help``
+    (:func:`run_lodo`). Every device of ``targets`` is left out in turn; its pool is
+    ``proxies`` without it, and the adapter's parameters are chosen from a grid by the mean
+    score over the *other* devices of ``targets`` (each scored with ``proxies`` less both), so
+    nothing about the left-out device, not even as a proxy, goes into the choice. Proxies may
+    be targets here: that is the point. A handful of validation devices predicted 0.96-0.98
+    where devices outside the data gave 0.92-0.96 (issue 17); every device scored this way is
+    a closer stand-in for the device a user brings.
 
 Example:
     >>> from oneproxy_plugins.bench.fewshot import run_fewshot
@@ -36,9 +44,14 @@ from oneproxy_plugins.monotonicity import srcc
 from oneproxy_plugins.sampling import SAMPLERS, select_samples
 from oneproxy_plugins.spaces import get_space
 
-__all__ = ["run_fewshot", "protocol_split", "PROTOCOLS", "HELP_SPLITS"]
+__all__ = ["run_fewshot", "run_lodo", "protocol_split", "PROTOCOLS", "HELP_SPLITS",
+           "LODO_GRIDS"]
 
-PROTOCOLS = ("all", "help")
+PROTOCOLS = ("all", "help", "lodo", "lodo-help")
+LODO_GRIDS: dict[str, list[dict[str, Any]]] = {
+    "adaproxy": [{"guard": "loo"}, {"guard": "none"}],
+}
+"""Default parameter grid of :func:`run_lodo` per method (other methods: their defaults only)."""
 HELP_SPLITS = {"nasbench201": (900, 1000), "fbnet": (4000, 1000), "ofa_mbv3": (4000, 1000)}
 """``space -> (n_sample_pool, n_scored)`` of HELP's meta-test split, by architecture index."""
 
@@ -52,6 +65,8 @@ def protocol_split(table: LatencyTable, target: str, protocol: str
             space without a HELP split.
     """
     check_choice("protocol", protocol, PROTOCOLS)
+    protocol = protocol.removeprefix("lodo-") if protocol.startswith("lodo-") else (
+        "all" if protocol == "lodo" else protocol)
     y = table.column(target)
     measured = ~np.isnan(y)
     if protocol == "all":
@@ -81,6 +96,92 @@ def _check_target(table: LatencyTable, target: str) -> None:
                          "architecture): it has no ranking to predict.")
 
 
+class _Runner:
+    """One benchmark's table, pools, splits and sample choices, built once and shared by every
+    fit (leave-one-device-out refits the same target with many pools and parameters)."""
+
+    def __init__(self, table: LatencyTable, space: Any, *, samples: int, sampler: str,
+                 protocol: str, seed: int, feature_set: str, adapter: Any) -> None:
+        self.table, self.space, self.samples, self.sampler = table, space, samples, sampler
+        self.protocol, self.seed, self.feature_set, self.adapter = (protocol, seed, feature_set,
+                                                                    adapter)
+        self.archs = table.archs  # a copy per access: take it once
+        self._pools: dict[tuple[str, ...], tuple[ProxyPool, np.ndarray]] = {}
+        self._splits: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._chosen: dict[tuple[Any, ...], list[str]] = {}
+
+    def pool(self, proxies: Sequence[str]) -> tuple[ProxyPool, np.ndarray]:
+        key = tuple(proxies)
+        if key not in self._pools:
+            pool = ProxyPool(self.table, list(proxies), space=self.space,
+                             feature_set=self.feature_set)
+            self._pools[key] = (pool, pool.rows(self.archs))
+        return self._pools[key]
+
+    def split(self, proxies: Sequence[str], target: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (tuple(proxies), target)
+        if key not in self._splits:
+            _, rows_in_pool = self.pool(proxies)
+            sample_rows, scored_rows = protocol_split(self.table, target, self.protocol)
+            sample_rows = sample_rows[rows_in_pool[sample_rows] >= 0]
+            scored_rows = scored_rows[rows_in_pool[scored_rows] >= 0]
+            if self.samples > len(sample_rows):
+                raise ValueError(f"--samples {self.samples} is larger than the {len(sample_rows)} "
+                                 f"architectures target {target!r} has to sample from "
+                                 f"(protocol {self.protocol!r}).")
+            if len(scored_rows) < 3:
+                raise ValueError(f"Target {target!r} has only {len(scored_rows)} architectures "
+                                 "to score.")
+            self._splits[key] = (sample_rows, scored_rows)
+        return self._splits[key]
+
+    def score(self, proxies: Sequence[str], target: str, index: int, repeat: int,
+              params: Mapping[str, Any]) -> tuple[float, float, float]:
+        """SRCC, fit ms and predict ms of one repeat (seed ``seed * 1_000_003 + 1000 * index
+        + repeat``)."""
+        pool, _ = self.pool(proxies)
+        sample_rows, scored_rows = self.split(proxies, target)
+        y = self.table.column(target)
+        key = (tuple(proxies), target, index, repeat)
+        if key not in self._chosen:
+            rng = np.random.default_rng(self.seed * 1_000_003 + 1000 * index + repeat)
+            candidates = [self.archs[j] for j in sample_rows]
+            self._chosen[key] = select_samples(pool, self.samples, candidates=candidates,
+                                               method=self.sampler, random_state=rng)
+        chosen = self._chosen[key]
+        model = self.adapter.build(pool, proxy=proxies[0], **params)
+        start = time.perf_counter()
+        model.fit(chosen, y[self.table.rows_of(chosen)])
+        fit_ms = 1e3 * (time.perf_counter() - start)
+        scored_archs = [self.archs[j] for j in scored_rows]
+        start = time.perf_counter()
+        pred = model.predict(scored_archs)
+        predict_ms = 1e3 * (time.perf_counter() - start)
+        return srcc(pred, y[scored_rows]), fit_ms, predict_ms
+
+
+def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Sequence[str],
+             samples: int, repeats: int, method: str, sampler: str, protocol: str,
+             table: LatencyTable | None, feature_set: str,
+             grid: Sequence[Mapping[str, Any]]) -> tuple[Any, Any, LatencyTable, int, int]:
+    """The checks every protocol shares, before any work; the space, method and table."""
+    space_obj = get_space(space)
+    adapter = get_adapter(method)
+    if sampler not in SAMPLERS:
+        raise UnknownNameError("sampler", sampler, SAMPLERS)
+    for params in grid:
+        adapter.build(None, **params)  # an unknown parameter fails before any work
+    check_choice("feature_set", feature_set, FEATURE_SETS)
+    check_choice("protocol", protocol, PROTOCOLS)
+    samples, repeats = check_int("samples", samples, 3), check_int("repeats", repeats, 1)
+    if table is None:
+        table = load_data_dir(data_dirs, space_obj)
+    for device in devices:
+        if device not in table:
+            raise UnknownDeviceError(device, table.devices)
+    return space_obj, adapter, table, samples, repeats
+
+
 def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
                 targets: Sequence[str], samples: int, repeats: int = 30, seed: int = 0,
                 method: str = "adaproxy", sampler: str = "greedy", protocol: str = "all",
@@ -100,7 +201,8 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         method: Adaptation method, a name of the registry
             (:func:`oneproxy_plugins.adaproxy.list_adapters`; plugins add theirs).
         sampler: Sample chooser (see :data:`oneproxy_plugins.sampling.SAMPLERS`).
-        protocol: ``all`` or ``help`` (see the module docstring).
+        protocol: ``all``, ``help``, ``lodo`` or ``lodo-help`` (see the module docstring; the
+            last two run :func:`run_lodo` with its default grid).
         table: An already loaded table (then ``data_dirs`` is not read).
         progress: Show a progress bar.
         feature_set: Features the proxy pool models latency on (see
@@ -113,7 +215,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
         "feature_set", "adapter_params",
         "targets": {T: {"srcc_mean", "srcc_std", "n_scored"}}, "srcc_mean", "fit_ms_median",
-        "predict_ms_median"}``.
+        "predict_ms_median"}`` (``lodo``: :func:`run_lodo`'s).
 
     Raises:
         UnknownDeviceError: A proxy or target is not in the data.
@@ -122,43 +224,28 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
             target, a target also used as a proxy, bad repeats, an unknown feature set.
         TypeError: ``adapter_params`` the method's adapter does not take.
     """
-    space_obj = get_space(space)
-    adapter = get_adapter(method)
-    if sampler not in SAMPLERS:
-        raise UnknownNameError("sampler", sampler, SAMPLERS)
+    if protocol in ("lodo", "lodo-help"):
+        grid = [dict(adapter_params)] if adapter_params else None
+        return run_lodo(space, data_dirs, proxies=proxies, targets=targets, samples=samples,
+                        repeats=repeats, seed=seed, method=method, sampler=sampler,
+                        protocol=protocol, table=table, progress=progress,
+                        feature_set=feature_set, grid=grid)
     params = dict(adapter_params or {})
-    adapter.build(None, **params)  # an unknown parameter fails before any work
-    check_choice("feature_set", feature_set, FEATURE_SETS)
-    samples, repeats = check_int("samples", samples, 3), check_int("repeats", repeats, 1)
     if not proxies or not targets:
         raise ValueError("At least one proxy and one target are needed.")
+    space_obj, adapter, table, samples, repeats = _prepare(
+        space, data_dirs, devices=[*proxies, *targets], samples=samples, repeats=repeats,
+        method=method, sampler=sampler, protocol=protocol, table=table,
+        feature_set=feature_set, grid=[params])
     overlap = sorted(set(proxies) & set(targets))
     if overlap:
         raise ValueError(f"Device(s) {overlap} are both proxy and target; a target must be unseen.")
-    if table is None:
-        table = load_data_dir(data_dirs, space_obj)
-    for device in [*proxies, *targets]:
-        if device not in table:
-            raise UnknownDeviceError(device, table.devices)
     for target in targets:
         _check_target(table, target)
-    pool = ProxyPool(table, proxies, space=space_obj, feature_set=feature_set)
-    archs = table.archs  # a copy per access: take it once
-    pool_rows_of_table = pool.rows(archs)
-
-    splits = {}
+    runner = _Runner(table, space_obj, samples=samples, sampler=sampler, protocol=protocol,
+                     seed=seed, feature_set=feature_set, adapter=adapter)
     for target in targets:
-        sample_rows, scored_rows = protocol_split(table, target, protocol)
-        sample_rows = sample_rows[pool_rows_of_table[sample_rows] >= 0]
-        scored_rows = scored_rows[pool_rows_of_table[scored_rows] >= 0]
-        if samples > len(sample_rows):
-            raise ValueError(f"--samples {samples} is larger than the {len(sample_rows)} "
-                             f"architectures target {target!r} has to sample from "
-                             f"(protocol {protocol!r}).")
-        if len(scored_rows) < 3:
-            raise ValueError(f"Target {target!r} has only {len(scored_rows)} architectures to "
-                             "score.")
-        splits[target] = (sample_rows, scored_rows)
+        runner.split(proxies, target)  # a target too small fails before any work
 
     iterator: Any = [(i, t, r) for i, t in enumerate(targets) for r in range(repeats)]
     if progress:
@@ -168,30 +255,148 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     fit_ms: list[float] = []
     predict_ms: list[float] = []
     for i, target, r in iterator:
-        sample_rows, scored_rows = splits[target]
-        y = table.column(target)
-        rng = np.random.default_rng(seed * 1_000_003 + 1000 * i + r)
-        candidates = [archs[j] for j in sample_rows]
-        chosen = select_samples(pool, samples, candidates=candidates, method=sampler,
-                                random_state=rng)
-        chosen_rows = table.rows_of(chosen)
-        model = adapter.build(pool, proxy=proxies[0], **params)
-        start = time.perf_counter()
-        model.fit(chosen, y[chosen_rows])
-        fit_ms.append(1e3 * (time.perf_counter() - start))
-        scored_archs = [archs[j] for j in scored_rows]
-        start = time.perf_counter()
-        pred = model.predict(scored_archs)
-        predict_ms.append(1e3 * (time.perf_counter() - start))
-        scores[target].append(srcc(pred, y[scored_rows]))
+        score, fit, predict = runner.score(proxies, target, i, r, params)
+        scores[target].append(score)
+        fit_ms.append(fit)
+        predict_ms.append(predict)
     per_target = {t: {"srcc_mean": float(np.mean(s)), "srcc_std": float(np.std(s)),
-                      "n_scored": int(len(splits[t][1]))} for t, s in scores.items()}
+                      "n_scored": int(len(runner.split(proxies, t)[1]))}
+                  for t, s in scores.items()}
     return {
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
         "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
         "feature_set": feature_set, "adapter_params": params,
         "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
+        "fit_ms_median": float(np.median(fit_ms)),
+        "predict_ms_median": float(np.median(predict_ms)),
+    }
+
+
+def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
+             targets: Sequence[str], samples: int, repeats: int = 30, seed: int = 0,
+             method: str = "adaproxy", sampler: str = "greedy", protocol: str = "lodo",
+             table: LatencyTable | None = None, progress: bool = False,
+             feature_set: str = "latency",
+             grid: Sequence[Mapping[str, Any]] | None = None,
+             inner_repeats: int = 3) -> dict[str, Any]:
+    """Nested leave-one-device-out: each device scored with parameters chosen without it.
+
+    For each device ``d`` of ``targets``: for each candidate of ``grid``, the mean SRCC over
+    the other devices ``e`` of ``targets`` (``inner_repeats`` repeats each), each adapted with
+    the pool ``proxies`` less ``d`` and ``e``; the best candidate is then scored on ``d`` with
+    the pool ``proxies`` less ``d`` (``repeats`` repeats). Repeat ``r`` of a device uses the
+    seed ``seed * 1_000_003 + 1000 * i + r``, ``i`` its position in ``targets``, in the inner
+    and the outer loop alike.
+
+    Args:
+        space, data_dirs, samples, seed, method, sampler, table, progress, feature_set: As for
+            :func:`run_fewshot`.
+        proxies: The proxy pool; a device of ``targets`` that is in it leaves it when scored.
+        targets: The devices left out in turn (at least 2; they may be proxies too).
+        repeats: Repeats of each left-out device's own score.
+        protocol: ``lodo`` (score every architecture) or ``lodo-help`` (HELP's split).
+        grid: Candidate constructor arguments of the method's adapter (default
+            :data:`LODO_GRIDS` of the method, else its defaults alone).
+        inner_repeats: Repeats of each inner device when choosing.
+
+    Returns:
+        :func:`run_fewshot`'s keys, with ``"targets"``:
+        ``{T: {"srcc_mean", "srcc_std", "srcc_min", "n_scored", "chosen", "inner"}}``
+        (``chosen``: the grid index picked without ``T``; ``inner``: each candidate's mean
+        over the other devices), and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
+        (the lowest device mean, and its name in ``"worst_device"``), ``"srcc_worst"`` (the
+        lowest single repeat) and ``"chosen_counts"`` (how often each candidate was picked).
+
+    Raises:
+        ValueError: Fewer than 2 devices, a proxy pool left empty, a protocol other than the
+            two ``lodo`` ones, and :func:`run_fewshot`'s.
+    """
+    if grid is None:
+        grid = LODO_GRIDS.get(method, [{}])
+    grid = [dict(g) for g in grid]
+    if not grid:
+        raise ValueError("The 'grid' argument must hold at least one parameter set; got [].")
+    check_choice("protocol", protocol, ("lodo", "lodo-help"))
+    inner_repeats = check_int("inner_repeats", inner_repeats, 1)
+    targets = list(dict.fromkeys(targets))
+    if len(targets) < 2 or not proxies:
+        raise ValueError("Leave-one-device-out needs at least 2 target devices and a proxy; "
+                         f"got {len(targets)} target(s) and {len(proxies)} proxies.")
+    if len(set(proxies) - set(targets)) == 0 and len(proxies) < 3:
+        raise ValueError("Leave-one-device-out leaves two devices out of the pool at a time; "
+                         f"{len(proxies)} proxies that are all targets leave none.")
+    space_obj, adapter, table, samples, repeats = _prepare(
+        space, data_dirs, devices=[*proxies, *targets], samples=samples, repeats=repeats,
+        method=method, sampler=sampler, protocol=protocol, table=table,
+        feature_set=feature_set, grid=grid)
+    for target in targets:
+        _check_target(table, target)
+    runner = _Runner(table, space_obj, samples=samples, sampler=sampler, protocol=protocol,
+                     seed=seed, feature_set=feature_set, adapter=adapter)
+
+    def pool_without(*devices: str) -> list[str]:
+        return [p for p in proxies if p not in devices]
+
+    index = {t: i for i, t in enumerate(targets)}
+    inner: dict[tuple[str, str, int], float] = {}  # (left out, inner device, candidate) -> mean
+    n_inner = len(targets) * (len(targets) - 1) * len(grid) * inner_repeats
+    bar: Any = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=n_inner + len(targets) * repeats, desc="lodo", unit="fit")
+    per_target: dict[str, dict[str, Any]] = {}
+    fit_ms: list[float] = []
+    predict_ms: list[float] = []
+    all_scores: list[float] = []
+    for d in targets:
+        means = []
+        for c, params in enumerate(grid):
+            inner_scores = []
+            for e in targets:
+                if e == d:
+                    continue
+                key = (d, e, c)
+                if key not in inner:
+                    pool = pool_without(d, e)
+                    if not pool:
+                        raise ValueError(f"Leaving out {d!r} and {e!r} empties the pool.")
+                    inner[key] = float(np.mean([runner.score(pool, e, index[e], r, params)[0]
+                                                for r in range(inner_repeats)]))
+                    if bar is not None:
+                        bar.update(inner_repeats)
+                inner_scores.append(inner[key])
+            means.append(float(np.mean(inner_scores)))
+        chosen = int(np.argmax(means))
+        pool = pool_without(d)
+        if not pool:
+            raise ValueError(f"Leaving out {d!r} empties the pool.")
+        scores = []
+        for r in range(repeats):
+            score, fit, predict = runner.score(pool, d, index[d], r, grid[chosen])
+            scores.append(score)
+            fit_ms.append(fit)
+            predict_ms.append(predict)
+            if bar is not None:
+                bar.update(1)
+        all_scores += scores
+        per_target[d] = {"srcc_mean": float(np.mean(scores)), "srcc_std": float(np.std(scores)),
+                         "srcc_min": float(np.min(scores)),
+                         "n_scored": int(len(runner.split(pool, d)[1])), "chosen": chosen,
+                         "inner": means}
+    if bar is not None:
+        bar.close()
+    worst = min(per_target, key=lambda t: per_target[t]["srcc_mean"])
+    return {
+        "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
+        "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
+        "feature_set": feature_set, "adapter_params": grid[0] if len(grid) == 1 else None,
+        "grid": grid, "inner_repeats": inner_repeats, "targets": per_target,
+        "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
+        "srcc_worst_device": per_target[worst]["srcc_mean"], "worst_device": worst,
+        "srcc_worst": float(np.min(all_scores)),
+        "chosen_counts": [sum(v["chosen"] == c for v in per_target.values())
+                          for c in range(len(grid))],
         "fit_ms_median": float(np.median(fit_ms)),
         "predict_ms_median": float(np.median(predict_ms)),
     }

@@ -38,7 +38,7 @@ import logging
 import os
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,8 @@ from oneproxy_plugins.latency import LatencyTable, TableLatency, load_tabular
 from oneproxy_plugins.sampling import select_front_samples, select_samples
 from oneproxy_plugins.spaces import get_space
 
-__all__ = ["run_search_bench", "normalised_hypervolume", "score_set", "OPTIMIZERS"]
+__all__ = ["run_search_bench", "normalised_hypervolume", "score_set", "compare_with_proxy",
+           "OPTIMIZERS"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                      optimizer: str = "exhaustive", trials: int = 500, seed: int = 0,
                      oracle: bool = False, sampler: str = "front",
                      table: LatencyTable | None = None,
-                     accuracy_table: LatencyTable | None = None) -> dict[str, Any]:
+                     accuracy_table: LatencyTable | None = None,
+                     adapter_params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Run the search benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -152,10 +154,13 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             ``seed * 1_000_003 + crc32(name)``, so its result does not depend on the others).
         table: Latencies already loaded (then ``data_dirs`` is not read for them).
         accuracy_table: Accuracies already loaded.
+        adapter_params: Constructor arguments of the
+            :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` beyond the pool (an ablation,
+            e.g. ``{"guard": "none"}``).
 
     Returns:
         ``{"space", "proxy", "accuracy", "samples", "sampler", "optimizer", "seed", "oracle",
-        "targets": {T:
+        "adapter_params", "targets": {T:
         {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
         ``"trials"``, ``"evaluations"`` (architectures the one study trained: distinct ones)
@@ -172,6 +177,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     start = time.perf_counter()
     space_obj = get_space(space)
     targets = list(targets)
+    params = dict(adapter_params or {})
     _check_args(optimizer, samples, trials, proxy, targets, sampler)
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
                                          table=table, accuracy_table=accuracy_table)
@@ -184,7 +190,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     result: dict[str, Any] = {"space": space_obj.name, "proxy": proxy, "accuracy": accuracy,
                               "samples": samples, "sampler": sampler,
                               "optimizer": optimizer, "seed": seed,
-                              "oracle": bool(oracle)}
+                              "oracle": bool(oracle), "adapter_params": params}
     if optimizer == "nsga2":
         # the optimiser benchmarked here is an Optuna study: the one place this harness needs
         # the [optuna] extra
@@ -218,7 +224,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             else:
                 chosen = select_samples(pool, samples, candidates=ids, method=sampler,
                                         random_state=rng)
-            predictor = AdaProxyPredictor(pool).fit(chosen, y[table.rows_of(chosen)])
+            predictor = AdaProxyPredictor(pool, **params).fit(chosen, y[table.rows_of(chosen)])
         else:
             predictor = TableLatency(table, proxy, space=space_obj)
         if study is None:
@@ -253,3 +259,48 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                                                    for v in per_target.values()])),
                   seconds=round(time.perf_counter() - start, 2))
     return result
+
+
+def compare_with_proxy(raw: Mapping[str, Any], adapted: Sequence[Mapping[str, Any]], *,
+                       tolerance: float = 0.005) -> dict[str, Any]:
+    """How often, and by how much, adapting made a front worse than the proxy as is.
+
+    Args:
+        raw: A :func:`run_search_bench` result with ``samples=0`` (the proxy's latency as is;
+            it does not depend on the seed).
+        adapted: Results with ``samples > 0`` on the same targets (one per seed, say).
+        tolerance: A (target, run) counts as worse when its ``hv_ratio`` is below the raw
+            proxy's by more than this.
+
+    Returns:
+        ``{"n", "n_worse", "share_worse", "worst": {"target", "seed", "hv_ratio",
+        "raw_hv_ratio", "difference"}, "hv_ratio_min", "hv_ratio_mean", "front_recall_mean"}``
+        over every (target, run).
+
+    Raises:
+        ValueError: ``raw`` has ``samples`` other than 0, or a target of ``adapted`` is not in
+            ``raw``.
+    """
+    if raw.get("samples") != 0:
+        raise ValueError("The 'raw' result must come from samples=0 (the proxy as is); got "
+                         f"samples={raw.get('samples')!r}.")
+    rows = []
+    for result in adapted:
+        for target, score in result["targets"].items():
+            if target not in raw["targets"]:
+                raise ValueError(f"Target {target!r} is not in the raw proxy's result; it has "
+                                 f"{sorted(raw['targets'])}.")
+            base = raw["targets"][target]["hv_ratio"]
+            rows.append((score["hv_ratio"] - base, target, result.get("seed"),
+                         score["hv_ratio"], base, score["front_recall"]))
+    if not rows:
+        raise ValueError("The 'adapted' results hold no target.")
+    diff = np.array([r[0] for r in rows])
+    worst = min(rows, key=lambda r: r[0])
+    return {"n": len(rows), "n_worse": int((diff < -tolerance).sum()),
+            "share_worse": float(np.mean(diff < -tolerance)),
+            "worst": {"target": worst[1], "seed": worst[2], "hv_ratio": worst[3],
+                      "raw_hv_ratio": worst[4], "difference": worst[0]},
+            "hv_ratio_min": float(min(r[3] for r in rows)),
+            "hv_ratio_mean": float(np.mean([r[3] for r in rows])),
+            "front_recall_mean": float(np.mean([r[5] for r in rows]))}

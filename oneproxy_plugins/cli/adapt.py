@@ -134,6 +134,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         archs, ms = read_target_samples(space_obj, samples_csv)
         model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
     save_predictor(model, out_path)
+    guard = model.guard_evidence() if hasattr(model, "guard_evidence") else None
     if as_json:
         report = {"method": method, "space": space_obj.name, "proxies": device_list,
                   "samples": len(archs), "out": out_path}
@@ -142,6 +143,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                           loo_srcc=_number(result.loo_srcc),
                           proxy_srcc=_number(result.proxy_srcc),
                           measured={a: v for a, v in zip(result.archs, result.latency_ms)})
+        if guard is not None:
+            report["guard"] = guard
         echo_json(report)
         return
     if result is not None:
@@ -149,6 +152,11 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         click.echo(f"{len(archs)} architectures measured on {result.device}{reused}; "
                    f"leave-one-out SRCC on them: {result.method} {result.loo_srcc:.3f}, "
                    f"proxy {device_list[0]} as is {result.proxy_srcc:.3f}")
+    if guard is not None:
+        click.echo(f"guard {guard['guard']}: moved {guard['adapt_share']:.2f} of the way from the "
+                   f"raw proxies to the adapted fit (leave-one-out RMSE, log ms: raw proxies "
+                   f"{guard['loo_rmse_proxy']:.3f}, adapted {guard['loo_rmse_adapted']:.3f}; "
+                   f"raw proxies' SRCC on the samples {guard['proxy_srcc']:.3f})")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
 

@@ -32,14 +32,22 @@ def _attach_search() -> None:
               default="adaproxy", show_default=True,
               help="Adaptation method (plugins add theirs).")
 @click.option("--sampler", default="greedy", show_default=True, help="random or greedy.")
-@click.option("--protocol", type=click.Choice(["all", "help"]), default="all", show_default=True,
-              help="all: score every architecture; help: HELP's meta-test split.")
+@click.option("--protocol", type=click.Choice(["all", "help", "lodo", "lodo-help"]), default="all",
+              show_default=True,
+              help="all: score every architecture; help: HELP's meta-test split; lodo / "
+                   "lodo-help: nested leave-one-device-out over --targets (proxies may be "
+                   "targets), scored like all / help.")
+@click.option("--grid", default=None,
+              help="lodo only: JSON list of adapter parameter sets to choose from without the "
+                   "left-out device (default: the method's grid).")
+@click.option("--inner-repeats", type=click.IntRange(min=1), default=3, show_default=True,
+              help="lodo only: repeats per inner device when choosing.")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, samples: int,
-            repeats: int, seed: int, method: str, sampler: str, protocol: str, json_out: str,
-            progress: bool) -> None:
+            repeats: int, seed: int, method: str, sampler: str, protocol: str,
+            grid: str | None, inner_repeats: int, json_out: str, progress: bool) -> None:
     """Few-shot target latency prediction, scored by SRCC.
 
     \b
@@ -47,20 +55,68 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
         oneproxy bench fewshot --space nasbench201 --data ../shared/data \\
             --proxies 1080ti_1,1080ti_32,1080ti_256,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7 \\
             --targets titanx_1,titanx_32,titanx_256,gold_6240 --samples 10 --json out.json
+        oneproxy bench fewshot --space fbnet --data ../shared/data --protocol lodo \
+            --proxies 1080ti_1,1080ti_32,1080ti_64,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7 \
+            --targets all --samples 10 --json lodo.json
     """
-    from oneproxy_plugins.bench.fewshot import run_fewshot
+    from oneproxy_plugins.bench.fewshot import run_fewshot, run_lodo
 
-    result = run_fewshot(space, list(data_dirs), proxies=split_list(proxies, "devices"),
-                         targets=split_list(targets, "devices"), samples=samples,
-                         repeats=repeats, seed=seed, method=method, sampler=sampler,
-                         protocol=protocol, progress=progress)
+    device_list = split_list(targets, "devices")
+    lodo = protocol.startswith("lodo")
+    if (grid is not None or inner_repeats != 3) and not lodo:
+        raise click.UsageError("--grid and --inner-repeats apply to --protocol lodo or "
+                               f"lodo-help only; got --protocol {protocol}.")
+    if lodo:
+        if device_list == ["all"]:
+            device_list = _all_devices(space, data_dirs)
+        result = run_lodo(space, list(data_dirs), proxies=split_list(proxies, "devices"),
+                          targets=device_list, samples=samples, repeats=repeats, seed=seed,
+                          method=method, sampler=sampler, protocol=protocol, progress=progress,
+                          grid=_parse_grid(grid), inner_repeats=inner_repeats)
+    else:
+        result = run_fewshot(space, list(data_dirs), proxies=split_list(proxies, "devices"),
+                             targets=device_list, samples=samples, repeats=repeats, seed=seed,
+                             method=method, sampler=sampler, protocol=protocol,
+                             progress=progress)
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
-        click.echo(f"{target:<28} SRCC {score['srcc_mean']:.4f} +- {score['srcc_std']:.4f}")
-    click.echo(f"mean SRCC {result['srcc_mean']:.4f} ({method}, {sampler}, K={samples}, "
+        chosen = f"  (grid #{score['chosen']})" if lodo else ""
+        click.echo(f"{target:<28} SRCC {score['srcc_mean']:.4f} +- {score['srcc_std']:.4f}"
+                   f"{chosen}")
+    worst = (f", worst device {result['worst_device']} {result['srcc_worst_device']:.4f}, "
+             f"worst repeat {result['srcc_worst']:.4f}" if lodo else "")
+    click.echo(f"mean SRCC {result['srcc_mean']:.4f}{worst} ({method}, {sampler}, K={samples}, "
                f"protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, predict "
                f"{result['predict_ms_median']:.2f} ms (medians) -> {json_out}")
+
+
+def _parse_grid(grid: str | None) -> list[dict] | None:
+    """``--grid``: a JSON list of objects, each an adapter's parameters."""
+    import json
+
+    if grid is None:
+        return None
+    try:
+        value = json.loads(grid)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON ({exc.msg}); expected a list of objects such as "
+                                 '\'[{"guard": "loo"}, {"guard": "none"}]\'.',
+                                 param_hint="--grid") from None
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise click.BadParameter(f"expected a non-empty JSON list of objects; got {grid!r}.",
+                                 param_hint="--grid")
+    return value
+
+
+def _all_devices(space: str, data_dirs: tuple[str, ...]) -> list[str]:
+    """``--targets all``: every device of the data with a measurement."""
+    import numpy as np
+
+    from oneproxy_plugins.latency import load_data_dir
+
+    table = load_data_dir(list(data_dirs), space)
+    return [d for d in table.devices if np.isfinite(table.column(d)).any()]
 
 
 @bench.command("noise")

@@ -33,14 +33,19 @@ __all__ = ["search"]
               show_default=True,
               help="How the K target measurements are chosen: greedy among the cells that can "
                    "reach the front (front), greedy over all cells, or at random.")
+@click.option("--guard", type=click.Choice(["auto", "loo", "select", "srcc", "none"]),
+              default="auto", show_default=True,
+              help="How far the adapter moves from the proxy as is (AdaProxyPredictor's guard): "
+                   "leave-one-out blend, the better of the two, the paper's SRCC < 0.9 rule, "
+                   "always adapt; auto is loo here (one proxy).")
 @click.option("--oracle", is_flag=True,
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
                    "allows (a diagnostic; --samples is ignored).")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
 def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, targets: str,
-           samples: int, optimizer: str, trials: int, seed: int, sampler: str, oracle: bool,
-           json_out: str) -> None:
+           samples: int, optimizer: str, trials: int, seed: int, sampler: str, guard: str,
+           oracle: bool, json_out: str) -> None:
     """One-proxy search: the Pareto set found with the proxy, scored on each target.
 
     \b
@@ -58,7 +63,7 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
     result = run_search_bench(space, list(data_dirs), accuracy=accuracy, proxy=proxy,
                               targets=split_list(targets, "devices"), samples=samples,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,
-                              sampler=sampler)
+                              sampler=sampler, adapter_params={"guard": guard})
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from oneproxy_plugins.adaproxy._linalg import gp_loo_select, loo_affine
+from oneproxy_plugins.adaproxy._linalg import (gp_loo_residuals, gp_loo_select, loo_affine,
+                                               loo_affine_residuals, loo_blend)
 
 class TestGpLooSelect:
     def test_gp_loo_matches_brute_force(self):
@@ -41,3 +42,45 @@ class TestLooAffine:
                 s, c = np.polyfit(z[keep, j], y[keep], 1)
                 errs.append((y[i] - (c + s * z[i, j])) ** 2)
             assert np.isclose(loo[j], np.mean(errs))
+
+
+class TestGpLooResiduals:
+    def test_match_refitting_the_offset_and_the_gp_without_each_point(self):
+        """Brute force: a GP with the offset's flat prior as a huge constant kernel."""
+        rng = np.random.default_rng(2)
+        f = rng.normal(size=(9, 3))
+        kernel, noise = f @ f.T, 0.1
+        y = 5.0 + f @ rng.normal(size=3) + 0.1 * rng.normal(size=9)
+        resid = gp_loo_residuals(kernel, y, noise)
+        wide = kernel + 1e6
+        for i in range(9):
+            keep = np.arange(9) != i
+            a = np.linalg.solve(wide[np.ix_(keep, keep)] + noise * np.eye(8), y[keep])
+            assert np.isclose(resid[i], y[i] - wide[i, keep] @ a, atol=1e-4)
+        # the offset is refitted: shifting y shifts nothing
+        assert np.allclose(gp_loo_residuals(kernel, y + 100.0, noise), resid)
+
+
+class TestLooAffineResiduals:
+    def test_are_the_residuals_whose_mean_square_loo_affine_reports(self):
+        rng = np.random.default_rng(3)
+        z, y = rng.normal(size=(7, 2)), rng.normal(size=7)
+        _, _, mse = loo_affine(z, y)
+        _, _, resid = loo_affine_residuals(z, y)
+        assert resid.shape == (7, 2) and np.allclose(np.mean(resid ** 2, axis=0), mse)
+
+
+class TestLooBlend:
+    def test_the_share_minimises_the_blended_error(self):
+        rng = np.random.default_rng(4)
+        a, b = rng.normal(size=10), rng.normal(size=10)
+        share = loo_blend(a, b)
+        grid = np.linspace(0, 1, 1001)
+        errors = [np.sum(((1 - s) * a + s * b) ** 2) for s in grid]
+        assert abs(share - grid[int(np.argmin(errors))]) < 2e-3
+
+    def test_bounds(self):
+        small = np.array([0.1, -0.1, 0.05])
+        assert loo_blend(small, 10 * small) == 0.0  # the anchor is better: stay
+        assert loo_blend(10 * small, small) == 1.0  # the adapted one is better: move
+        assert loo_blend(small, small) == 1.0  # no evidence either way: adapt

@@ -147,6 +147,82 @@ class TestAdaProxyPredictor:
                                              "non-empty list of them"):
             AdaProxyPredictor(pool, cost_prior=value).fit(table.archs[:3], [1.0, 2.0, 3.0])
 
+    def test_guard_stays_with_a_proxy_that_ranks_the_target(self, synthetic_nb201):
+        """A target that is a proxy, rescaled: the samples show nothing to adapt, so the model
+        keeps the proxy's ranking (share near 0) and says so."""
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["odd"])
+        rows = np.random.default_rng(0).choice(len(table), 10, replace=False)
+        archs = [table.archs[r] for r in rows]
+        target = 3.0 * table.column("odd") ** 1.2
+        model = AdaProxyPredictor(single).fit(archs, target[rows])
+        assert model.adapt_share_ < 0.5
+        assert model.loo_rmse_proxy_ < model.loo_rmse_adapted_ + 1e-9
+        assert model.proxy_srcc_ == pytest.approx(1.0)
+        assert spearmanr(model.predict(table.archs), table.column("odd")).statistic > 0.999
+
+    def test_guard_adapts_where_the_proxy_is_poor(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["odd"])
+        model = AdaProxyPredictor(single)
+        guarded = fit_score(model, table, "gpu_b", k=20)
+        assert model.adapt_share_ > 0.9
+        assert model.loo_rmse_adapted_ < model.loo_rmse_proxy_
+        unguarded = fit_score(AdaProxyPredictor(single, guard="none"), table, "gpu_b", k=20)
+        assert guarded == pytest.approx(unguarded, abs=0.01)
+
+    @pytest.mark.parametrize("guard", ["loo", "select", "srcc", "none"])
+    def test_guard_share_is_a_blend_of_the_two_models(self, synthetic_nb201, guard):
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["cpu_a"])
+        rows = np.arange(10)
+        archs, y = table.archs[:10], table.column("mix")[rows]
+        model = AdaProxyPredictor(single, guard=guard).fit(archs, y)
+        full = AdaProxyPredictor(single, guard="none").fit(archs, y)
+        raw = AdaProxyPredictor(single, guard="srcc", srcc_threshold=-1.0).fit(archs, y)
+        assert raw.adapt_share_ == 0.0 and not raw.coef_features_.any()
+        share = model.adapt_share_
+        assert 0.0 <= share <= 1.0
+        expected = (1 - share) * np.log(raw.predict(table.archs)) + share * np.log(
+            full.predict(table.archs))
+        assert np.allclose(np.log(model.predict(table.archs)), expected)
+        if guard == "none":
+            assert share == 1.0
+        if guard in ("select", "srcc"):
+            assert share in (0.0, 1.0)
+        if guard == "srcc":
+            assert share == float(model.proxy_srcc_ < 0.9)
+
+    def test_auto_guard_is_loo_with_one_proxy_and_none_with_several(self, pool,
+                                                                    synthetic_nb201):
+        table, _ = synthetic_nb201
+        single = AdaProxyPredictor(ProxyPool(table, ["odd"]))
+        fit_score(single, table, "mix")
+        several = AdaProxyPredictor(pool)
+        fit_score(several, table, "mix")
+        assert (single.guard_rule_, several.guard_rule_) == ("loo", "none")
+        assert several.adapt_share_ == 1.0
+        assert single.guard_evidence()["guard"] == "loo"
+
+    def test_guard_evidence_survives_save_and_load(self, pool, synthetic_nb201, tmp_path):
+        from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+        table, _ = synthetic_nb201
+        model = AdaProxyPredictor(pool)
+        fit_score(model, table, "mix")
+        save_predictor(model, tmp_path / "m.json")
+        loaded = load_predictor(tmp_path / "m.json")
+        for name in ("adapt_share_", "loo_rmse_proxy_", "loo_rmse_adapted_", "proxy_srcc_"):
+            assert getattr(loaded, name) == pytest.approx(getattr(model, name))
+        assert loaded.guard_evidence() == model.guard_evidence()
+
+    def test_bad_guard(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        with pytest.raises(ValueError, match="'guard' parameter must be one of"):
+            AdaProxyPredictor(pool, guard="always").fit(table.archs[:3], [1.0, 2.0, 3.0])
+        with pytest.raises(ValueError, match="'srcc_threshold' parameter must be"):
+            AdaProxyPredictor(pool, srcc_threshold=2).fit(table.archs[:3], [1.0, 2.0, 3.0])
+
     def test_not_fitted(self, pool):
         with pytest.raises(NotFittedError, match="AdaProxyPredictor is not fitted yet"):
             AdaProxyPredictor(pool).predict(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"])

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from oneproxy_plugins.adaproxy import get_adapter
-from oneproxy_plugins.bench.fewshot import protocol_split, run_fewshot
+from oneproxy_plugins.bench.fewshot import protocol_split, run_fewshot, run_lodo
 from oneproxy_plugins.cli import main
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable
@@ -149,6 +149,71 @@ class TestRunFewshot:
                             repeats=1, table=joined)
 
 
+class TestRunLodo:
+    DEVICES = ["gpu_a", "cpu_a", "odd", "gpu_b", "cpu_b"]
+
+    def test_each_device_is_scored_with_parameters_chosen_without_it(self, synthetic_nb201,
+                                                                    monkeypatch):
+        import oneproxy_plugins.bench.fewshot as fewshot
+
+        table, _ = synthetic_nb201
+        calls = []
+        score = fewshot._Runner.score
+
+        def spy(self, proxies, target, index, repeat, params):
+            calls.append((tuple(proxies), target, params["temperature"]))
+            return score(self, proxies, target, index, repeat, params)
+
+        monkeypatch.setattr(fewshot._Runner, "score", spy)
+        grid = [{"temperature": 10.0}, {"temperature": 1e-3}]
+        result = run_lodo("nasbench201", [], proxies=self.DEVICES[:3], targets=self.DEVICES,
+                          samples=10, repeats=2, inner_repeats=1, grid=grid, table=table)
+        assert set(result["targets"]) == set(self.DEVICES)
+        assert result["grid"] == grid and sum(result["chosen_counts"]) == len(self.DEVICES)
+        n_inner = len(self.DEVICES) * (len(self.DEVICES) - 1) * len(grid)
+        assert len(calls) == n_inner + 2 * len(self.DEVICES)
+        # every fit of a device uses a pool without it; the scores of a left-out device come
+        # after the inner fits that chose for it, none of which touched it
+        assert all(target not in proxies for proxies, target, _ in calls)
+        position = 0
+        for d in self.DEVICES:
+            block = calls[position:position + (len(self.DEVICES) - 1) * len(grid) + 2]
+            position += len(block)
+            choosing, scoring = block[:-2], block[-2:]
+            assert all(d not in proxies and target != d for proxies, target, _ in choosing)
+            assert [t for _, t, _ in scoring] == [d, d]
+            v = result["targets"][d]
+            assert scoring[0][2] == grid[v["chosen"]]["temperature"]
+            assert v["chosen"] == int(np.argmax(v["inner"]))
+            assert v["srcc_min"] <= v["srcc_mean"]
+        means = [v["srcc_mean"] for v in result["targets"].values()]
+        assert result["srcc_mean"] == pytest.approx(np.mean(means))
+        assert result["srcc_worst_device"] == min(means)
+        assert result["srcc_worst"] <= min(means)
+
+    def test_run_fewshot_protocol_lodo_is_run_lodo(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        kw = dict(proxies=self.DEVICES[:3], targets=self.DEVICES[2:], samples=5, repeats=1,
+                  table=table)
+        via = run_fewshot("nasbench201", [], protocol="lodo", **kw)
+        direct = run_lodo("nasbench201", [], **kw)
+        assert via["targets"] == direct["targets"] and via["protocol"] == "lodo"
+
+    @pytest.mark.parametrize("kwargs, match", [
+        (dict(targets=["gpu_b"]), "needs at least 2 target devices"),
+        (dict(grid=[]), "'grid' argument must hold at least one"),
+        (dict(protocol="all"), "'protocol' argument must be one of"),
+        (dict(proxies=["gpu_a", "gpu_b"]), "leave none"),
+        (dict(grid=[{"tempo": 1}]), "does not take the parameters"),
+    ])
+    def test_errors(self, synthetic_nb201, kwargs, match):
+        table, _ = synthetic_nb201
+        base = dict(proxies=["gpu_a", "cpu_a"], targets=["gpu_a", "gpu_b"], samples=5,
+                    repeats=1, table=table)
+        with pytest.raises((ValueError, TypeError), match=match):
+            run_lodo("nasbench201", [], **{**base, **kwargs})
+
+
 class TestCLI:
     def test_writes_the_json_contract(self, data_dir, tmp_path):
         out = tmp_path / "out.json"
@@ -158,7 +223,22 @@ class TestCLI:
         assert KEYS <= set(payload) and payload["samples"] == 10 and payload["repeats"] == 3
         assert "mean SRCC" in result.output
 
+    def test_lodo_over_every_device(self, data_dir, tmp_path):
+        out = tmp_path / "lodo.json"
+        args = _args(data_dir, out, "--protocol", "lodo", "--inner-repeats", "1",
+                     "--grid", '[{"guard": "loo"}, {"guard": "none"}]')
+        args[args.index("gpu_b,mix")] = "all"
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        payload = json.loads(out.read_text())
+        assert set(payload["targets"]) == {"gpu_a", "cpu_a", "odd", "gpu_b", "mix", "cpu_b"}
+        assert payload["worst_device"] in payload["targets"]
+        assert payload["grid"] == [{"guard": "loo"}, {"guard": "none"}]
+
     @pytest.mark.parametrize("extra, match", [
+        (["--protocol", "lodo", "--grid", "{bad"], "not JSON"),
+        (["--protocol", "lodo", "--grid", "{}"], "non-empty JSON list of objects"),
+        (["--grid", "[{}]"], "apply to --protocol lodo or lodo-help only"),
         (["--samples", "99999"], "is larger than"),
         (["--targets", "ghost"], "Unknown device 'ghost'"),
         (["--targets", "gpu_b,,mix"], "comma-separated list"),

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from oneproxy_plugins.bench.search import normalised_hypervolume, run_search_bench, score_set
+from oneproxy_plugins.bench.search import (compare_with_proxy, normalised_hypervolume,
+                                          run_search_bench, score_set)
 from oneproxy_plugins.cli._common import OneProxyGroup
 from oneproxy_plugins.cli.bench_search import search
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
@@ -158,6 +159,47 @@ class TestRunSearchBench:
             _run(data_dir, optimizer="nsga2", trials=0)
 
 
+class TestCompareWithProxy:
+    def test_counts_the_runs_below_the_proxy_and_names_the_worst(self, data_dir):
+        raw = _run(data_dir)
+        runs = [_run(data_dir, targets=["other"], samples=5, seed=s,
+                     adapter_params={"guard": "none"}) for s in range(2)]
+        c = compare_with_proxy(raw, runs, tolerance=0.005)
+        rows = [(r["targets"][t]["hv_ratio"] - raw["targets"][t]["hv_ratio"], t, r["seed"])
+                for r in runs for t in r["targets"]]
+        assert c["n"] == 2
+        assert c["n_worse"] == sum(d < -0.005 for d, _, _ in rows)
+        worst = min(rows)
+        assert (c["worst"]["difference"], c["worst"]["target"], c["worst"]["seed"]) == worst
+        assert c["hv_ratio_min"] == min(r["targets"]["other"]["hv_ratio"] for r in runs)
+        # "same" ranks like the proxy: the proxy as is is perfect there, adapting cannot beat it
+        assert raw["targets"]["same"]["hv_ratio"] == pytest.approx(1.0)
+
+    def test_a_proxy_compared_with_itself_is_never_worse(self, data_dir):
+        raw = _run(data_dir)
+        c = compare_with_proxy(raw, [raw, raw])
+        assert c["n_worse"] == 0 and c["worst"]["difference"] == 0.0
+
+    def test_errors(self, data_dir):
+        raw = _run(data_dir)
+        adapted = {**raw, "samples": 5}
+        with pytest.raises(ValueError, match="must come from samples=0"):
+            compare_with_proxy(adapted, [adapted])
+        with pytest.raises(ValueError, match="Target 'ghost' is not in the raw"):
+            compare_with_proxy(raw, [{"targets": {"ghost": adapted["targets"]["same"]}}])
+        with pytest.raises(ValueError, match="hold no target"):
+            compare_with_proxy(raw, [])
+
+    def test_guard_reaches_the_adapter(self, data_dir):
+        # the paper's rule keeps the proxy as is when it ranks the samples well
+        raw = _run(data_dir, targets=["same"])["targets"]["same"]["hv_ratio"]
+        kept = _run(data_dir, targets=["same"], samples=10,
+                    adapter_params={"guard": "srcc"})["targets"]["same"]["hv_ratio"]
+        assert kept == pytest.approx(raw)
+        adapted = _run(data_dir, targets=["same"], samples=10, adapter_params={"guard": "none"})
+        assert adapted["adapter_params"] == {"guard": "none"}
+
+
 @click.group(cls=OneProxyGroup)
 def _bench() -> None:
     """Stands in for the ``bench`` group under ``oneproxy``."""
@@ -176,6 +218,7 @@ class TestCLI:
         payload = json.loads(out.read_text())
         assert KEYS <= set(payload) and payload["targets"]["same"]["hv_ratio"] == 1.0
         assert "hv_ratio min" in result.output
+        assert payload["adapter_params"] == {"guard": "auto"}
 
     @pytest.mark.needs("optuna")
     def test_nsga2_says_how_much_of_the_study_a_subset_target_scores(self, data_dir, tmp_path):

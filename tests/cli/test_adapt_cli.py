@@ -94,9 +94,15 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
     result = _adapt(data_dir, samples, tmp_path / "p.json", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    guard = data.pop("guard")  # the adapter's decision: how far from the raw proxies
     assert data == {"method": "adaproxy", "space": "nasbench201",
                     "proxies": ["gpu_a", "cpu_a", "odd"], "samples": 10,
                     "out": str(tmp_path / "p.json")}
+    assert guard["guard"] == "none" and guard["adapt_share"] == 1.0  # auto, 3 proxies
+    assert set(guard) == {"guard", "adapt_share", "loo_rmse_proxy", "loo_rmse_adapted",
+                          "proxy_srcc"}
+    text = _adapt(data_dir, samples, tmp_path / "p.json")
+    assert f"moved {guard['adapt_share']:.2f} of the way from the raw proxies" in text.output
     archs = _write(tmp_path / "a.csv", ["arch"], [(a,) for a in table.archs[:7]])
     result = CliRunner().invoke(main, ["predict", str(tmp_path / "p.json"), "--archs",
                                        str(archs), "--out", str(tmp_path / "o.csv"), "--json"])

@@ -1,0 +1,66 @@
+"""Never worse than the proxy? `oneproxy bench search --optimizer exhaustive` with the proxy as
+is (K=0) and adapted with K samples over seeds 0-9, each guard of AdaProxyPredictor; prints the
+share of (target, seed) whose adapted front's hv_ratio is below the proxy's by more than 0.005,
+the worst case, and the summary over the targets measured on every cell.
+
+Usage: python benchmarks/search_guard.py DATA_DIR OUT_DIR [GUARD ...]
+Same as running, for each guard and seed S in 0-9 (and once with --samples 0):
+    oneproxy bench search --space nasbench201 --data DATA_DIR --accuracy cifar10 \
+        --proxy pixel3 --targets <the 32 targets below> --samples 10 --seed S --guard GUARD
+Results are written to OUT_DIR/<guard>_s<seed>.json and reused when present (resumable).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from oneproxy_plugins._io import atomic_write_text
+from oneproxy_plugins.bench.search import compare_with_proxy, run_search_bench
+from oneproxy_plugins.latency import load_tabular
+from oneproxy_plugins.spaces import get_space
+
+FULL = ("1080ti_1,1080ti_256,1080ti_32,2080ti_1,2080ti_256,2080ti_32,essential_ph_1,gold_6240,"
+        "samsung_a50,samsung_s7,silver_4114,silver_4210r,titan_rtx_1,titan_rtx_32,titanx_1,"
+        "titanx_256,titanx_32,titanxp_1,titanxp_256,titanxp_32").split(",")
+SUBSET = ("nnmeter_adreno630,nnmeter_adreno640,nnmeter_myriadvpu,eagle_i7_7820x,eagle_sd855_cpu,"
+          "eagle_sd855_gpu,eagle_sd855_dsp,eagle_jetson_nano_fp32,eagle_jetson_nano_fp16,"
+          "eagle_edgetpu,hwnasbench_edgegpu,hwnasbench_edgetpu").split(",")
+
+
+def main(data: str, out: str, guards: list[str]) -> None:
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    space = get_space("nasbench201")
+    table, accuracy = load_tabular(space, [data], ["pixel3", *FULL, *SUBSET], "cifar10")
+    kw = dict(accuracy="cifar10", proxy="pixel3", targets=FULL + SUBSET, table=table,
+              accuracy_table=accuracy)
+
+    def run(name: str, **args):
+        path = out_dir / f"{name}.json"
+        if not path.exists():
+            atomic_write_text(path, json.dumps(run_search_bench("nasbench201", [data], **kw,
+                                                                **args)))
+        return json.loads(path.read_text())
+
+    raw = run("raw", samples=0)
+    for guard in guards:
+        runs = [run(f"{guard}_s{seed}", samples=10, seed=seed, adapter_params={"guard": guard})
+                for seed in range(10)]
+        c = compare_with_proxy(raw, runs)
+        full = [{**r, "targets": {t: v for t, v in r["targets"].items() if t in FULL}}
+                for r in runs]
+        f = compare_with_proxy(raw, full)
+        w = c["worst"]
+        print(f"guard {guard}: below the proxy by > 0.005 in {c['n_worse']}/{c['n']} "
+              f"({c['share_worse']:.1%}); worst {w['difference']:+.4f} ({w['target']}, seed "
+              f"{w['seed']}: {w['hv_ratio']:.4f} vs {w['raw_hv_ratio']:.4f}); hv_ratio min "
+              f"{c['hv_ratio_min']:.4f} mean {c['hv_ratio_mean']:.4f}, front_recall "
+              f"{c['front_recall_mean']:.3f}; full-table targets: {f['n_worse']}/{f['n']} "
+              f"worse, min {f['hv_ratio_min']:.4f} mean {f['hv_ratio_mean']:.4f}, recall "
+              f"{f['front_recall_mean']:.3f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3:] or ["none", "loo", "select", "srcc"])
