@@ -37,7 +37,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -375,11 +375,7 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any],
                     chunk_size=chunk_size, budget_s=budget_s, max_chunk_mb=max_chunk_mb,
                     outlier_z=outlier_z, visit_statistic=visit_statistic)
     build_cfg = dict(build_cfg or {})
-    measurer: _LocalMeasurer | _RemoteMeasurer
-    if isinstance(dev, RemoteDevice):
-        measurer = _RemoteMeasurer(space, dev, build_cfg, seed, chunk_size or 50)
-    else:
-        measurer = _LocalMeasurer(space, dev, build_cfg, seed, chunk_size or 250, max_chunk_mb)
+    measurer = _make_measurer(space, dev, build_cfg, seed, chunk_size, max_chunk_mb)
     column = measurer.column
 
     arch_ids = list(dict.fromkeys(space.canonical_id(a) for a in archs))
@@ -401,14 +397,15 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any],
     logger.info("%s: %d architectures, %d already measured, %d to measure", column,
                 len(arch_ids), len(arch_ids) - len(todo), len(todo))
 
-    new, anchor_ms = {}, math.nan
+    new: dict[str, ArchResult] = {}
+    memory = _MemoryQueue(todo)
     if todo:
         registered = store.worker() if store is not None else contextlib.nullcontext()
         try:
             with measurer.session(), registered as worker:
-                new, anchor_ms = _measure_missing(
-                    measurer, todo, store, worker, reference_id=reference_id,
-                    progress=progress, **timing)
+                queue = memory if store is None else _StoreQueue(store, worker, todo)
+                new = _measure_missing(measurer, queue, len(todo), reference_id=reference_id,
+                                       progress=progress, **timing)
         except BoardError as exc:
             if store is None or exc.kind not in ("connection-lost", "unreachable"):
                 raise
@@ -420,7 +417,7 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any],
         final = store.read()
         everything, anchor_ms = final.results, final.reference_ms or math.nan
     else:
-        everything = new
+        everything, anchor_ms = new, memory.anchor_ms
     results = {a: everything[a] for a in arch_ids if a in everything}
     return MeasurementRun(
         device=column, space=space.name, reference=reference_id, reference_ms=anchor_ms,
@@ -428,6 +425,15 @@ def measure_archs(space: BaseSpace | str, archs: Iterable[Any],
         n_skipped=sum(a not in new for a in results),
         n_failed=sum(not r.ok for r in new.values()), path=None if out is None else Path(out),
         seconds=time.perf_counter() - start, n_pending=len(arch_ids) - len(results))
+
+
+def _make_measurer(space: BaseSpace, dev: DeviceSpec | RemoteDevice,
+                   build_cfg: Mapping[str, Any], seed: int, chunk_size: int | None,
+                   max_chunk_mb: float) -> _LocalMeasurer | _RemoteMeasurer:
+    """What times ``dev``'s networks: this host's runtime, or a board over SSH."""
+    if isinstance(dev, RemoteDevice):
+        return _RemoteMeasurer(space, dev, build_cfg, seed, chunk_size or 50)
+    return _LocalMeasurer(space, dev, build_cfg, seed, chunk_size or 250, max_chunk_mb)
 
 
 def _check_settings(*, visit_statistic: str, **numbers: float | None) -> None:
@@ -439,29 +445,62 @@ def _check_settings(*, visit_statistic: str, **numbers: float | None) -> None:
     check_choice("visit_statistic", visit_statistic, list(VISIT_STATISTICS))
 
 
-def _claimed(store: ResultStore | None, worker: str | None, todo: Sequence[str],
-             chunk_size: int) -> Iterator[list[str]]:
-    """``todo`` in one piece, or, with a store, claim after claim of at most ``chunk_size``
-    ids that no other process is measuring (each asked for once the previous is written)."""
-    if store is None:
-        yield list(todo)
-        return
-    while batch := store.claim(todo, chunk_size, worker):
-        yield batch
+class _ChunkQueue(Protocol):
+    """Where :func:`_measure_missing` takes its architectures from and puts their results."""
+
+    def claim(self, n: int) -> list[str]:
+        """The next architectures to measure (at most ``n`` where the queue is shared); an
+        empty list when nothing is left. Asked again once the previous ones are appended."""
+
+    def append(self, results: Sequence[ArchResult], reference_ms: float) -> list[ArchResult]:
+        """Keep a chunk's results (``reference_ms``: the reference's level in that chunk, NaN
+        when nothing in it was measured); return those kept."""
 
 
-def _measure_missing(measurer: _LocalMeasurer | _RemoteMeasurer, todo: Sequence[str],
-                     store: ResultStore | None, worker: str | None, *, reference_id: str,
-                     n_rounds: int, n_warmup: int, n_repeats: int, budget_s: float,
-                     outlier_z: float, visit_statistic: str, progress: bool
-                     ) -> tuple[dict[str, ArchResult], float]:
-    """Measure ``todo`` chunk by chunk; append each chunk to ``store`` as it finishes.
+class _MemoryQueue:
+    """All of ``todo`` at once, results kept by the caller: latencies anchored to the first
+    chunk's reference level (:attr:`anchor_ms`)."""
 
-    With a store, chunks are claimed as ``worker`` (see :meth:`ResultStore.claim`), so
-    architectures that other processes sharing the file measure are left to them.
+    def __init__(self, todo: Sequence[str]) -> None:
+        self.todo = list(todo)
+        self.anchor_ms = math.nan
+
+    def claim(self, n: int) -> list[str]:
+        batch, self.todo = self.todo, []
+        return batch
+
+    def append(self, results: Sequence[ArchResult], reference_ms: float) -> list[ArchResult]:
+        if math.isnan(self.anchor_ms):
+            self.anchor_ms = reference_ms
+        return [r if not r.ok else dataclasses.replace(r, latency_ms=r.ratio * self.anchor_ms)
+                for r in results]
+
+
+class _StoreQueue:
+    """Claims of ``worker`` on a results file shared with other processes (see
+    :meth:`ResultStore.claim`): architectures others measure are left to them."""
+
+    def __init__(self, store: ResultStore, worker: str, todo: Sequence[str]) -> None:
+        self.store, self.worker, self.todo = store, worker, todo
+
+    def claim(self, n: int) -> list[str]:
+        return self.store.claim(self.todo, n, self.worker)
+
+    def append(self, results: Sequence[ArchResult], reference_ms: float) -> list[ArchResult]:
+        return self.store.append(results, reference_ms=reference_ms)
+
+
+def _measure_missing(measurer: _LocalMeasurer | _RemoteMeasurer, queue: _ChunkQueue,
+                     n_todo: int, *, reference_id: str, n_rounds: int, n_warmup: int,
+                     n_repeats: int, budget_s: float, outlier_z: float, visit_statistic: str,
+                     progress: bool) -> dict[str, ArchResult]:
+    """Measure what ``queue`` hands out, chunk by chunk; append each chunk to it as it finishes.
+
+    Args:
+        n_todo: How many architectures there are at most (the progress bar's length).
 
     Returns:
-        The new results, and the reference level of the first chunk (the in-memory anchor).
+        The results the queue kept.
     """
     try:
         measurer.start(reference_id)
@@ -471,12 +510,11 @@ def _measure_missing(measurer: _LocalMeasurer | _RemoteMeasurer, todo: Sequence[
         raise MeasurementError(f"The reference {reference_id!r} cannot be measured on "
                                f"{measurer.column}: {_reason(exc)}") from exc
     new: dict[str, ArchResult] = {}
-    anchor_ms = math.nan
     # One step per network prepared and per visit.
-    with _progress_bar((n_rounds + 1) * len(todo), measurer.column, progress) as bar:
+    with _progress_bar((n_rounds + 1) * n_todo, measurer.column, progress) as bar:
         chunks = itertools.chain.from_iterable(
             measurer.chunks(batch, bar.update)
-            for batch in _claimed(store, worker, todo, measurer.chunk_size))
+            for batch in iter(lambda: queue.claim(measurer.chunk_size), []))
         # Counted by hand: enumerate() would keep the last chunk it yielded, networks and
         # all, alive while the next one is prepared.
         i = 0
@@ -489,21 +527,14 @@ def _measure_missing(measurer: _LocalMeasurer | _RemoteMeasurer, todo: Sequence[
             chunk_ref = reference_level(
                 [r for visits in timings.reference.values() for r in visits],
                 outlier_z=outlier_z, visit_statistic=visit_statistic)
-            if math.isnan(anchor_ms):
-                anchor_ms = chunk_ref
-            if store is not None:
-                results = store.append(results, reference_ms=chunk_ref)
-            else:
-                results = [r if not r.ok else
-                           dataclasses.replace(r, latency_ms=r.ratio * anchor_ms)
-                           for r in results]
+            results = queue.append(results, chunk_ref)
             new.update((r.arch, r) for r in results)
             logger.info("chunk %d: %d measured, %d failed", i + 1,
                         sum(r.ok for r in results), sum(not r.ok for r in results))
             del chunk, timings  # free the chunk's networks before preparing the next
             gc.collect()
             i += 1
-    return new, anchor_ms
+    return new
 
 
 def _chunk_results(chunk: _Prepared, timings: Any, outlier_z: float, visit_statistic: str
