@@ -26,8 +26,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/oneproxy demo
 
+# pytest's own progress (a dot per test, the share done at each line's end), not -q's
+# silence: a long run on a busy machine is visibly alive.
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -q
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal
 
 clean:
 	rm -rf $(VENV) $(BOARD) oneproxy-output

@@ -1,6 +1,7 @@
 """The quickstart's command-line path, no Python and no downloaded table: measure a proxy here,
-build a data directory, fit its predictor, search, measure a target on a few networks, adapt,
-and read the target's front from the same study (docs/quickstart.md, section 2).
+build a data directory, fit its predictor, search, measure a target on a few networks and
+adapt (both ways the quickstart shows), and read the target's front from the same study
+(docs/quickstart.md, section 2).
 
 The steps are the quickstart's own commands with smaller numbers (12 networks, tiny networks,
 one round, 2 trials) so that the whole walk takes seconds; the objective module is the one the
@@ -55,14 +56,18 @@ def test_measure_build_fit_search_adapt_pareto(tmp_path, monkeypatch):
                               "--study", "nas", "--trials", "2", "--seed", "0", "--json"))
     assert searched["complete"] == 2
 
-    # a new target: 5 of the proxy's networks measured on it, then AdaProxy
+    # a new target: the sample chooser's 4 networks measured on it, then AdaProxy
+    run("adapt", *space, "--data", "mydata", "--proxies", "cpu-torch-t1-b1", "--measure-on",
+        "cpu-ort-t1-b1", "--samples", "4", "--build-cfg", "C=4,N=1", "--rounds", "1", "--out",
+        "cpu-ort-t1-b1.json")
+    # or measured with `oneproxy measure` (head -6 proxy.csv: 5 of the proxy's networks)
     lines = (tmp_path / "proxy.csv").read_text().splitlines()
-    (tmp_path / "picks.csv").write_text("\n".join(lines[:6]) + "\n")  # head -6 proxy.csv
+    (tmp_path / "picks.csv").write_text("\n".join(lines[:6]) + "\n")
     run("measure", *space, "--device", "cpu-ort-t1-b1", "--archs", "picks.csv", "--out",
         "target.csv", *TIMING)
     run("data", "samples", *space, "target.csv", "samples.csv")
     run("adapt", *space, "--data", "mydata", "--proxies", "cpu-torch-t1-b1", "--target-samples",
-        "samples.csv", "--out", "cpu-ort-t1-b1.json")
+        "samples.csv", "--out", "ort-from-samples.json")
     front = run("pareto", "--storage", "sqlite:///nas.db", "--study", "nas", "--target",
                 "cpu-ort-t1-b1.json")
     header = front.splitlines()[1].split()
