@@ -32,8 +32,8 @@ def _attach() -> None:
     # Every command group module imports only click and this package's light modules at
     # import time (heavy dependencies load inside the commands), so a broken import is a bug
     # to see, never a command that silently disappears.
-    from oneproxy_plugins.cli import (adapt, bench, data, demo, fit, measure, monotonicity,
-                                      search, spaces)
+    from oneproxy_plugins.cli import (adapt, bench, campaign, data, demo, fit, measure,
+                                      monotonicity, search, spaces)
 
     main.add_command(spaces.spaces)
     main.add_command(data.data)
@@ -47,6 +47,7 @@ def _attach() -> None:
     main.add_command(search.search)
     main.add_command(search.pareto)
     main.add_command(measure.measure)
+    main.add_command(campaign.campaign)
 
 
 _attach()

@@ -1,5 +1,5 @@
 """``oneproxy measure``: measure sampled architectures of a space, on this host or on a board
-over SSH, resumably."""
+over SSH, resumably; or work on a measurement campaign kept in an Optuna storage."""
 
 from __future__ import annotations
 
@@ -64,8 +64,21 @@ def read_archs(space: Any, path: str) -> list[Any]:
               help="Seed of the architecture draw.")
 @click.option("--archs", "archs_file", type=click.Path(dir_okay=False),
               help="Measure the architectures of this CSV instead (an 'arch' column).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="Results CSV (arch,<device>); details go to <stem>.details.jsonl.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Results CSV (arch,<device>); details go to <stem>.details.jsonl. Not "
+                   "used by a campaign worker.")
+@click.option("--storage",
+              help="Work on a campaign kept in this Optuna storage: a database URL "
+                   "(postgresql+psycopg2://user@host/db, sqlite:///c.db) or a journal file "
+                   "(c.log, one host). Needs --campaign.")
+@click.option("--campaign", help="The campaign's name (with --storage).")
+@click.option("--heartbeat-interval", type=click.IntRange(min=1), default=10,
+              show_default=True,
+              help="Campaign worker on a database: seconds between heartbeats of the "
+                   "architectures it holds.")
+@click.option("--grace-period", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Campaign worker on a database: seconds without a heartbeat after which "
+                   "another worker measures a worker's architectures again.")
 @click.option("--resume", is_flag=True,
               help="Continue --out (or create it), measuring only what it lacks. Several "
                    "processes may share one --out this way; they split the work.")
@@ -87,9 +100,10 @@ def read_archs(space: Any, path: str) -> list[Any]:
               help="Print the run's counts as JSON (and no progress bar).")
 @click.pass_context
 def measure(ctx: click.Context, space: str, device: str, devices_file: str | None,
-            samples: int | None, seed: int, archs_file: str | None, out: str, resume: bool,
-            rounds: int, warmup: int, repeats: int, budget: float, chunk_size: int | None,
-            reference: str | None,
+            samples: int | None, seed: int, archs_file: str | None, out: str | None,
+            storage: str | None, campaign: str | None, heartbeat_interval: int,
+            grace_period: int, resume: bool, rounds: int, warmup: int, repeats: int,
+            budget: float, chunk_size: int | None, reference: str | None,
             build_cfg: str | None, progress: bool, as_json: bool) -> None:
     """Measure the latency of architectures, here or on a board, and write them to --out.
 
@@ -109,11 +123,19 @@ def measure(ctx: click.Context, space: str, device: str, devices_file: str | Non
     onnxruntime; the board's identity is recorded in the details file. If the connection
     drops, what was written stays: run again with --resume.
 
+    With --storage and --campaign this process is a worker of a measurement campaign: the
+    first worker of a device enqueues the architectures in the storage, every worker of that
+    device (on this host or others, with the same list and settings) claims chunks of them
+    until none is left, and a dead worker's architectures go back to the queue. See `oneproxy
+    campaign status` and `oneproxy campaign export`.
+
     \b
     Examples:
         oneproxy measure --space nasbench201 --device cpu-torch-t1-b1 --samples 20 --out t.csv
         oneproxy measure --space nasbench201 --device ssh://pi@raspberrypi.local/cpu-ort-t4-b1 \\
             --samples 20 --out pi.csv
+        oneproxy measure --space nasbench201 --device cpu-ort-t1-b1 --samples 200 \\
+            --storage postgresql+psycopg2://lab@db/nas --campaign nb201
     """
     from oneproxy_plugins.measure import measure_archs
     from oneproxy_plugins.measure.remote import resolve_device
@@ -124,11 +146,23 @@ def measure(ctx: click.Context, space: str, device: str, devices_file: str | Non
     cfg = parse_build_cfg(build_cfg)
     if (samples is None) == (archs_file is None):
         raise click.UsageError("pass either --samples N or --archs FILE.")
+    problem = _destination_problem(out, storage, campaign)
+    if problem:
+        click.echo(f"Error: {problem}", err=True)
+        ctx.exit(2)
+    archs = read_archs(sp, archs_file) if archs_file else sp.sample_many(samples, seed)
+    if campaign is not None:
+        _work_on_campaign(storage, campaign, sp, archs, spec, devices_file, as_json,
+                          n_rounds=rounds, n_warmup=warmup, n_repeats=repeats, budget_s=budget,
+                          chunk_size=chunk_size, reference=reference, build_cfg=cfg,
+                          progress=progress and not as_json,
+                          heartbeat_interval_s=heartbeat_interval, grace_period_s=grace_period)
+        return
+    assert out is not None
     if Path(out).exists() and not resume:
         click.echo(f"Error: {out} exists; pass --resume to continue it, or choose another "
                    "--out file.", err=True)
         ctx.exit(2)
-    archs = read_archs(sp, archs_file) if archs_file else sp.sample_many(samples, seed)
     run = measure_archs(sp, archs, spec, out=out, resume=resume, n_rounds=rounds,
                         n_warmup=warmup, n_repeats=repeats, budget_s=budget,
                         chunk_size=chunk_size, reference=reference, build_cfg=cfg,
@@ -138,6 +172,39 @@ def measure(ctx: click.Context, space: str, device: str, devices_file: str | Non
                    "reference": run.reference, "reference_ms": run.reference_ms,
                    "measured": run.n_measured, "skipped": run.n_skipped,
                    "failed": run.n_failed, "pending": run.n_pending,
+                   "seconds": round(run.seconds, 3)})
+        return
+    click.echo(run.summary())
+
+
+def _destination_problem(out: str | None, storage: str | None, campaign: str | None
+                         ) -> str | None:
+    """Why the results have nowhere, or two places, to go; None when they have one."""
+    if (storage is None) != (campaign is None):
+        given, missing = ("--storage", "--campaign") if campaign is None else ("--campaign",
+                                                                              "--storage")
+        return f"{given} needs {missing}: a campaign worker names both."
+    if campaign is not None and out is not None:
+        return ("--out is not used by a campaign worker (--storage/--campaign): results go to "
+                "the campaign's storage; write the table with `oneproxy campaign export`.")
+    if campaign is None and out is None:
+        return "Missing option '--out' (or --storage and --campaign for a campaign worker)."
+    return None
+
+
+def _work_on_campaign(storage: str, campaign: str, space: Any, archs: list[Any], device: Any,
+                      devices_file: str | None, as_json: bool, **settings: Any) -> None:
+    from oneproxy_plugins._imports import optional_import
+    from oneproxy_plugins.cli._common import quiet_optuna
+    from oneproxy_plugins.measure.campaign import measure_campaign
+
+    quiet_optuna(optional_import("optuna").logging.WARNING)
+    run = measure_campaign(storage, campaign, space, archs, device, devices_file=devices_file,
+                           **settings)
+    if as_json:
+        echo_json({"campaign": run.campaign, "device": run.device, "study": run.study,
+                   "created": run.created, "measured": run.n_measured,
+                   "failed": run.n_failed, **run.status.to_json(),
                    "seconds": round(run.seconds, 3)})
         return
     click.echo(run.summary())
