@@ -29,10 +29,11 @@ pytest.importorskip("onnxruntime", reason="needs onnxruntime: pip install "
 
 from oneproxy_plugins.cli import main
 from oneproxy_plugins.latency import LatencyTable, load_data_dir
-from oneproxy_plugins.measure.campaign import (HOLDER_KEY, SETTINGS_KEY, campaign_status,
-                                               campaign_table,
+from oneproxy_plugins.measure.campaign import (HOLDER_KEY, SETTINGS_KEY, _CampaignQueue,
+                                               campaign_status, campaign_table,
                                                export_campaign, list_campaigns,
                                                measure_campaign, study_name)
+from oneproxy_plugins.measure.store import ArchResult
 from oneproxy_plugins.optuna import open_storage
 from oneproxy_plugins.spaces import get_space
 
@@ -368,3 +369,53 @@ class TestErrors:
             result = invoke(*base, *extra)
             assert (result.exit_code, result.output.strip()) == (2, message)
         assert not os.path.exists(journal)
+
+
+class TestQueue:
+    """The worker's queue on a real journal storage, without measuring."""
+
+    @pytest.fixture()
+    def queue(self, tmp_path):
+        storage = open_storage(str(tmp_path / "queue.log"))
+        study = optuna.create_study(storage=storage, study_name=study_name("q", "d"))
+        study.add_trials([optuna.trial.create_trial(state=TrialState.WAITING,
+                                                    user_attrs={"arch": a})
+                          for a in archs(3, 13)])
+        return _CampaignQueue(storage, study, "w", max_retry=3)
+
+    def _requeue_behind_its_back(self, queue, arch):
+        """What another worker does to a trial it believes dead: fail it, enqueue a copy."""
+        trial_id = queue.held[arch]
+        queue.storage.set_trial_state_values(trial_id, TrialState.FAIL)
+        queue.retry(queue.study, queue.storage.get_trial(trial_id))
+
+    def test_a_result_whose_trial_was_requeued_meanwhile_finishes_the_copy(self, queue):
+        ids = archs(3, 13)
+        with queue:
+            assert queue.claim(2) == ids[:2]
+            self._requeue_behind_its_back(queue, ids[0])
+            written = queue.append([ArchResult(a, "ok", ratio=2.0 + i, raw_ms=1.0)
+                                    for i, a in enumerate(ids[:2])], 0.5)
+        assert [r.arch for r in written] == ids[:2]
+        trials = queue.study.get_trials()
+        assert [(t.user_attrs["arch"], t.state) for t in trials] == [
+            (ids[0], TrialState.FAIL), (ids[1], TrialState.COMPLETE),
+            (ids[2], TrialState.WAITING), (ids[0], TrialState.COMPLETE)]
+        assert trials[3].value == 2.0 and trials[3].user_attrs["chunk_reference_ms"] == 0.5
+
+    def test_a_copy_another_worker_took_is_left_to_it(self, queue):
+        ids = archs(3, 13)
+        with queue:
+            assert queue.claim(1) == ids[:1]
+            self._requeue_behind_its_back(queue, ids[0])
+            copy = queue.study.get_trials(states=(TrialState.WAITING,))[-1]
+            queue.storage.set_trial_state_values(queue._trial_id(copy), TrialState.RUNNING)
+            assert queue.append([ArchResult(ids[0], "ok", ratio=2.0)], 0.5) == []
+        assert queue.study.trials[-1].state == TrialState.RUNNING  # the other worker's
+
+    def test_an_interrupted_worker_puts_back_what_it_held(self, queue):
+        with pytest.raises(KeyboardInterrupt), queue:
+            assert len(queue.claim(2)) == 2
+            raise KeyboardInterrupt
+        states = [t.state for t in queue.study.get_trials()]
+        assert states == [TrialState.WAITING] * 3 and not queue.held
