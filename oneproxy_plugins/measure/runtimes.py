@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import functools
 import inspect
 import io
 import warnings
@@ -189,6 +190,13 @@ class OnnxRuntime(BaseRuntime):
         return run
 
 
+@functools.cache
+def _openvino_core() -> Any:
+    """The process's one ``openvino.Core`` (OpenVINO recommends one per application: each
+    Core loads its device plugins anew)."""
+    return optional_import("openvino").Core()
+
+
 class OpenVinoRuntime(BaseRuntime):
     """OpenVINO on CPU: the module's ONNX export, compiled for latency and run synchronously.
 
@@ -231,8 +239,7 @@ class OpenVinoRuntime(BaseRuntime):
         Returns:
             The ``openvino.CompiledModel``; its ``get_property`` reads the settings back.
         """
-        ov = optional_import("openvino")
-        core = ov.Core()
+        core = _openvino_core()
         model = core.read_model(_export_onnx(module, example_input))
         return core.compile_model(model, "CPU", {
             "INFERENCE_NUM_THREADS": spec.threads or 1,
