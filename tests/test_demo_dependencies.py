@@ -16,8 +16,18 @@ from oneproxy_plugins.cli import main
 from oneproxy_plugins.cli.demo import _done
 
 
-@pytest.mark.parametrize("module, extra", [("onnxruntime", "onnx"), ("onnx", "onnx"),
-                                           ("torch", "measure"), ("optuna", "optuna")])
+def _case(module: str, extra: str):
+    """One missing module; those checked before it must be there (the bare core has none)."""
+    from oneproxy_plugins.demo import DEPENDENCIES
+
+    earlier = DEPENDENCIES[:DEPENDENCIES.index(module)]
+    return pytest.param(module, extra, marks=pytest.mark.needs(*earlier) if earlier else (),
+                        id=module)
+
+
+@pytest.mark.parametrize("module, extra", [_case("onnxruntime", "onnx"), _case("onnx", "onnx"),
+                                           _case("torch", "measure"),
+                                           _case("optuna", "optuna")])
 def test_a_missing_extra_is_named_before_any_measurement(tmp_path, monkeypatch, module, extra):
     monkeypatch.setitem(sys.modules, module, None)
     out = tmp_path / "out"
@@ -29,6 +39,7 @@ def test_a_missing_extra_is_named_before_any_measurement(tmp_path, monkeypatch, 
     assert not out.exists()  # nothing measured, nothing written
 
 
+@pytest.mark.needs("torch", "onnx")
 def test_the_library_checks_first_too(tmp_path, monkeypatch):
     from oneproxy_plugins.demo import run_demo
 
@@ -47,6 +58,7 @@ def test_what_a_second_run_says(reused, expected):
     assert _done(250, reused, "networks", "measured", 81.2) == expected
 
 
+@pytest.mark.needs("torch", "onnx")
 def test_nothing_heavy_is_loaded_before_the_check():
     """In a fresh interpreter: the failing command has loaded neither PyTorch nor SciPy's
     statistics nor scikit-learn, so it answers in the time Python takes to start."""

@@ -86,6 +86,8 @@ def _run_import(args: list[str], folder: Path) -> None:
     else:
         pytest.skip(f"no published {fmt!r} file {source!r} in {FORMATS}")
     result = CliRunner().invoke(main, ["data", "import", fmt, str(source_path), out, *options])
+    if result.exit_code and "pip install 'oneproxy-plugins[" in result.output:
+        pytest.skip(result.output.strip())  # HELP's files need PyTorch: the bare core skips
     assert result.exit_code == 0, f"{' '.join(args)}: {result.output}"
     if fmt == "nats":
         return
