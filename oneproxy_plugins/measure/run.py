@@ -46,9 +46,10 @@ from oneproxy_plugins._checks import check_choice, check_int, check_real
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.measure.device import DeviceSpec
-from oneproxy_plugins.measure.remote import (Board, BoardError, RemoteDevice, model_name,
-                                             resolve_device)
-from oneproxy_plugins.measure.runtimes import BaseRuntime, _export_onnx, resolve_runtime
+from oneproxy_plugins.measure.remote import (Board, BoardError, RemoteDevice, cached_export,
+                                             model_name, resolve_device)
+from oneproxy_plugins.measure.runtimes import (_ONNX_OPSET, BaseRuntime, _export_onnx,
+                                               resolve_runtime)
 from oneproxy_plugins.measure.store import ArchResult, ResultStore
 from oneproxy_plugins.measure._protocol import reason as _reason
 from oneproxy_plugins.measure.timing import (OUTLIER_Z, VISIT_STATISTICS, InterleavedTimings,
@@ -223,12 +224,17 @@ class _RemoteMeasurer:
     def _export(self, arch_id: str) -> str:
         torch = optional_import("torch")
 
-        # Weights seeded by the architecture: the same network exports to the same bytes, so
-        # its file name (the hash) is stable and a rerun copies nothing twice.
-        with torch.random.fork_rng():
-            torch.manual_seed(int(hashlib.sha256(arch_id.encode()).hexdigest()[:15], 16))
-            module = self.space.build(arch_id, **self.build_cfg)
-        model = _export_onnx(module, self.example)
+        def export() -> bytes:
+            # Weights seeded by the architecture: the same network exports to the same bytes,
+            # so its file name (the hash) is stable and a rerun copies nothing twice.
+            with torch.random.fork_rng():
+                torch.manual_seed(int(hashlib.sha256(arch_id.encode()).hexdigest()[:15], 16))
+                module = self.space.build(arch_id, **self.build_cfg)
+            return _export_onnx(module, self.example)
+
+        key = [self.space.name, arch_id, self.build_cfg, list(self.example.shape),
+               torch.__version__, _ONNX_OPSET]
+        model = cached_export(key, export)
         name = model_name(model)
         self._files[name] = model
         return name
