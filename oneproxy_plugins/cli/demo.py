@@ -53,18 +53,21 @@ def demo(out_dir: str, n_archs: int, k: int, n_heldout: int, n_trials: int, epoc
         return
     s, reused = result.seconds, result.reused
     n_target = result.k + result.n_heldout
+    proxy_done = ("reused" if reused["proxy"] >= result.n_proxy
+                  else f"measured ({_took(s['proxy'], reused['proxy'])})")
+    search_done = (f"{result.n_trials} trials reused" if reused["search"] >= result.n_trials
+                   else f"trained on digits ({_took(s['search'], reused['search'])})")
     rows = [
         ("proxy", f"{PROXY_DEVICE} (PyTorch eager)",
-         f"{_done(result.n_proxy, reused['proxy'], 'networks', 'measured', s['proxy'])}; "
-         f"ridge predictor, 5-fold SRCC {result.proxy_fit_srcc:.3f}"),
+         f"{result.n_proxy} networks {proxy_done}; ridge predictor, 5-fold SRCC "
+         f"{result.proxy_fit_srcc:.3f}"),
         ("target", f"{TARGET_DEVICE} (ONNX Runtime)",
-         f"{result.k} measurements for AdaProxy + {result.n_heldout} held back "
-         f"({_done(n_target, reused['target'], 'networks', 'measured', s['target'])})"),
+         f"{result.k} measurements for AdaProxy + {result.n_heldout} held back ("
+         f"{'reused' if reused['target'] >= n_target else _took(s['target'], reused['target'])})"),
         ("SRCC", f"on the {result.n_heldout} held-back networks",
          f"proxy as is {result.srcc_before:.3f} -> AdaProxy {result.srcc_after:.3f}"),
         ("search", f"Optuna TPE, {result.n_trials} trials",
-         f"{_done(result.n_trials, reused['search'], 'trials', 'trained on digits', s['search'])}"
-         f", best accuracy {result.best_accuracy:.3f}"),
+         f"{search_done}, best accuracy {result.best_accuracy:.3f}"),
         ("fronts", "Pareto-optimal trials",
          f"{PROXY_DEVICE} {result.front_sizes[PROXY_DEVICE]}, {TARGET_DEVICE} "
          f"{result.front_sizes[TARGET_DEVICE]} ({result.shared_front} on both)"),
@@ -79,10 +82,6 @@ def demo(out_dir: str, n_archs: int, k: int, n_heldout: int, n_trials: int, epoc
                    "to start over)")
 
 
-def _done(total: int, reused: int, what: str, verb: str, seconds: float) -> str:
-    """``"250 networks measured (81 s)"``, ``"250 networks reused"`` or
-    ``"200 networks measured (60 s) + 50 reused"``."""
-    if reused >= total:
-        return f"{total} {what} reused"
-    done = f"{total - reused} {what} {verb} ({seconds:.0f} s)"
-    return done + (f" + {reused} reused" if reused else "")
+def _took(seconds: float, reused: int) -> str:
+    """``"81 s"``, or ``"60 s; 50 reused"`` when part came from an earlier run."""
+    return f"{seconds:.0f} s" + (f"; {reused} reused" if reused else "")
