@@ -133,10 +133,9 @@ def _check_campaign(campaign: Any) -> str:
 
 
 def _redacted(storage: Any) -> str:
-    """The storage for a message: a URL without its password, a path, or the object's type."""
-    if isinstance(storage, (str, os.PathLike)):
-        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", os.fspath(storage))
-    return type(storage).__name__
+    from oneproxy_plugins.optuna.storage import redact_url
+
+    return redact_url(storage)
 
 
 @contextlib.contextmanager
@@ -158,12 +157,7 @@ def _open(storage: Any, heartbeat_interval_s: int | None = None,
     if storage is None:
         raise ValueError("A campaign needs a storage: a database URL (sqlite:///c.db, "
                          "postgresql+psycopg2://user@host/db) or a journal file (c.log).")
-    try:
-        opened = open_storage(storage)
-    except ValueError as exc:  # the message quotes the URL: not its password
-        text = os.fspath(storage) if isinstance(storage, (str, os.PathLike)) else ""
-        raise ValueError(str(exc).replace(text, _redacted(storage)) if text else str(exc)
-                         ) from None
+    opened = open_storage(storage)  # its errors never quote a password
     if heartbeat_interval_s is not None and isinstance(storage, (str, os.PathLike)) and \
             isinstance(opened, optuna.storages.RDBStorage):
         # opened first as any URL is (one clear error for a bad one), then with heartbeats

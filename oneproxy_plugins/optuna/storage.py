@@ -17,10 +17,12 @@ Example:
 from __future__ import annotations
 
 import os
+import re
+from typing import Any
 
 import optuna
 
-__all__ = ["open_storage"]
+__all__ = ["open_storage", "redact_url"]
 
 _JOURNAL_SUFFIXES = (".log", ".journal")
 
@@ -54,17 +56,30 @@ def open_storage(storage: str | os.PathLike | optuna.storages.BaseStorage | None
     if path is None:
         if "://" not in text:
             raise ValueError(f"Storage {text!r} is not {allowed}.")
+        shown = redact_url(text)  # messages never quote a password
         import sqlalchemy.exc
 
         try:
             return optuna.storages.RDBStorage(text)
         except (sqlalchemy.exc.SQLAlchemyError, ImportError) as exc:  # ImportError: no driver
             reason = " ".join(str(exc).split("\n")[0].split())
-            raise ValueError(f"Storage {text!r} cannot be opened ({reason}); expected "
-                             f"{allowed}.") from None
+            raise ValueError(f"Storage {shown!r} cannot be opened "
+                             f"({reason.replace(text, shown)}); expected {allowed}.") from None
     if not path:
         raise ValueError(f"Storage {text!r} names no journal file; expected {allowed}.")
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
     return JournalStorage(JournalFileBackend(path))
+
+
+def redact_url(storage: Any) -> str:
+    """A storage for a message: a URL without its password, a path, or the object's type.
+
+    Example:
+        >>> redact_url("postgresql+psycopg2://ann:s3cret@db.lab/nas")
+        'postgresql+psycopg2://ann:***@db.lab/nas'
+    """
+    if isinstance(storage, (str, os.PathLike)):
+        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", os.fspath(storage))
+    return type(storage).__name__

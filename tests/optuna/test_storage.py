@@ -51,6 +51,11 @@ class TestOpenStorage:
         with pytest.raises(ValueError, match=message):
             open_storage(storage)
 
+    def test_a_password_is_never_quoted(self):
+        with pytest.raises(ValueError, match=r"'nope://ann:\*\*\*@db/x' cannot be opened") as info:
+            open_storage("nope://ann:s3cret@db/x")
+        assert "s3cret" not in str(info.value)
+
 
 N_WORKERS = 2
 
