@@ -97,7 +97,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
 
     \b
     Examples:
-        oneproxy adapt --space nasbench201 --data ../shared/data --proxies pixel3,1080ti_1 \\
+        oneproxy adapt --space nasbench201 --data mydata --proxies pixel3,1080ti_1 \\
             --target-samples samples.csv --out target.json
         oneproxy adapt --space nasbench201 --data mydata --proxies cpu-ort-t1-b1 \\
             --measure-on ssh://pi@raspberrypi.local/cpu-ort-t4-b1 --samples 10 --out pi.json

@@ -25,7 +25,7 @@ def srcc(space: str, data_dirs: tuple[str, ...], devices: str | None, method: st
 
     \b
     Example:
-        oneproxy srcc --space nasbench201 --data ../shared/data \\
+        oneproxy srcc --space nasbench201 --data mydata \\
             --devices pixel3,1080ti_1,titanx_256 --png srcc.png
     """
     from oneproxy_plugins.latency import load_data_dir
@@ -70,7 +70,7 @@ def select_proxy(space: str, data_dirs: tuple[str, ...], proxies: str | None, sa
 
     \b
     Example:
-        oneproxy select-proxy --space nasbench201 --data ../shared/data \\
+        oneproxy select-proxy --space nasbench201 --data mydata \\
             --target-samples samples.csv
     """
     from oneproxy_plugins.cli.adapt import read_target_samples
