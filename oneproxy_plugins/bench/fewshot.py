@@ -302,7 +302,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
 
     Returns:
         :func:`run_fewshot`'s keys, with ``"targets"``:
-        ``{T: {"srcc_mean", "srcc_std", "srcc_min", "n_scored", "chosen", "inner"}}``
+        ``{T: {"srcc_mean", "srcc_std", "srcc_min", "n_scored", "n_measured", "chosen",
+        "inner"}}`` (``n_measured``: the architectures measured on ``T``)
         (``chosen``: the grid index picked without ``T``; ``inner``: each candidate's mean
         over the other devices), and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
         (the lowest device mean, and its name in ``"worst_device"``), ``"srcc_worst"`` (the
@@ -382,7 +383,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         all_scores += scores
         per_target[d] = {"srcc_mean": float(np.mean(scores)), "srcc_std": float(np.std(scores)),
                          "srcc_min": float(np.min(scores)),
-                         "n_scored": int(len(runner.split(pool, d)[1])), "chosen": chosen,
+                         "n_scored": int(len(runner.split(pool, d)[1])),
+                         "n_measured": int(np.isfinite(table.column(d)).sum()), "chosen": chosen,
                          "inner": means}
     if bar is not None:
         bar.close()

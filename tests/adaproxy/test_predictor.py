@@ -147,6 +147,24 @@ class TestAdaProxyPredictor:
                                              "non-empty list of them"):
             AdaProxyPredictor(pool, cost_prior=value).fit(table.archs[:3], [1.0, 2.0, 3.0])
 
+    def test_small_k_noise_replaces_the_noise_chosen_on_few_samples(self, pool,
+                                                                   synthetic_nb201):
+        """On five near-noiseless samples leave-one-out picks the smallest noise; below ten
+        samples the default uses 0.03 instead."""
+        table, _ = synthetic_nb201
+        free = AdaProxyPredictor(pool, small_k_noise=0.0)
+        fit_score(free, table, "mix", k=5)
+        fixed = AdaProxyPredictor(pool)
+        fit_score(fixed, table, "mix", k=5)
+        assert free.noise_ < 0.03 == fixed.noise_
+        at_ten = [AdaProxyPredictor(pool, small_k_noise=s) for s in (0.0, 0.03)]
+        for model in at_ten:
+            fit_score(model, table, "mix", k=10)
+        assert at_ten[0].noise_ == at_ten[1].noise_  # ten samples and more: chosen on them
+        given = AdaProxyPredictor(pool, noise=0.2)
+        fit_score(given, table, "mix", k=5)
+        assert given.noise_ == 0.2  # a noise given by the user is kept
+
     def test_guard_stays_with_a_proxy_that_ranks_the_target(self, synthetic_nb201):
         """A target that is a proxy, rescaled: the samples show nothing to adapt, so the model
         keeps the proxy's ranking (share near 0) and says so."""
@@ -244,7 +262,7 @@ class TestAdaProxyPredictor:
                                              "got 0"):
             AdaProxyPredictor(pool, temperature=0).fit(table.archs[:3], [1.0, 2.0, 3.0])
         for name in ("rank_weight", "prior_eps", "count_boost", "slope_var", "raw_prior",
-                     "mix_var"):
+                     "mix_var", "small_k_noise"):
             with pytest.raises(ValueError, match=f"'{name}' parameter must be a number >= 0; "
                                                  "got -1.0"):
                 AdaProxyPredictor(pool, **{name: -1.0}).fit(table.archs[:3], [1.0, 2.0, 3.0])

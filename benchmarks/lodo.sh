@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Nested leave-one-device-out few-shot benchmarks of docs/benchmarks.md (issue 17): HELP's nine
+# proxies as the pool, every device of the space left out in turn, the adapter's parameters
+# chosen without it. Usage: benchmarks/lodo.sh DATA_DIR OUT_DIR
+# then: python benchmarks/summarize_lodo.py OUT_DIR/*.json
+set -euo pipefail
+DATA=${1:?data dir}; OUT=${2:?out dir}; mkdir -p "$OUT"
+OP=${OP:-oneproxy}
+NB_P=1080ti_1,1080ti_32,1080ti_256,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7
+FB_P=1080ti_1,1080ti_32,1080ti_64,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7
+# K=5: the grid of the small-K priors tried (docs/benchmarks.md, "Small K")
+# (small_k_noise 0: the noise chosen on the samples alone, as before the floor this run chose)
+K5_GRID='[{"guard": "loo", "small_k_noise": 0}, {"guard": "none", "small_k_noise": 0}, {"guard": "none", "rank_weight": 5, "small_k_noise": 0}, {"guard": "none", "rank_weight": 5, "temperature": 20, "small_k_noise": 0}, {"guard": "none", "noise": 0.03}]'
+NOISE_GRID='[{"guard": "none"}, {"guard": "none", "noise": 0.03}, {"guard": "none", "noise": 0.03, "rank_weight": 5}, {"guard": "none", "noise": 0.1}]'
+run() { local name=$1; shift; echo "== $name"; $OP bench fewshot --no-progress --json "$OUT/$name.json" "$@" | tail -1; }
+
+run nb201-lodo-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo
+run nb201-lodo-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help
+run nb201-lodo-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$K5_GRID"
+PIXEL3_TARGETS=$("${PY:-python}" -c "
+import sys
+from oneproxy_plugins.latency import load_data_dir
+print(','.join(d for d in load_data_dir([sys.argv[1]], 'nasbench201').devices if d != 'pixel3'))" "$DATA")
+run nb201-lodo-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo
+run fbnet-lodo-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo
+run fbnet-lodo-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo-help
+# the noise of the residual: chosen by leave-one-out on the samples (default) or fixed (10 repeats)
+run nb201-noise-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$NOISE_GRID" --repeats 10
+run fbnet-noise-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid "$NOISE_GRID" --repeats 10
+run nb201-noise-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$NOISE_GRID" --repeats 10
+# the floor of the noise below K=10 (small_k_noise, default 0.03) against none, FBNet K=5
+run fbnet-floor-k5-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 5 --protocol lodo --grid '[{"guard": "none"}, {"guard": "none", "small_k_noise": 0}]' --repeats 10

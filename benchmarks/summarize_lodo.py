@@ -1,0 +1,50 @@
+"""Summarise `oneproxy bench fewshot --protocol lodo` results for docs/benchmarks.md.
+
+Usage: python benchmarks/summarize_lodo.py RESULT.json [RESULT.json ...]
+For each result: the mean over every left-out device, over those outside the proxy pool (scored
+with the whole pool, as a user's new device is) and over the proxies (scored with the pool less
+themselves), over the devices measured on every architecture and over those of a subset
+(OneProxy's 1,999 cells), the worst device and the worst single repeat, and how often each
+candidate of the grid was chosen (without the device it scored).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def summarize(result: dict) -> str:
+    targets = result["targets"]
+    measured = {t: v.get("n_measured", v["n_scored"]) for t, v in targets.items()}
+    full_n = max(measured.values())
+    full = [v["srcc_mean"] for t, v in targets.items() if measured[t] == full_n]
+    subset = [v["srcc_mean"] for t, v in targets.items() if measured[t] < full_n]
+    worst = result["worst_device"]
+    outside = [v["srcc_mean"] for t, v in targets.items() if t not in result["proxies"]]
+    proxies = [v["srcc_mean"] for t, v in targets.items() if t in result["proxies"]]
+    parts = [f"mean {result['srcc_mean']:.4f} over {len(targets)} devices"]
+    if proxies:
+        parts += [f"{np.mean(outside):.4f} over the {len(outside)} outside the pool",
+                  f"{np.mean(proxies):.4f} over the {len(proxies)} proxies"]
+    parts.append(f"{np.mean(full):.4f} over the {len(full)} measured on the most architectures")
+    if subset:
+        parts.append(f"{np.mean(subset):.4f} over the other {len(subset)}")
+        full_outside = [v["srcc_mean"] for t, v in targets.items()
+                        if measured[t] == full_n and t not in result["proxies"]]
+        if proxies and full_outside:
+            parts.append(f"{np.mean(full_outside):.4f} over the {len(full_outside)} of those "
+                         "outside the pool and measured on every architecture")
+    parts += [f"worst device {worst} {result['srcc_worst_device']:.3f}",
+              f"worst repeat {result['srcc_worst']:.3f}",
+              "chosen " + ", ".join(f"{json.dumps(g)} x{n}"
+                                    for g, n in zip(result["grid"], result["chosen_counts"]))]
+    return "; ".join(parts)
+
+
+if __name__ == "__main__":
+    for path in sys.argv[1:]:
+        print(f"{Path(path).stem}: {summarize(json.loads(Path(path).read_text()))}")
