@@ -90,12 +90,20 @@ def holders_named(storage, campaign: str, device: str) -> bool:
 def kill_mid_run(proc: subprocess.Popen, storage, campaign: str, device: str,
                  journal: bool = False):
     """SIGKILL ``proc`` once it has recorded a chunk and holds the next; the status then."""
+    def holding() -> bool:
+        status = device_status(storage, campaign, device)
+        return (status is not None and status.done >= 2 and status.running > 0
+                and (not journal or holders_named(storage, campaign, device)))
+
     deadline = time.monotonic() + 90
     while True:
-        status = device_status(storage, campaign, device)
-        if (status is not None and status.done >= 2 and status.running
-                and (not journal or holders_named(storage, campaign, device))):
-            break
+        # Frozen while looked at again: a worker that finished its chunk between the look and
+        # the kill would hold nothing when killed (a flake on a busy host).
+        if holding():
+            os.kill(proc.pid, signal.SIGSTOP)
+            if holding():
+                break
+            os.kill(proc.pid, signal.SIGCONT)
         if proc.poll() is not None:
             pytest.fail(f"the worker ended before it could be killed: {proc.communicate()[1]}")
         assert time.monotonic() < deadline, "the worker never got going"
