@@ -95,19 +95,25 @@ def kill_mid_run(proc: subprocess.Popen, storage, campaign: str, device: str,
         return (status is not None and status.done >= 2 and status.running > 0
                 and (not journal or holders_named(storage, campaign, device)))
 
-    deadline = time.monotonic() + 90
-    while True:
-        # Frozen while looked at again: a worker that finished its chunk between the look and
-        # the kill would hold nothing when killed (a flake on a busy host).
-        if holding():
-            os.kill(proc.pid, signal.SIGSTOP)
-            if holding():
-                break
-            os.kill(proc.pid, signal.SIGCONT)
+    def check_alive() -> None:
         if proc.poll() is not None:
             pytest.fail(f"the worker ended before it could be killed: {proc.communicate()[1]}")
         assert time.monotonic() < deadline, "the worker never got going"
-        time.sleep(0.1)
+
+    deadline = time.monotonic() + 90
+    while device_status(storage, campaign, device) is None:  # until the worker made its study
+        check_alive()
+        time.sleep(0.05)
+    # Then it runs in short slices and is frozen while looked at: it cannot finish its chunk
+    # between the look and the kill, nor its whole run between two looks (tiny networks take
+    # milliseconds; reading the storage takes longer).
+    while True:
+        os.kill(proc.pid, signal.SIGSTOP)
+        if holding():
+            break
+        os.kill(proc.pid, signal.SIGCONT)
+        check_alive()
+        time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=10)
     assert proc.returncode == -signal.SIGKILL
