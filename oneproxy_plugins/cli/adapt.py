@@ -112,16 +112,18 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         raise click.UsageError("pass either --target-samples FILE or --measure-on DEVICE.")
     if device is None and (devices_file or measurements or build_cfg):
         raise click.UsageError("--devices, --measurements and --build-cfg go with --measure-on.")
+    if device is not None:
+        from oneproxy_plugins.measure.remote import resolve_device
+
+        resolve_device(device, devices_file)  # a bad name fails before the tables are read
     table = load_data_dir(list(data_dirs), space_obj)
     device_list = split_list(proxies, "devices")
     pool = ProxyPool(table, device_list, space=space_obj)
     result = None
     if device is not None:
         from oneproxy_plugins.cli.measure import parse_build_cfg
-        from oneproxy_plugins.measure.remote import resolve_device
         from oneproxy_plugins.targets import adapt_on_device
 
-        resolve_device(device, devices_file)  # a bad name fails before any work
         measurements_file = (measurements
                              or str(Path(out_path).with_suffix("")) + ".measured.csv")
         result = adapt_on_device(

@@ -73,18 +73,21 @@ def _missing():
     return missing
 
 
-def _session(path, threads):
+def ort_session(model, threads):
+    """An ONNX Runtime session on the CPU: ``threads`` intra-op threads, one inter-op thread,
+    sequential execution. ``model`` is a path or the ONNX bytes. The one place these settings
+    live: the host's ``cpu-ort`` runtime uses it too, so a board and this host run alike."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def _runner(path, threads, x):
-    session = _session(path, threads)
+    session = ort_session(path, threads)
     feed = {session.get_inputs()[0].name: x}
 
     def run():

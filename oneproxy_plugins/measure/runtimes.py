@@ -175,13 +175,10 @@ class OnnxRuntime(BaseRuntime):
 
     def prepare(self, module: torch.nn.Module, example_input: torch.Tensor, spec: DeviceSpec
                 ) -> Callable[[], Any]:
-        ort = optional_import("onnxruntime")
-        model = _export_onnx(module, example_input)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = spec.threads or 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        from oneproxy_plugins.measure._board_runner import ort_session
+
+        optional_import("onnxruntime")  # a missing one names the extra
+        session = ort_session(_export_onnx(module, example_input), spec.threads or 1)
         feed = {"input": example_input.detach().cpu().numpy()}
 
         def run() -> Any:
