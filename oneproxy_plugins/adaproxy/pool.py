@@ -342,7 +342,7 @@ class ProxyPool:
         z, _ = self.basis(archs)
         return self.inverse(z[:, :len(self.devices)] * self._log_std + self._log_mean)
 
-    def weight_prior(self, eps: float = 0.1, count_boost: float = 3.0
+    def weight_prior(self, eps: float = 0.1, count_boost: float = 3.0, live_boost: float = 0.0
                      ) -> tuple[np.ndarray, np.ndarray]:
         """Gaussian prior ``(mean, cov)`` of a device's linear log-latency weights.
 
@@ -355,7 +355,10 @@ class ProxyPool:
         NAS-Bench-201's validation devices: SRCC 0.908 without the boost, 0.928 with 3. With
         nine proxies the boost gains nothing on NAS-Bench-201 and costs 0.02 on FBNet's HELP
         split, so it is not applied there.) The greedy sampler uses the default 3;
-        :class:`AdaProxyPredictor` fits with its own ``count_boost`` (30).
+        :class:`AdaProxyPredictor` fits with its own ``count_boost`` (30). ``live_boost`` does
+        the same on the live-path op counts (``live[...]`` features, NAS-Bench-201's), where a
+        device whose latency follows the ops actually run (an edge GPU launching one kernel per
+        op) differs from the proxy; :class:`AdaProxyPredictor` passes its own ``live_boost``.
         """
         if self._prior is None:
             a = self.features
@@ -373,5 +376,6 @@ class ProxyPool:
         boost = np.zeros(len(mean))
         if len(self.devices) < 3:
             names = self.feature_names
-            boost = count_boost * np.array([n.startswith("count[") for n in names], float)
+            boost = (count_boost * np.array([n.startswith("count[") for n in names], float)
+                     + live_boost * np.array([n.startswith("live[") for n in names], float))
         return mean, cov + scale * np.diag(eps + boost)

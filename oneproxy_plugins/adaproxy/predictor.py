@@ -197,7 +197,7 @@ class AdaProxyPredictor(BasePoolAdapter):
 
     def __init__(self, pool: ProxyPool | LatencyTable | None = None, *, rank_weight: float = 10.0,
                  temperature: float = 10.0, residual: bool = True, prior_eps: float = 0.1,
-                 noise: float | str = "auto", count_boost: float = 30.0,
+                 noise: float | str = "auto", count_boost: float = 30.0, live_boost: float = 0.0,
                  slope_var: float = 10.0, raw_prior: float = 1.0, mix_var: float = 0.03,
                  cost_prior: float | Sequence[float] = (0.1, 1.0), guard: str = "auto",
                  srcc_threshold: float = 0.9, small_k_noise: float = 0.03) -> None:
@@ -208,6 +208,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         self.prior_eps = prior_eps
         self.noise = noise
         self.count_boost = count_boost
+        self.live_boost = live_boost
         self.slope_var = slope_var
         self.raw_prior = raw_prior
         self.mix_var = mix_var
@@ -240,8 +241,8 @@ class AdaProxyPredictor(BasePoolAdapter):
 
     def _check_params(self) -> None:
         check_real("temperature", self.temperature, low=0.0, low_open=True, kind="parameter")
-        for name in ("rank_weight", "prior_eps", "count_boost", "slope_var", "raw_prior",
-                     "mix_var", "small_k_noise"):
+        for name in ("rank_weight", "prior_eps", "count_boost", "live_boost", "slope_var",
+                     "raw_prior", "mix_var", "small_k_noise"):
             check_real(name, getattr(self, name), low=0.0, kind="parameter")
         check_bool("residual", self.residual, kind="parameter")
         check_choice("guard", self.guard, GUARDS, kind="parameter")
@@ -289,7 +290,7 @@ class AdaProxyPredictor(BasePoolAdapter):
             # Gaussian process, c one of cost_prior.
             proxy_part = z @ self.coef_proxy_
             resid = logy - (self.intercept_ + proxy_part)
-            _, cov = pool.weight_prior(self.prior_eps, self.count_boost)
+            _, cov = pool.weight_prior(self.prior_eps, self.count_boost, self.live_boost)
             proxy_centred = proxy_part - proxy_part.mean()
             scale = 1.0 if pool.log else float(np.mean(logy)) ** 2
             mixed = pool.denoised_columns()

@@ -69,6 +69,25 @@ class TestProxyPool:
         _, cov_plain = ProxyPool(table, PROXIES).weight_prior(count_boost=0.0)
         assert np.allclose(cov_many, cov_plain)  # enough proxies: the pool's own covariance
 
+    def test_single_proxy_prior_boosts_live_counts_on_request(self, synthetic_nb201):
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["gpu_a"])
+        names = single.feature_names
+        live = np.array([n.startswith("live[") for n in names])
+        counts = np.array([n.startswith("count[") for n in names])
+        assert live.sum() == 4
+        _, plain = single.weight_prior(count_boost=0.0)
+        _, boosted = single.weight_prior(count_boost=0.0, live_boost=10.0)
+        added = np.diag(boosted) - np.diag(plain)
+        assert np.allclose(added[~live], 0.0) and (added[live] > 0).all()
+        assert np.allclose(boosted - np.diag(np.diag(boosted)), plain - np.diag(np.diag(plain)))
+        _, both = single.weight_prior(count_boost=5.0, live_boost=10.0)
+        added = np.diag(both) - np.diag(plain)
+        assert np.allclose(2 * added[counts], added[live][0])  # in the same units
+        _, many = ProxyPool(table, PROXIES).weight_prior(live_boost=100.0)
+        _, many_plain = ProxyPool(table, PROXIES).weight_prior()
+        assert np.allclose(many, many_plain)  # enough proxies: the pool's own covariance
+
     def test_feature_sets(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
         space = pool.space
