@@ -52,11 +52,13 @@ from oneproxy_plugins.sampling import select_front_samples, select_samples
 from oneproxy_plugins.spaces import get_space
 
 __all__ = ["run_search_bench", "normalised_hypervolume", "score_set", "compare_with_proxy",
-           "OPTIMIZERS"]
+           "OPTIMIZERS", "STEERS"]
 
 logger = logging.getLogger(__name__)
 
 OPTIMIZERS = ("exhaustive", "nsga2")
+STEERS = ("targets", "proxy")
+"""What steers the ``nsga2`` study (``targets`` is the default)."""
 SAMPLE_CHOOSERS = ("front", "greedy", "random")
 """How the ``K`` target measurements are chosen (``front`` is the default)."""
 
@@ -110,7 +112,7 @@ def _target_seed(seed: int, target: str) -> int:
 
 
 def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
-                targets: Sequence[str], sampler: str) -> None:
+                targets: Sequence[str], sampler: str, population: int | None) -> None:
     if optimizer not in OPTIMIZERS:
         raise UnknownNameError("optimizer", optimizer, OPTIMIZERS)
     if sampler not in SAMPLE_CHOOSERS:
@@ -120,6 +122,8 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
         raise ValueError(f"The 'samples' argument must be 0 (the proxy as is) or an int >= 3 "
                          f"(AdaProxy fits on at least 3 measurements); got {samples!r}.")
     check_int("trials", trials, 1)
+    if population is not None:
+        check_int("population", population, 2)
     if not targets:
         raise ValueError("At least one target device is needed.")
     if proxy in targets:
@@ -130,8 +134,8 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
 def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accuracy: str,
                      proxy: str, targets: Sequence[str], samples: int,
                      optimizer: str = "exhaustive", trials: int = 500, seed: int = 0,
-                     oracle: bool = False, sampler: str = "front",
-                     table: LatencyTable | None = None,
+                     oracle: bool = False, sampler: str = "front", steer: str = "targets",
+                     population: int | None = None, table: LatencyTable | None = None,
                      accuracy_table: LatencyTable | None = None,
                      adapter_params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Run the search benchmark and return the JSON-able result of the CLI contract.
@@ -145,11 +149,18 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         samples: K target measurements for AdaProxy (0: the proxy as is).
         optimizer: ``exhaustive`` or ``nsga2``.
         trials: NSGA-II trials (``nsga2`` only).
-        oracle: Rank with the target's true latency instead of a prediction (``samples`` is
-            then ignored): the best an optimizer's evaluated set allows, 1.0 for
-            ``exhaustive``.
+        oracle: Rank with the target's true latency instead of a prediction: the best an
+            optimizer's evaluated set allows, 1.0 for ``exhaustive`` (``samples`` then only
+            steers an ``nsga2`` study with ``steer="targets"``).
         sampler: How the ``K`` measurements are chosen: ``front`` (default), ``greedy`` or
             ``random`` (see :data:`SAMPLE_CHOOSERS`).
+        steer: What steers the ``nsga2`` study: ``targets`` (default), every target's
+            adapted predictor and the proxy
+            (:func:`~oneproxy_plugins.optuna.target_steered_sampler`), or ``proxy``, Optuna's
+            own NSGA-II on the study's values alone. With ``samples=0`` the targets are the
+            proxy as is, so both are the plain study.
+        population: NSGA-II's population size (default: the sampler's own, 16 steered by the
+            targets, Optuna's 50 otherwise).
         seed: Seed of NSGA-II and of the sample choice (a target's own seed is
             ``seed * 1_000_003 + crc32(name)``, so its result does not depend on the others).
         table: Latencies already loaded (then ``data_dirs`` is not read for them).
@@ -163,7 +174,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         "adapter_params", "targets": {T:
         {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
-        ``"trials"``, ``"evaluations"`` (architectures the one study trained: distinct ones)
+        ``"trials"``, ``"steer"``, ``"population"``, ``"evaluations"`` (architectures the
+        one study trained: distinct ones)
         and ``"evaluations_per_target_studies"`` (``trials`` times the number of targets), and
         per target ``"study_scored"``: the study's distinct architectures with a target
         measurement, the only ones its set can hold (all of them on a device measured in full).
@@ -178,35 +190,22 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     space_obj = get_space(space)
     targets = list(targets)
     params = dict(adapter_params or {})
-    _check_args(optimizer, samples, trials, proxy, targets, sampler)
+    _check_args(optimizer, samples, trials, proxy, targets, sampler, population)
+    if steer not in STEERS:
+        raise UnknownNameError("steer", steer, STEERS)
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
                                          table=table, accuracy_table=accuracy_table)
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))
     acc = np.array([acc_of.get(a, np.nan) for a in table.archs])
     proxy_ms = table.column(proxy)
-    pool = ProxyPool(table, [proxy], space=space_obj) if samples and not oracle else None
+    pool = ProxyPool(table, [proxy], space=space_obj) if samples else None
 
-    study = None
     result: dict[str, Any] = {"space": space_obj.name, "proxy": proxy, "accuracy": accuracy,
                               "samples": samples, "sampler": sampler,
                               "optimizer": optimizer, "seed": seed,
                               "oracle": bool(oracle), "adapter_params": params}
-    if optimizer == "nsga2":
-        # the optimiser benchmarked here is an Optuna study: the one place this harness needs
-        # the [optuna] extra
-        from oneproxy_plugins.optuna.attrs import ARCH_KEY
-        from oneproxy_plugins.optuna.callback import register_target
-        from oneproxy_plugins.optuna.fronts import front_rows, target_values
-        from oneproxy_plugins.optuna.tabular import run_tabular_search
-
-        study = run_tabular_search(space_obj, data_dirs, accuracy=accuracy, proxy=proxy,
-                                   n_trials=trials, sampler="nsga2", seed=seed, table=table,
-                                   accuracy_table=accuracy_table)
-        n_distinct = len({t.user_attrs.get(ARCH_KEY) for t in study.trials})
-        result.update(trials=trials, evaluations=n_distinct,
-                      evaluations_per_target_studies=trials * len(targets))
-
-    per_target: dict[str, dict[str, Any]] = {}
+    rows_of: dict[str, np.ndarray] = {}
+    predictors: dict[str, Any] = {}
     for target in targets:
         y = table.column(target)
         rows = np.flatnonzero(np.isfinite(y) & np.isfinite(proxy_ms) & np.isfinite(acc))
@@ -214,9 +213,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             raise ValueError(f"Target {target!r} has {len(rows)} architectures with a target, "
                              "proxy and accuracy value; at least 3 are needed to score it.")
         ids = [table.archs[r] for r in rows]
-        if oracle:
-            predictor: Any = TableLatency(table, target, space=space_obj, missing="nan")
-        elif samples:
+        rows_of[target] = rows
+        if samples:  # adapted from K measurements (also what steers the study, oracle or not)
             rng = _target_seed(seed, target)
             if sampler == "front":
                 chosen = select_front_samples(pool, samples, acc[rows], candidates=ids,
@@ -224,9 +222,46 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             else:
                 chosen = select_samples(pool, samples, candidates=ids, method=sampler,
                                         random_state=rng)
-            predictor = AdaProxyPredictor(pool, **params).fit(chosen, y[table.rows_of(chosen)])
+            predictors[target] = AdaProxyPredictor(pool, **params).fit(
+                chosen, y[table.rows_of(chosen)])
         else:
-            predictor = TableLatency(table, proxy, space=space_obj)
+            predictors[target] = TableLatency(table, proxy, space=space_obj)
+
+    study = None
+    if optimizer == "nsga2":
+        # the optimiser benchmarked here is an Optuna study: the one place this harness needs
+        # the [optuna] extra
+        from oneproxy_plugins.optuna.attrs import ARCH_KEY
+        from oneproxy_plugins.optuna.callback import register_target
+        from oneproxy_plugins.optuna.fronts import front_rows, target_values
+        from oneproxy_plugins.optuna.steering import target_steered_sampler
+        from oneproxy_plugins.optuna.tabular import run_tabular_search
+
+        from oneproxy_plugins.optuna.search import make_sampler
+
+        size = {} if population is None else {"population_size": population}
+        steer = steer if samples else "proxy"  # K=0: every target is the proxy as is
+        if steer == "targets":
+            search_sampler = target_steered_sampler(predictors, seed=seed, space=space_obj,
+                                                    **size)
+        else:
+            search_sampler = make_sampler("nsga2", seed, **size)
+        study = run_tabular_search(space_obj, data_dirs, accuracy=accuracy, proxy=proxy,
+                                   n_trials=trials, sampler=search_sampler, seed=seed,
+                                   table=table, accuracy_table=accuracy_table)
+        n_distinct = len({t.user_attrs.get(ARCH_KEY) for t in study.trials})
+        result.update(trials=trials, steer=steer,
+                      population=getattr(search_sampler, "population_size", population),
+                      evaluations=n_distinct,
+                      evaluations_per_target_studies=trials * len(targets))
+
+    per_target: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        y = table.column(target)
+        rows = rows_of[target]
+        ids = [table.archs[r] for r in rows]
+        predictor = (TableLatency(table, target, space=space_obj, missing="nan") if oracle
+                     else predictors[target])
         if study is None:
             predicted = np.asarray(predictor.predict(ids), dtype=np.float64)
             in_set = pareto_mask(np.c_[acc[rows], predicted], ["maximize", "minimize"])

@@ -28,6 +28,14 @@ __all__ = ["search"]
               show_default=True, help="Rank every architecture, or one NSGA-II study.")
 @click.option("--trials", type=int, default=500, show_default=True,
               help="NSGA-II trials (--optimizer nsga2).")
+@click.option("--steer", type=click.Choice(["targets", "proxy"]), default="targets",
+              show_default=True,
+              help="What steers the nsga2 study: every target's adapted prediction and the "
+                   "proxy (NSGA-II keeps each one's front), or the proxy alone (Optuna's "
+                   "NSGA-II on the study's values).")
+@click.option("--population", type=click.IntRange(2), default=None,
+              help="NSGA-II population size (default 16 steered by the targets, Optuna's 50 "
+                   "steered by the proxy).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed.")
 @click.option("--sampler", type=click.Choice(["front", "greedy", "random"]), default="front",
               show_default=True,
@@ -40,12 +48,12 @@ __all__ = ["search"]
                    "always adapt; auto is loo here (one proxy).")
 @click.option("--oracle", is_flag=True,
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
-                   "allows (a diagnostic; --samples is ignored).")
+                   "allows (a diagnostic; --samples then only steers an nsga2 study).")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
 def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, targets: str,
-           samples: int, optimizer: str, trials: int, seed: int, sampler: str, guard: str,
-           oracle: bool, json_out: str) -> None:
+           samples: int, optimizer: str, trials: int, steer: str, population: int | None,
+           seed: int, sampler: str, guard: str, oracle: bool, json_out: str) -> None:
     """One-proxy search: the Pareto set found with the proxy, scored on each target.
 
     \b
@@ -63,7 +71,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
     result = run_search_bench(space, list(data_dirs), accuracy=accuracy, proxy=proxy,
                               targets=split_list(targets, "devices"), samples=samples,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,
-                              sampler=sampler, adapter_params={"guard": guard})
+                              sampler=sampler, steer=steer, population=population,
+                              adapter_params={"guard": guard})
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
@@ -75,8 +84,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
                    f"{score['front_size']} on the true front{measured})")
     extra = ""
     if optimizer == "nsga2":
-        extra = (f"; one study of {result['trials']} trials instead of "
-                 f"{result['evaluations_per_target_studies']}")
+        extra = (f"; one study of {result['trials']} trials steered by the "
+                 f"{result['steer']} instead of {result['evaluations_per_target_studies']}")
     k = "true target latency" if oracle else f"K={samples}"
     click.echo(f"hv_ratio min {result['hv_ratio_min']:.4f} mean {result['hv_ratio_mean']:.4f}, "
                f"front_recall mean {result['front_recall_mean']:.2f} ({optimizer}, {k}"

@@ -25,9 +25,9 @@ __all__ = ["search", "pareto", "front_table", "load_objective", "parse_predictor
 
 
 def _sampler_names() -> list[str]:
-    from oneproxy_plugins.optuna.search import SAMPLERS
+    from oneproxy_plugins.optuna.search import SAMPLERS, STEERED_SAMPLER
 
-    return list(SAMPLERS)
+    return [*SAMPLERS, STEERED_SAMPLER]
 
 
 def load_objective(spec: str) -> Callable[..., Any]:
@@ -102,7 +102,9 @@ def _load_predictor(path: str, option: str) -> Any:
               help="Direction of each metric the objective returns (repeat per metric; "
                    "default one 'maximize'). The latency's 'minimize' is appended.")
 @click.option("--sampler", type=RegistryChoice(_sampler_names, "sampler"), default="tpe",
-              show_default=True, help="Optuna sampler (Optuna's own default: tpe).")
+              show_default=True,
+              help="Optuna sampler (Optuna's own default: tpe); nsga2-targets: NSGA-II steered "
+                   "by every --target's predictor as well as the proxy.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Sampler seed (default unseeded; give each worker its own).")
 @click.option("--max-ms", type=click.FloatRange(min=0, min_open=True), default=None,

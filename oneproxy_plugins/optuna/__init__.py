@@ -12,6 +12,8 @@ space (see ``docs/optuna.md``):
 - :class:`OneProxyCallback` records every target device's predicted latency per trial;
   :func:`pareto_front_for` gives each target's Pareto front from the one study, also after
   reloading it from storage.
+- :func:`target_steered_sampler` is NSGA-II steered by every target's predicted latency as well
+  as the proxy's, so the one study holds each target's front, not only the proxy's.
 - :func:`adapt_target` serves a new target from ``k`` measurements with AdaProxy, without
   searching again.
 - :func:`run_tabular_search` and :func:`load_target_fronts` run and read stored studies by URL.
@@ -61,6 +63,7 @@ from oneproxy_plugins.optuna.fronts import TargetValues, pareto_front_for, targe
 from oneproxy_plugins.optuna.objective import OneProxyObjective
 from oneproxy_plugins.optuna.sampler import InfeasibleBudgetError, ProxyConstrainedSampler
 from oneproxy_plugins.optuna.search import SAMPLERS, make_sampler, run_search
+from oneproxy_plugins.optuna.steering import TargetSteeredSelection, target_steered_sampler
 from oneproxy_plugins.optuna.storage import open_storage
 from oneproxy_plugins.optuna.tabular import (TabularAccuracy, load_target_fronts,
                                              run_tabular_search)
@@ -72,6 +75,7 @@ __all__ = [
     "ProxyConstrainedSampler", "InfeasibleBudgetError",
     "OneProxyCallback", "register_target", "list_targets", "recorded_latencies",
     "pareto_front_for", "target_values", "TargetValues",
+    "target_steered_sampler", "TargetSteeredSelection",
     "adapt_target", "choose_target_samples", "proxy_table", "target_predictor",
     "TableLatency", "MeasuredLatency",
     "run_search", "make_sampler", "SAMPLERS", "TabularAccuracy", "run_tabular_search",

@@ -35,10 +35,11 @@ from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.optuna.constraint import LatencyConstraint
 from oneproxy_plugins.optuna.objective import OneProxyObjective
 from oneproxy_plugins.optuna.sampler import ProxyConstrainedSampler
+from oneproxy_plugins.optuna.steering import target_steered_sampler
 from oneproxy_plugins.optuna.storage import open_storage
 from oneproxy_plugins.spaces import Arch, BaseSpace
 
-__all__ = ["run_search", "make_sampler", "SAMPLERS"]
+__all__ = ["run_search", "make_sampler", "SAMPLERS", "STEERED_SAMPLER"]
 
 _DIRECTIONS = ("maximize", "minimize")
 
@@ -50,6 +51,11 @@ SAMPLERS = {
 }
 """Short sampler names (``oneproxy search --sampler``) and their ``optuna.samplers`` class."""
 
+STEERED_SAMPLER = "nsga2-targets"
+"""The one more name :func:`run_search` (and ``oneproxy search --sampler``) takes: NSGA-II
+steered by every target as well as the proxy
+(:func:`~oneproxy_plugins.optuna.target_steered_sampler`), built from the targets."""
+
 
 def make_sampler(name: str, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
     """An Optuna sampler by short name (see :data:`SAMPLERS`).
@@ -57,6 +63,10 @@ def make_sampler(name: str, seed: int | None = None, **kwargs: Any) -> optuna.sa
     Raises:
         UnknownNameError: Unknown name; the message lists the known ones.
     """
+    if name == STEERED_SAMPLER:
+        raise ValueError(f"The {STEERED_SAMPLER!r} sampler is steered by the targets' "
+                         f"predictors; build it with target_steered_sampler(targets), or pass "
+                         f"sampler={STEERED_SAMPLER!r} and the targets to run_search.")
     if name not in SAMPLERS:
         raise UnknownNameError("sampler", name, SAMPLERS)
     return getattr(optuna.samplers, SAMPLERS[name])(seed=seed, **kwargs)
@@ -88,7 +98,8 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], latency: Any, *, n_tri
             ``None`` keeps the study in memory.
         study_name: Loaded when it exists in ``storage``, created otherwise.
         sampler: A sampler, or a name of :data:`SAMPLERS` (default ``tpe``, Optuna's own
-            default for multi-objective studies).
+            default for multi-objective studies), or :data:`STEERED_SAMPLER`
+            (``nsga2-targets``: NSGA-II steered by ``targets`` as well as the proxy).
         seed: The named sampler's seed (default unseeded, as Optuna's; give each worker its
             own).
         max_ms: A proxy latency budget: no trial over it is evaluated.
@@ -101,7 +112,8 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], latency: Any, *, n_tri
         The study.
 
     Raises:
-        ValueError: Bad ``n_trials`` or ``directions``, a stored study with other directions,
+        ValueError: Bad ``n_trials`` or ``directions``, ``nsga2-targets`` without targets, a
+            stored study with other directions,
             or a latency source of another space.
     """
     check_int("n_trials", n_trials, 1)
@@ -110,7 +122,14 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], latency: Any, *, n_tri
         raise ValueError(f"The 'directions' argument must be a non-empty list of "
                          f"{' or '.join(map(repr, _DIRECTIONS))}; got {directions!r}.")
     all_directions = [*directions, "minimize"]
-    base = make_sampler(sampler, seed) if isinstance(sampler, str) else sampler
+    if sampler == STEERED_SAMPLER:
+        if not targets:
+            raise ValueError(f"The {STEERED_SAMPLER!r} sampler needs at least one target to "
+                             "steer by; pass targets={name: predictor} (oneproxy search: "
+                             "--target).")
+        base = target_steered_sampler(targets, seed=seed, space=space)
+    else:
+        base = make_sampler(sampler, seed) if isinstance(sampler, str) else sampler
     constraint = None
     if max_ms is not None:
         constraint = LatencyConstraint(latency, max_ms, space=space)

@@ -70,7 +70,7 @@ class TabularAccuracy:
 def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Sequence[Any], *,
                        accuracy: str, proxy: str, n_trials: int,
                        storage: Any = None, study_name: str | None = None,
-                       sampler: str = "tpe", seed: int | None = None,
+                       sampler: str | optuna.samplers.BaseSampler = "tpe", seed: int | None = None,
                        max_ms: float | None = None, targets: Sequence[str] = (),
                        n_jobs: int = 1, table: LatencyTable | None = None,
                        accuracy_table: LatencyTable | None = None) -> optuna.Study:
@@ -89,8 +89,9 @@ def run_tabular_search(space: str | BaseSpace, data_dirs: str | os.PathLike | Se
         n_trials: Trials to run in this call.
         storage: See :func:`open_storage`; ``None`` keeps the study in memory.
         study_name: The study's name (loaded when it exists in ``storage``).
-        sampler: A name of :data:`~oneproxy_plugins.optuna.search.SAMPLERS` (default ``tpe``,
-            Optuna's own default for multi-objective studies, as :func:`run_search`'s).
+        sampler: A sampler, or a name of :data:`~oneproxy_plugins.optuna.search.SAMPLERS`
+            (default ``tpe``, Optuna's own default for multi-objective studies, as
+            :func:`run_search`'s).
         seed: The sampler's seed (default unseeded, as Optuna's; give each worker process
             its own).
         max_ms: A proxy latency budget: wraps the sampler in

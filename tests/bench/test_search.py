@@ -140,7 +140,30 @@ class TestRunSearchBench:
         part = result["targets"]["part"]
         assert part["set_size"] <= part["study_scored"] < result["evaluations"] / 2
 
+    @pytest.mark.needs("optuna")
+    def test_nsga2_steered_by_the_targets_or_the_proxy(self, data_dir):
+        kw = dict(optimizer="nsga2", trials=80, targets=["other", "part"], samples=5, seed=1)
+        steered = _run(data_dir, **kw)
+        plain = _run(data_dir, steer="proxy", **kw)
+        assert (steered["steer"], steered["population"]) == ("targets", 16)
+        assert (plain["steer"], plain["population"]) == ("proxy", 50)
+        # the same targets' predictors score both; the studies themselves differ
+        assert steered["targets"] != plain["targets"]
+        assert _run(data_dir, population=8, **kw)["population"] == 8
+        # K=0: every target is the proxy as is, so the plain study is what runs
+        raw = _run(data_dir, optimizer="nsga2", trials=40, targets=["other"], samples=0)
+        assert raw["steer"] == "proxy"
+        # the oracle ranks the steered study's trials with the truth: at least as good
+        oracle = _run(data_dir, oracle=True, **kw)
+        assert oracle["evaluations"] == steered["evaluations"]
+        assert all(oracle["targets"][t]["hv_ratio"] >= steered["targets"][t]["hv_ratio"] - 1e-12
+                   for t in ["other"])
+
     def test_errors(self, data_dir):
+        with pytest.raises(UnknownNameError, match="Unknown steer 'gpu'; known: proxy, targets"):
+            _run(data_dir, optimizer="nsga2", steer="gpu")
+        with pytest.raises(ValueError, match="'population' argument must be an int >= 2"):
+            _run(data_dir, optimizer="nsga2", population=1)
         with pytest.raises(UnknownDeviceError, match="Unknown device 'gpu'"):
             _run(data_dir, targets=["gpu"])
         with pytest.raises(UnknownNameError, match="Unknown optimizer 'tpe'; known: exhaustive, "

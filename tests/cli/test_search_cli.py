@@ -181,3 +181,17 @@ def test_bad_storage_is_one_line(workdir, storage, message):
     result = _search(storage.format(dir=workdir), "--trials", "2")
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_search_steered_by_the_targets(workdir):
+    storage = f"sqlite:///{workdir}/steered.db"
+    result = _search(storage, "--trials", "40", "--target", "gpu.json", "--target",
+                     "phone.json", "--sampler", "nsga2-targets", "--seed", "0", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["complete"] == 40 and set(data["fronts"]) == {"proxy", "gpu", "phone"}
+    # without a target there is nothing to steer by: one line, exit 2
+    result = _search(storage, "--trials", "5", "--sampler", "nsga2-targets")
+    assert result.exit_code == 2
+    assert "needs at least one target" in result.output
+    assert "Traceback" not in result.output
