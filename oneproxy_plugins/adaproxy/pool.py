@@ -40,6 +40,11 @@ FEATURE_SETS = ("latency", "encoding")
 ANALYTIC_PROXIES = ("cost[macs]",)
 """Latency features that a :class:`ProxyPool` also uses as analytic proxy devices (their log)."""
 
+_SMALL_SPACE = 20_000
+"""A space of at most this many architectures (NAS-Bench-201's 15,625) has the basis of all of
+them built once, once 5,000 lookups have missed the table (see ``ProxyPool._space_basis``)."""
+_SPACE_BUILD_AFTER = 5_000
+
 
 class ProxyPool:
     """Proxy devices measured in full, the basis that adapters build on.
@@ -120,6 +125,9 @@ class ProxyPool:
         self._raw_w: np.ndarray | None = None
         self._shared: np.ndarray | None = None
         self._ms_weights: dict[str, np.ndarray] = {}
+        self._live_share: np.ndarray | None = None
+        self._space_cache: tuple[dict[str, int], np.ndarray, np.ndarray] | bool | None = None
+        self._n_missed = 0
         self.basis_names = list(devices)
         self.smooth = bool(smooth)
         if self.smooth:
@@ -234,13 +242,41 @@ class ProxyPool:
     # ------------------------------------------------------------------ lookups
     def rows(self, archs: Sequence[Any]) -> np.ndarray:
         """Pool row of each architecture, -1 where it is not in the pool."""
-        out = np.empty(len(archs), dtype=np.int64)
-        for i, a in enumerate(archs):
-            r = self._row.get(a) if isinstance(a, str) else None
-            if r is None:
-                r = self._row.get(self.space.canonical_id(a), -1)
-            out[i] = r
+        get = self._row.get
+        out = np.fromiter((get(a, -2) if isinstance(a, str) else -2 for a in archs),
+                          dtype=np.int64, count=len(archs))
+        missing = np.flatnonzero(out == -2)
+        if len(missing):
+            self._n_missed += len(missing)
+            cache = self._space_basis(build=self._n_missed >= _SPACE_BUILD_AFTER)
+            outside = cache[0] if cache is not None else {}
+            for i in missing:
+                a = archs[i]
+                # a canonical id of the space outside the table needs no parsing
+                out[i] = -1 if isinstance(a, str) and a in outside else get(
+                    self.space.canonical_id(a), -1)
         return out
+
+    def _space_basis(self, build: bool = False
+                     ) -> tuple[dict[str, int], np.ndarray, np.ndarray] | None:
+        """``(row by canonical id, z, features)`` of every architecture of a small space that
+        is not in the table, built once when ``build`` (None before, for larger spaces, and
+        where the table holds the whole space). Parsing and encoding are what predicting
+        architectures outside the table costs (the VPU's 1,999 cells: 0.3-0.9 s for the rest
+        of NAS-Bench-201's 15,625); with this, predicting them is lookups. Built only once
+        many lookups have missed the table (``_SPACE_BUILD_AFTER``), so a few predictions
+        outside it do not pay for the whole space."""
+        if self._space_cache is None and build:
+            size = getattr(self.space, "size", None)
+            if not isinstance(size, int) or size > _SMALL_SPACE or size <= len(self):
+                self._space_cache = False
+            else:
+                archs = [a for a in map(self.space.to_id, self.space.enumerate())
+                         if a not in self._row]
+                feats = self.encode(archs) - self._feature_mean
+                self._space_cache = ({a: i for i, a in enumerate(archs)},
+                                     self._fallback_z(feats), feats)
+        return self._space_cache or None
 
     def basis(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Standardised proxy log latencies ``(n, m)`` and centred features ``(n, d)``."""
@@ -252,10 +288,19 @@ class ProxyPool:
         z = np.empty((len(archs), self.z.shape[1]))
         feats[known] = self.features[rows[known]]
         z[known] = self.z[rows[known]]
-        unknown = [a for a, k in zip(archs, known) if not k]
-        new = self.encode(unknown) - self._feature_mean
-        feats[~known] = new
-        z[~known] = self._fallback_z(new)
+        unknown = np.flatnonzero(~known)
+        cache = self._space_basis()
+        outside = cache[0] if cache is not None else {}
+        at = np.array([outside.get(archs[i], -1) if isinstance(archs[i], str) else -1
+                       for i in unknown], dtype=np.int64)
+        if cache is not None and (at >= 0).any():
+            feats[unknown[at >= 0]] = cache[2][at[at >= 0]]
+            z[unknown[at >= 0]] = cache[1][at[at >= 0]]
+        rest = unknown[at < 0]
+        if len(rest):
+            new = self.encode([archs[i] for i in rest]) - self._feature_mean
+            feats[rest] = new
+            z[rest] = self._fallback_z(new)
         return z, feats
 
     def _raw_ridge(self) -> np.ndarray:
@@ -330,6 +375,38 @@ class ProxyPool:
             unit = float(np.sum(cov * self.feature_gram)) / len(self)
             out[self._costs] = unit / self._cost_feature_var
         return out
+
+    def live_path_share(self) -> np.ndarray:
+        """Share of each proxy's latency that the encoding leaves unexplained and the live-path
+        op counts explain: whether the proxy's runtime skips the ops that no input-output path
+        uses.
+
+        The R-squared of a ridge fit of the proxy's standardised log latency on the features
+        without the ``live[...]`` columns (NAS-Bench-201's counts of ops on live paths) and
+        with them, ``(r2_with - r2_without) / (1 - r2_without)``. On the shared tables it splits
+        the devices in two: 0.015-0.071 for every one of HELP's (PyTorch runs dead ops too),
+        0.12-0.69 for every one of the 1,999-cell subset's (nn-Meter, Eagle, HW-NAS-Bench:
+        runtimes that prune them). Zero in spaces without live-path features. Cached.
+
+        Returns:
+            Array ``(m,)`` in ``[0, 1]``, in :attr:`devices` order.
+        """
+        if self._live_share is None:
+            live = np.array([n.startswith("live[") for n in self.feature_names])
+            share = np.zeros(len(self.devices))
+            if live.any():
+                raw = self.z[:, :len(self.devices)]
+
+                def r2(features: np.ndarray) -> np.ndarray:
+                    gram = features.T @ features + 1e-3 * len(features) * np.eye(
+                        features.shape[1])
+                    resid = raw - features @ np.linalg.solve(gram, features.T @ raw)
+                    return 1.0 - resid.var(axis=0) / raw.var(axis=0)
+
+                without, with_live = r2(self.features[:, ~live]), r2(self.features)
+                share = (with_live - without) / np.clip(1.0 - without, 1e-12, None)
+            self._live_share = np.clip(share, 0.0, 1.0)
+        return self._live_share
 
     def denoised_columns(self) -> np.ndarray:
         """Indices of the basis columns that are not raw proxy columns: the smoothed fits and

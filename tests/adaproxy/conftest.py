@@ -84,3 +84,23 @@ def deviation_table(n=1500, seed=3):
                         space="nasbench201")
 
 
+
+
+def dead_op_table(n=1500, seed=4):
+    """nasbench201 devices whose runtime skips the ops on no input-output path: ``skip`` (log ms
+    linear in the counts of ops on live paths, a proxy), ``runs`` (one fixed cost per live op:
+    a target launching one kernel per op run), and ``dense`` (log ms linear in the encoding,
+    dead ops included)."""
+    from oneproxy_plugins.spaces import get_space
+
+    space = get_space("nasbench201")
+    rng = np.random.default_rng(seed)
+    archs = [space.to_id(a) for a in space.sample_many(n, rng=rng)]
+    names = space.latency_feature_names()
+    feats = space.encode_latency_many(archs)
+    live = feats[:, [j for j, f in enumerate(names) if f.startswith("live[")]]
+    x = space.encode_many(archs)
+    cols = [live @ np.array([0.02, 0.1, 0.3, 0.05]), 0.2 * live.sum(axis=1),
+            x @ rng.normal(0, 0.1, x.shape[1])]
+    values = np.exp(0.5 + np.c_[tuple(cols)] + rng.normal(0, 0.02, (n, 3)))
+    return LatencyTable(archs, ["skip", "runs", "dense"], values, space="nasbench201")

@@ -12,7 +12,7 @@ from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError
 from oneproxy_plugins.latency import LatencyTable
 
-from .conftest import PROXIES, deviation_table
+from .conftest import PROXIES, dead_op_table, deviation_table
 
 class TestProxyPool:
     def test_basis_shapes_and_standardisation(self, pool, synthetic_nb201):
@@ -53,6 +53,28 @@ class TestProxyPool:
         z, _ = pool.basis(unseen)
         assert z.shape == (50, 6) and np.isfinite(z).all()
 
+    def test_whole_small_space_basis_is_the_fallback_built_once(self, synthetic_nb201):
+        """Predicting all of NAS-Bench-201 from a 2,000-cell table builds the basis of the rest
+        once; later lookups give what encoding each architecture gives."""
+        from oneproxy_plugins.spaces import get_space
+
+        table, _ = synthetic_nb201
+        space = get_space("nasbench201")
+        every = [space.to_id(a) for a in space.enumerate()]
+        few = every[:40]
+        plain = ProxyPool(table, PROXIES)
+        z_plain, f_plain = plain.basis(few)  # a few misses: encoded, nothing built
+        assert plain._space_cache is None
+        cached = ProxyPool(table, PROXIES)
+        z_all, f_all = cached.basis(every)
+        assert isinstance(cached._space_cache, tuple) and len(cached._space_cache[0]) == 13_625
+        assert np.allclose(z_all[:40], z_plain) and np.allclose(f_all[:40], f_plain)
+        rows = cached.rows(every)
+        assert (rows >= 0).sum() == len(table) and np.array_equal(cached.z[rows[rows >= 0]],
+                                                                  z_all[rows >= 0])
+        as_tuples = [space.coerce(a) for a in few]  # not ids: parsed, same basis
+        assert np.allclose(cached.basis(as_tuples)[0], z_plain)
+
     def test_weight_prior_is_positive_definite(self, pool):
         mean, cov = pool.weight_prior()
         assert mean.shape == (39,)
@@ -68,6 +90,14 @@ class TestProxyPool:
         _, cov_many = ProxyPool(table, PROXIES).weight_prior(count_boost=100.0)
         _, cov_plain = ProxyPool(table, PROXIES).weight_prior(count_boost=0.0)
         assert np.allclose(cov_many, cov_plain)  # enough proxies: the pool's own covariance
+
+    def test_live_path_share_tells_runtimes_that_skip_dead_ops(self, fbnet_pool):
+        table = dead_op_table()
+        shares = ProxyPool(table, ["skip", "dense"]).live_path_share()
+        assert shares.shape == (2,) and shares[0] > 0.5 and shares[1] < 0.05
+        assert ProxyPool(table, ["runs"]).live_path_share()[0] > 0.5
+        pool, _ = fbnet_pool  # no live-path features: nothing to tell
+        assert np.array_equal(pool.live_path_share(), np.zeros(2))
 
     def test_single_proxy_prior_boosts_live_counts_on_request(self, synthetic_nb201):
         table, _ = synthetic_nb201
@@ -208,3 +238,14 @@ def test_pool_with_another_feature_count_is_refused(tmp_path, synthetic_nb201):
                                               r"\(feature_set 'latency'\) but space "
                                               "'nasbench201' now gives 39"):
         load_predictor(tmp_path / "bad.json")
+
+
+@pytest.mark.shared_data
+def test_live_path_share_of_the_shared_tables(shared_data_dir):
+    """nn-Meter's VPU skips dead ops (share 0.40), HELP's pixel3 (PyTorch) runs them (0.04 on
+    every cell; here on the VPU's 1,999)."""
+    from oneproxy_plugins.latency import load_data_dir
+
+    table = load_data_dir(shared_data_dir, "nasbench201")
+    vpu, pixel3 = ProxyPool(table, ["nnmeter_myriadvpu", "pixel3"]).live_path_share()
+    assert vpu > 0.3 and pixel3 < 0.07

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -9,8 +11,9 @@ from sklearn.base import clone
 
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, BestProxyPredictor, ProxyPool
 from oneproxy_plugins.exceptions import DataFormatError, NotFittedError
+from oneproxy_plugins.latency import LatencyTable
 
-from .conftest import PROXIES, deviation_table, fit_score
+from .conftest import PROXIES, dead_op_table, deviation_table, fit_score
 
 class TestAdaProxyPredictor:
     def test_recovers_a_target_close_to_a_proxy(self, pool, synthetic_nb201):
@@ -140,12 +143,56 @@ class TestAdaProxyPredictor:
         fit_score(a, table, "mix"), fit_score(b, table, "mix")
         assert a.cost_scale_ == 0.0 and np.array_equal(a.coef_features_, b.coef_features_)
 
+    @pytest.mark.parametrize("name", ["cost_prior", "live_boost"])
     @pytest.mark.parametrize("value", [-0.1, (), (0.1, "1"), True, None])
-    def test_bad_cost_prior(self, pool, synthetic_nb201, value):
+    def test_bad_cost_prior_and_live_boost(self, pool, synthetic_nb201, name, value):
         table, _ = synthetic_nb201
-        with pytest.raises(ValueError, match="'cost_prior' parameter must be a number >= 0 or a "
-                                             "non-empty list of them"):
-            AdaProxyPredictor(pool, cost_prior=value).fit(table.archs[:3], [1.0, 2.0, 3.0])
+        with pytest.raises(ValueError, match=f"'{name}' parameter must be a number >= 0 or a "
+                                             f"non-empty list of them; got "
+                                             f"{re.escape(repr(value))}"):
+            AdaProxyPredictor(pool, **{name: value}).fit(table.archs[:3], [1.0, 2.0, 3.0])
+
+    def test_live_boost_fits_a_target_that_follows_the_ops_run(self, synthetic_nb201):
+        """One proxy, and a target whose latency is the number of ops on live input-output
+        paths (one kernel per op run), which the proxy does not follow: a prior that lets the
+        live-path counts move fits it from ten samples, and leave-one-out on the samples picks
+        that prior among the candidates."""
+        table, _ = synthetic_nb201
+        single = ProxyPool(table, ["gpu_a"])
+        live = [j for j, n in enumerate(single.feature_names) if n.startswith("live[")]
+        runs = (single.features + single.feature_mean)[:, live].sum(axis=1)
+        noise = np.random.default_rng(0).normal(0, 0.02, len(runs))
+        target = LatencyTable(single.archs, ["runs"], np.exp(0.5 + 0.2 * runs + noise)[:, None],
+                              space="nasbench201")
+        scores = {}
+        for boost in (0.0, 30.0, (0.0, 30.0)):
+            scores[boost] = []
+            for seed in range(3):
+                model = AdaProxyPredictor(single, guard="none", live_boost=boost)
+                scores[boost].append(fit_score(model, target, "runs", seed=seed))
+            scores[boost] = float(np.mean(scores[boost]))
+        assert scores[30.0] > scores[0.0] + 0.02
+        assert model.live_boost_ == 30.0 and scores[(0.0, 30.0)] > scores[0.0] + 0.02
+
+    def test_auto_live_boost_only_with_a_proxy_that_skips_dead_ops(self):
+        """"auto": where the proxy skips dead ops, the live-path prior is one of the candidates
+        that leave-one-out picks on the samples (here the boost, for a target that counts the
+        ops run); a proxy that runs every op leaves the prior as without it."""
+        table = dead_op_table()
+        skipping = AdaProxyPredictor(ProxyPool(table, ["skip"]), guard="none")
+        plain = AdaProxyPredictor(ProxyPool(table, ["skip"]), guard="none", live_boost=0.0)
+        assert fit_score(skipping, table, "runs") > fit_score(plain, table, "runs") + 0.01
+        assert skipping.live_boost_ == 30.0 and plain.live_boost_ == 0.0
+        dense = ProxyPool(table, ["dense"])
+        auto, off = AdaProxyPredictor(dense), AdaProxyPredictor(dense, live_boost=0.0)
+        fit_score(auto, table, "runs"), fit_score(off, table, "runs")
+        assert auto.live_boost_ == 0.0 and np.array_equal(auto.coef_features_, off.coef_features_)
+
+    def test_live_boost_leaves_pools_of_three_proxies_alone(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        a, b = AdaProxyPredictor(pool), AdaProxyPredictor(pool, live_boost=(0.0, 30.0))
+        fit_score(a, table, "mix"), fit_score(b, table, "mix")
+        assert b.live_boost_ == 0.0 and np.array_equal(a.coef_features_, b.coef_features_)
 
     def test_small_k_noise_replaces_the_noise_chosen_on_few_samples(self, pool,
                                                                    synthetic_nb201):
@@ -261,8 +308,8 @@ class TestAdaProxyPredictor:
         with pytest.raises(ValueError, match="'temperature' parameter must be a number > 0; "
                                              "got 0"):
             AdaProxyPredictor(pool, temperature=0).fit(table.archs[:3], [1.0, 2.0, 3.0])
-        for name in ("rank_weight", "prior_eps", "count_boost", "live_boost", "slope_var",
-                     "raw_prior", "mix_var", "small_k_noise"):
+        for name in ("rank_weight", "prior_eps", "count_boost", "slope_var", "raw_prior",
+                     "mix_var", "small_k_noise"):
             with pytest.raises(ValueError, match=f"'{name}' parameter must be a number >= 0; "
                                                  "got -1.0"):
                 AdaProxyPredictor(pool, **{name: -1.0}).fit(table.archs[:3], [1.0, 2.0, 3.0])
