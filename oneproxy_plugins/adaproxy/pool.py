@@ -249,18 +249,18 @@ class ProxyPool:
         if len(missing):
             self._n_missed += len(missing)
             cache = self._space_basis(build=self._n_missed >= _SPACE_BUILD_AFTER)
-            outside = cache[0] if cache is not None else {}
+            space_index = cache[0] if cache is not None else {}
             for i in missing:
                 a = archs[i]
                 # a canonical id of the space outside the table needs no parsing
-                out[i] = -1 if isinstance(a, str) and a in outside else get(
+                out[i] = -1 if isinstance(a, str) and a in space_index else get(
                     self.space.canonical_id(a), -1)
         return out
 
     def _space_basis(self, build: bool = False
                      ) -> tuple[dict[str, int], np.ndarray, np.ndarray] | None:
-        """``(row by canonical id, z, features)`` of every architecture of a small space that
-        is not in the table, built once when ``build`` (None before, for larger spaces, and
+        """``(row by canonical id, z, features)`` of every architecture of a small space, the
+        table's rows first, built once when ``build`` (None before, for larger spaces, and
         where the table holds the whole space). Parsing and encoding are what predicting
         architectures outside the table costs (the VPU's 1,999 cells: 0.3-0.9 s for the rest
         of NAS-Bench-201's 15,625); with this, predicting them is lookups. Built only once
@@ -271,15 +271,24 @@ class ProxyPool:
             if not isinstance(size, int) or size > _SMALL_SPACE or size <= len(self):
                 self._space_cache = False
             else:
-                archs = [a for a in map(self.space.to_id, self.space.enumerate())
-                         if a not in self._row]
-                feats = self.encode(archs) - self._feature_mean
-                self._space_cache = ({a: i for i, a in enumerate(archs)},
-                                     self._fallback_z(feats), feats)
+                outside = [a for a in map(self.space.to_id, self.space.enumerate())
+                           if a not in self._row]
+                feats = self.encode(outside) - self._feature_mean
+                index = dict(self._row)
+                index.update((a, len(self) + i) for i, a in enumerate(outside))
+                self._space_cache = (index, np.r_[self.z, self._fallback_z(feats)],
+                                     np.r_[self.features, feats])
         return self._space_cache or None
 
     def basis(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Standardised proxy log latencies ``(n, m)`` and centred features ``(n, d)``."""
+        cache = self._space_basis()
+        if cache is not None:  # one lookup per architecture, when all are canonical ids
+            get = cache[0].get
+            at = np.fromiter((get(a, -1) if isinstance(a, str) else -1 for a in archs),
+                             dtype=np.int64, count=len(archs))
+            if (at >= 0).all():
+                return cache[1][at], cache[2][at]
         rows = self.rows(archs)
         known = rows >= 0
         if known.all():
@@ -290,8 +299,8 @@ class ProxyPool:
         z[known] = self.z[rows[known]]
         unknown = np.flatnonzero(~known)
         cache = self._space_basis()
-        outside = cache[0] if cache is not None else {}
-        at = np.array([outside.get(archs[i], -1) if isinstance(archs[i], str) else -1
+        index = cache[0] if cache is not None else {}
+        at = np.array([index.get(archs[i], -1) if isinstance(archs[i], str) else -1
                        for i in unknown], dtype=np.int64)
         if cache is not None and (at >= 0).any():
             feats[unknown[at >= 0]] = cache[2][at[at >= 0]]

@@ -67,7 +67,7 @@ class TestProxyPool:
         assert plain._space_cache is None
         cached = ProxyPool(table, PROXIES)
         z_all, f_all = cached.basis(every)
-        assert isinstance(cached._space_cache, tuple) and len(cached._space_cache[0]) == 13_625
+        assert isinstance(cached._space_cache, tuple) and len(cached._space_cache[0]) == 15_625
         assert np.allclose(z_all[:40], z_plain) and np.allclose(f_all[:40], f_plain)
         rows = cached.rows(every)
         assert (rows >= 0).sum() == len(table) and np.array_equal(cached.z[rows[rows >= 0]],
