@@ -444,7 +444,8 @@ class ProxyPool:
         :class:`AdaProxyPredictor` fits with its own ``count_boost`` (30). ``live_boost`` does
         the same on the live-path op counts (``live[...]`` features, NAS-Bench-201's), where a
         device whose latency follows the ops actually run (an edge GPU launching one kernel per
-        op) differs from the proxy; :class:`AdaProxyPredictor` passes its own ``live_boost``.
+        op) differs from the proxy (default 0; :class:`AdaProxyPredictor` chooses its own per
+        target, see its ``live_boost`` and :meth:`live_path_share`).
         """
         if self._prior is None:
             a = self.features
