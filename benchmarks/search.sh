@@ -16,10 +16,12 @@ for S in 1 2 3 4; do
   oneproxy bench search --space nasbench201 --data "$DATA" --accuracy cifar10 \
       --proxy pixel3 --targets $TARGETS --samples 10 --seed $S --json "$O"/exhaustive_k10_s$S.json
 done
+# nsga2 rows: the study steered by the proxy alone (--steer proxy, what these rows measured
+# before the targets could steer it); benchmarks/search_steer.py compares both over seeds
 for K in 0 10; do
   oneproxy bench search --space nasbench201 --data "$DATA" --accuracy cifar10 \
       --proxy pixel3 --targets $TARGETS --samples $K --optimizer nsga2 --trials 500 \
-      --json "$O"/nsga2_k$K.json
+      --steer proxy --json "$O"/nsga2_k$K.json
 done
 oneproxy bench search --space nasbench201 --data "$DATA" --accuracy cifar10 \
     --proxy pixel3 --targets $TARGETS --samples 0 --optimizer nsga2 --trials 500 --oracle \

@@ -159,8 +159,9 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             (:func:`~oneproxy_plugins.optuna.target_steered_sampler`), or ``proxy``, Optuna's
             own NSGA-II on the study's values alone. With ``samples=0`` the targets are the
             proxy as is, so both are the plain study.
-        population: NSGA-II's population size (default: the sampler's own, 16 steered by the
-            targets, Optuna's 50 otherwise).
+        population: NSGA-II's population size (default: the sampler's own; steered by the
+            targets, :func:`~oneproxy_plugins.optuna.steering.default_population`, 20 for up
+            to 30 targets; Optuna's 50 otherwise).
         seed: Seed of NSGA-II and of the sample choice (a target's own seed is
             ``seed * 1_000_003 + crc32(name)``, so its result does not depend on the others).
         table: Latencies already loaded (then ``data_dirs`` is not read for them).

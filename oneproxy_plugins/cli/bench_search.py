@@ -34,8 +34,8 @@ __all__ = ["search"]
                    "proxy (NSGA-II keeps each one's front), or the proxy alone (Optuna's "
                    "NSGA-II on the study's values).")
 @click.option("--population", type=click.IntRange(2), default=None,
-              help="NSGA-II population size (default 16 steered by the targets, Optuna's 50 "
-                   "steered by the proxy).")
+              help="NSGA-II population size (default: steered by the targets, max(20, "
+                   "2/3 of the fronts); steered by the proxy, Optuna's 50).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed.")
 @click.option("--sampler", type=click.Choice(["front", "greedy", "random"]), default="front",
               show_default=True,

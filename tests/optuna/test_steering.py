@@ -147,6 +147,17 @@ def test_run_search_builds_the_steered_sampler(space, nb201_tables, monkeypatch)
     assert len(pareto_front_for(study, "other")) >= 1  # recorded while the trials ran
 
 
+def test_population_grows_with_the_fronts_it_keeps(nb201_tables):
+    source = TableLatency(nb201_tables[0], "other")
+    assert TargetSteeredSelection({"other": source}).population_size == 20
+    many = {f"t{i}": source for i in range(40)}  # 41 fronts with the proxy's
+    assert TargetSteeredSelection(many).population_size == 28
+    assert TargetSteeredSelection(many, include_proxy=False).population_size == 27
+    sampler = target_steered_sampler(many, seed=0)
+    assert sampler._elite_population_selection_strategy.population_size == 28
+    assert target_steered_sampler(many, population_size=6).population_size == 6
+
+
 def test_errors(nb201_tables):
     latency, _ = nb201_tables
     source = TableLatency(latency, "other")
