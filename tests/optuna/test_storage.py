@@ -90,3 +90,20 @@ def test_worker_processes_share_one_study(storage, data_dir, nb201_tables):
     assert {row["number"] for row in fronts["other"]} == truth
     # the targets known while each trial ran are its own attributes, in every worker
     assert all(target_latency_key("other") in t.user_attrs for t in trials)
+
+
+def test_opening_a_storage_loads_no_adapter():
+    """A campaign worker opens a storage per start: the integration loads AdaProxy (and so
+    scikit-learn, about a second) only when an adapting name is first used."""
+    script = textwrap.dedent("""
+        import json, sys
+        import oneproxy_plugins.optuna as integration
+        from oneproxy_plugins.optuna import open_storage
+        before = "sklearn" in sys.modules
+        integration.adapt_target  # the first use loads it
+        print(json.dumps([before, "sklearn" in sys.modules,
+                          integration.adapt_target.__module__]))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == '[false, true, "oneproxy_plugins.optuna.adapt"]', out.stderr
