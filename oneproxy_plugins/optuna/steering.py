@@ -236,7 +236,8 @@ class TargetSteeredSelection(TransientState):
         for rank, view in zip(ranks, views):
             on = members[rank[members] == level]
             if len(on):
-                finite = np.nan_to_num(view[on], nan=np.inf, posinf=np.finfo(float).max)
+                big = np.finfo(float).max  # a target without a value: far away, not NaN
+                finite = np.nan_to_num(view[on], nan=big, posinf=big, neginf=-big)
                 order = np.argsort(-crowding_distance(finite), kind="stable")
                 queues.append(list(on[order]))
         chosen: list[int] = []
