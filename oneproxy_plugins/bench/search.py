@@ -215,6 +215,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                              "proxy and accuracy value; at least 3 are needed to score it.")
         ids = [table.archs[r] for r in rows]
         rows_of[target] = rows
+        if oracle and not (optimizer == "nsga2" and steer == "targets"):
+            continue  # scored with the truth, and nothing to steer
         if samples:  # adapted from K measurements (also what steers the study, oracle or not)
             rng = _target_seed(seed, target)
             if sampler == "front":
