@@ -4,7 +4,8 @@
   minimised or maximised;
 - :func:`nondominated_rank`: the non-dominated sorting rank of every point (0 on the front,
   1 on the front of the rest, ...);
-- :func:`hypervolume_2d`: the area two minimised objectives dominate up to a reference point.
+- :func:`hypervolume_2d`: the area two minimised objectives dominate up to a reference point;
+- :func:`crowding_distance`: NSGA-II's measure of how isolated each point of one front is.
 
 One rule for missing values, everywhere: a point holding NaN is on no front. It is never in
 :func:`pareto_mask`, never dominates another point, and :func:`nondominated_rank` gives it the
@@ -32,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["pareto_mask", "nondominated_rank", "hypervolume_2d", "direction_signs"]
+__all__ = ["pareto_mask", "nondominated_rank", "hypervolume_2d", "crowding_distance",
+           "direction_signs"]
 
 _CHUNK = 512
 _DIRECTIONS = ("minimize", "maximize")
@@ -223,3 +225,30 @@ def hypervolume_2d(loss: Any, reference: Sequence[float]) -> float:
     best_y = np.minimum.accumulate(inside[:, 1])
     widths = np.diff(np.r_[inside[:, 0], r0])
     return float(np.sum(widths * (r1 - best_y)))
+
+
+def crowding_distance(values: np.ndarray) -> np.ndarray:
+    """NSGA-II's crowding distance of points of one front (larger: more isolated).
+
+    Each objective contributes the gap between a point's two neighbours along it, divided by
+    the objective's range; the extreme points of each objective get ``inf``.
+
+    Args:
+        values: Array ``(n_points, n_objectives)``, finite.
+
+    Returns:
+        Array ``(n_points,)``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    distance = np.zeros(n)
+    if n <= 2:
+        distance[:] = np.inf
+        return distance
+    for column in values.T:
+        order = np.argsort(column, kind="stable")
+        span = column[order[-1]] - column[order[0]]
+        distance[order[0]] = distance[order[-1]] = np.inf
+        if span > 0:
+            distance[order[1:-1]] += (column[order[2:]] - column[order[:-2]]) / span
+    return distance

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from oneproxy_plugins.fronts import (direction_signs, hypervolume_2d, nondominated_rank,
-                                     pareto_mask)
+from oneproxy_plugins.fronts import (crowding_distance, direction_signs, hypervolume_2d,
+                                     nondominated_rank, pareto_mask)
 
 
 def _brute_force_mask(loss: np.ndarray) -> np.ndarray:
@@ -156,3 +156,10 @@ class TestHypervolume2D:
             hypervolume_2d(np.ones((3, 3)), [1, 1])
 
 
+def test_crowding_distance():
+    values = np.array([[0.0, 4.0], [1.0, 3.0], [3.0, 1.0], [4.0, 0.0]])
+    distance = crowding_distance(values)
+    assert np.isinf(distance[[0, 3]]).all()
+    # the gaps between each middle point's neighbours, over each objective's range of 4
+    np.testing.assert_allclose(distance[1:3], [(3 - 0) / 4 * 2, (4 - 1) / 4 * 2])
+    assert np.isinf(crowding_distance(values[:2])).all()

@@ -56,15 +56,14 @@ from optuna.trial import FrozenTrial
 
 from oneproxy_plugins._checks import check_int
 from oneproxy_plugins._transient import TransientState
-from oneproxy_plugins.fronts import nondominated_rank
+from oneproxy_plugins.fronts import crowding_distance, nondominated_rank
 from oneproxy_plugins.latency.sources import source_space
 from oneproxy_plugins.optuna.attrs import (check_target_name, study_info, target_latency_key,
                                            trial_arch_id)
 from oneproxy_plugins.optuna.constraint import trial_constraints
 from oneproxy_plugins.spaces import BaseSpace
 
-__all__ = ["TargetSteeredSelection", "target_steered_sampler", "crowding_distance",
-           "default_population"]
+__all__ = ["TargetSteeredSelection", "target_steered_sampler", "default_population"]
 
 
 def default_population(n_views: int) -> int:
@@ -78,33 +77,6 @@ def default_population(n_views: int) -> int:
     0.970 / 0.972 / 0.967 on the 20 measured everywhere.
     """
     return max(20, math.ceil(2 * n_views / 3))
-
-
-def crowding_distance(values: np.ndarray) -> np.ndarray:
-    """NSGA-II's crowding distance of points of one front (larger: more isolated).
-
-    Each objective contributes the gap between a point's two neighbours along it, divided by
-    the objective's range; the extreme points of each objective get ``inf``.
-
-    Args:
-        values: Array ``(n_points, n_objectives)``, finite.
-
-    Returns:
-        Array ``(n_points,)``.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    n = len(values)
-    distance = np.zeros(n)
-    if n <= 2:
-        distance[:] = np.inf
-        return distance
-    for column in values.T:
-        order = np.argsort(column, kind="stable")
-        span = column[order[-1]] - column[order[0]]
-        distance[order[0]] = distance[order[-1]] = np.inf
-        if span > 0:
-            distance[order[1:-1]] += (column[order[2:]] - column[order[:-2]]) / span
-    return distance
 
 
 class TargetSteeredSelection(TransientState):

@@ -12,7 +12,6 @@ from oneproxy_plugins.latency import TableLatency
 from oneproxy_plugins.optuna import (ARCH_KEY, OneProxyObjective, TabularAccuracy,
                                      TargetSteeredSelection, pareto_front_for, run_search,
                                      target_latency_key, target_steered_sampler)
-from oneproxy_plugins.optuna.steering import crowding_distance
 
 
 class CountingLatency(TableLatency):
@@ -40,15 +39,6 @@ def _study_with(space, tables, archs, *, proxy="proxy", attrs=None):
             values=[float(acc[i]), float(proxy_ms[i])],
             user_attrs={ARCH_KEY: arch_id, **((attrs or {}).get(arch_id, {}))}))
     return study
-
-
-def test_crowding_distance():
-    values = np.array([[0.0, 4.0], [1.0, 3.0], [3.0, 1.0], [4.0, 0.0]])
-    distance = crowding_distance(values)
-    assert np.isinf(distance[[0, 3]]).all()
-    # the gaps between each middle point's neighbours, over each objective's range of 4
-    np.testing.assert_allclose(distance[1:3], [(3 - 0) / 4 * 2, (4 - 1) / 4 * 2])
-    assert np.isinf(crowding_distance(values[:2])).all()
 
 
 def _fronts(space, tables, n, rng):
