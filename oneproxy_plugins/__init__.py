@@ -16,9 +16,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from oneproxy_plugins._imports import lazy_attributes
 from oneproxy_plugins.exceptions import (DataFormatError, InvalidArchitectureError,
                                          MeasurementError, OneProxyError, UnknownDeviceError,
                                          UnknownNameError, UnknownSpaceError)
@@ -53,14 +51,4 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'oneproxy_plugins' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Callable, Mapping
 from types import ModuleType
+from typing import Any
 
 _EXTRAS = {
     "optuna": "optuna",
@@ -44,3 +47,27 @@ def optional_import(module: str) -> ModuleType:
             hint += " (pin the CPU build, e.g. torch==2.13.0, where there is no GPU)"
         raise ImportError(f"{module!r} is required for this feature but could not be imported "
                           f"({exc}); install it with: {hint}") from exc
+
+
+def lazy_attributes(module: str, lazy: Mapping[str, str]
+                    ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A package's ``__getattr__`` and ``__dir__`` (PEP 562) for names imported on first use.
+
+    Args:
+        module: The package's ``__name__``.
+        lazy: ``{name: module that defines it}``; a name, once looked up, is kept on the package.
+
+    Returns:
+        ``(__getattr__, __dir__)`` to assign at the package's top level.
+    """
+    def __getattr__(name: str) -> Any:  # noqa: N807 - the module hook's own name
+        if name in lazy:
+            value = getattr(importlib.import_module(lazy[name]), name)
+            setattr(sys.modules[module], name, value)
+            return value
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:  # noqa: N807
+        return sorted({*vars(sys.modules[module]), *lazy})
+
+    return __getattr__, __dir__

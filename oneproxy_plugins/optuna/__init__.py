@@ -51,6 +51,7 @@ Example:
 
 # first: a missing Optuna is an ImportError naming the [optuna] extra
 from oneproxy_plugins.optuna import _requires  # noqa: F401, I001
+from oneproxy_plugins._imports import lazy_attributes
 from oneproxy_plugins.latency.sources import MeasuredLatency, TableLatency
 from oneproxy_plugins.optuna.attrs import (ARCH_KEY, CONSTRAINT_KEY, LATENCY_KEY, STUDY_KEY,
                                            list_targets, recorded_latencies, target_latency_key)
@@ -85,17 +86,4 @@ __all__ = [
 # a storage should not pay for it, so these names load on first use (PEP 562)
 _LAZY = {name: "oneproxy_plugins.optuna.adapt"
          for name in ("adapt_target", "choose_target_samples", "proxy_table", "target_predictor")}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
