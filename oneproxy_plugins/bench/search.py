@@ -161,7 +161,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             proxy as is, so both are the plain study.
         population: NSGA-II's population size (default: the sampler's own; steered by the
             targets, :func:`~oneproxy_plugins.optuna.steering.default_population`, 20 for up
-            to 30 targets; Optuna's 50 otherwise).
+            to 29 targets; Optuna's 50 otherwise).
         seed: Seed of NSGA-II and of the sample choice (a target's own seed is
             ``seed * 1_000_003 + crc32(name)``, so its result does not depend on the others).
         table: Latencies already loaded (then ``data_dirs`` is not read for them).
@@ -205,7 +205,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                               "samples": samples, "sampler": sampler,
                               "optimizer": optimizer, "seed": seed,
                               "oracle": bool(oracle), "adapter_params": params}
-    rows_of: dict[str, np.ndarray] = {}
+    rows_of: dict[str, tuple[np.ndarray, list[str]]] = {}  # scored rows, their ids
     predictors: dict[str, Any] = {}
     for target in targets:
         y = table.column(target)
@@ -214,7 +214,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             raise ValueError(f"Target {target!r} has {len(rows)} architectures with a target, "
                              "proxy and accuracy value; at least 3 are needed to score it.")
         ids = [table.archs[r] for r in rows]
-        rows_of[target] = rows
+        rows_of[target] = rows, ids
         if oracle and not (optimizer == "nsga2" and steer == "targets"):
             continue  # scored with the truth, and nothing to steer
         if samples:  # adapted from K measurements (also what steers the study, oracle or not)
@@ -237,10 +237,9 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         from oneproxy_plugins.optuna.attrs import ARCH_KEY
         from oneproxy_plugins.optuna.callback import register_target
         from oneproxy_plugins.optuna.fronts import front_rows, target_values
+        from oneproxy_plugins.optuna.search import make_sampler
         from oneproxy_plugins.optuna.steering import target_steered_sampler
         from oneproxy_plugins.optuna.tabular import run_tabular_search
-
-        from oneproxy_plugins.optuna.search import make_sampler
 
         size = {} if population is None else {"population_size": population}
         steer = steer if samples else "proxy"  # K=0: every target is the proxy as is
@@ -261,8 +260,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     per_target: dict[str, dict[str, Any]] = {}
     for target in targets:
         y = table.column(target)
-        rows = rows_of[target]
-        ids = [table.archs[r] for r in rows]
+        rows, ids = rows_of[target]
         predictor = (TableLatency(table, target, space=space_obj, missing="nan") if oracle
                      else predictors[target])
         if study is None:

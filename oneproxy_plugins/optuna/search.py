@@ -113,8 +113,7 @@ def run_search(func: Callable[[optuna.Trial, Arch], Any], latency: Any, *, n_tri
 
     Raises:
         ValueError: Bad ``n_trials`` or ``directions``, ``nsga2-targets`` without targets, a
-            stored study with other directions,
-            or a latency source of another space.
+            stored study with other directions, or a latency source of another space.
     """
     check_int("n_trials", n_trials, 1)
     if isinstance(directions, str) or not directions or any(
