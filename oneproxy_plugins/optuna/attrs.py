@@ -40,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from oneproxy_plugins._checks import check_latency
+from oneproxy_plugins.latency.sources import source_space
 from oneproxy_plugins.spaces import BaseSpace
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ARCH_KEY", "LATENCY_KEY", "STUDY_KEY", "TARGET_PREFIX", "LATENCY_PREFIX",
            "CONSTRAINT_KEY", "VIOLATION_KEY", "study_info", "trial_arch_id", "list_targets",
-           "recorded_latencies", "write_latencies", "check_target_name", "target_latency_key",
-           "register_target_record"]
+           "recorded_latencies", "write_latencies", "check_target_name", "check_targets",
+           "target_latency_key", "register_target_record"]
 
 ARCH_KEY = "oneproxy:arch"
 LATENCY_KEY = "oneproxy:latency_ms"
@@ -66,6 +67,32 @@ def check_target_name(name: object) -> str:
     if not isinstance(name, str) or not name or ":" in name:
         raise ValueError(f"A target name must be a non-empty str without ':'; got {name!r}.")
     return name
+
+
+def check_targets(targets: object, space: str | BaseSpace | None = None
+                  ) -> tuple[dict[str, Any], BaseSpace | None]:
+    """``{name: predictor}`` checked: a mapping, good names, predictors of one space.
+
+    Args:
+        targets: The mapping to check.
+        space: The space the predictors must share (default: theirs).
+
+    Returns:
+        ``(dict(targets), space)``: the space the predictors share (``space`` when there is
+        no target).
+
+    Raises:
+        TypeError: ``targets`` is not a mapping.
+        ValueError: A bad name, or predictors of different spaces (or of another than
+            ``space``).
+    """
+    if not isinstance(targets, Mapping):
+        raise TypeError(f"The 'targets' argument must be a mapping {{name: predictor}}; got "
+                        f"{type(targets).__name__}.")
+    for name, predictor in targets.items():
+        check_target_name(name)
+        space = source_space(predictor, space, name=f"predictor of target {name!r}")
+    return dict(targets), space
 
 
 def target_latency_key(target: str) -> str:

@@ -43,7 +43,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from oneproxy_plugins._transient import TransientState
 from oneproxy_plugins.latency.sources import source_space
-from oneproxy_plugins.optuna.attrs import (check_target_name, register_target_record, study_info,
+from oneproxy_plugins.optuna.attrs import (check_target_name, check_targets,
+                                           register_target_record, study_info,
                                            trial_arch_id, write_latencies)
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
@@ -85,25 +86,19 @@ class OneProxyCallback(TransientState):
 
     def __init__(self, targets: Mapping[str, Any], *, space: str | BaseSpace | None = None
                  ) -> None:
-        if not isinstance(targets, Mapping):
-            raise TypeError(f"The 'targets' argument must be a mapping {{name: predictor}}; got "
-                            f"{type(targets).__name__}.")
-        self.space = get_space(space) if space is not None else None
-        self.targets: dict[str, Any] = {}
+        space = get_space(space) if space is not None else None
+        self.targets, self.space = check_targets(targets, space)
         self._init_transient()
-        for name, predictor in targets.items():
-            self.add_target(name, predictor)
 
     def __repr__(self) -> str:
         return f"OneProxyCallback(targets={sorted(self.targets)})"
 
     def add_target(self, name: str, predictor: Any) -> None:
         """Register one more target for the trials still to come."""
-        check_target_name(name)
-        space = source_space(predictor, self.space, name=f"predictor of target {name!r}")
+        checked, space = check_targets({name: predictor}, self.space)
         with self._lock:
             self.space = space
-            self.targets[name] = predictor
+            self.targets.update(checked)
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
         if trial.state != TrialState.COMPLETE or not self.targets:

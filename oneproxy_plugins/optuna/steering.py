@@ -57,8 +57,7 @@ from optuna.trial import FrozenTrial
 from oneproxy_plugins._checks import check_int
 from oneproxy_plugins._transient import TransientState
 from oneproxy_plugins.fronts import crowding_distance, nondominated_rank
-from oneproxy_plugins.latency.sources import source_space
-from oneproxy_plugins.optuna.attrs import (check_target_name, study_info, target_latency_key,
+from oneproxy_plugins.optuna.attrs import (check_targets, study_info, target_latency_key,
                                            trial_arch_id)
 from oneproxy_plugins.optuna.constraint import trial_constraints
 from oneproxy_plugins.spaces import BaseSpace
@@ -107,21 +106,13 @@ class TargetSteeredSelection(TransientState):
 
     def __init__(self, targets: Mapping[str, Any], *, population_size: int | None = None,
                  include_proxy: bool = True, space: str | BaseSpace | None = None) -> None:
-        if not isinstance(targets, Mapping):
-            raise TypeError(f"The 'targets' argument must be a mapping {{name: predictor}}; got "
-                            f"{type(targets).__name__}.")
-        if not targets:
+        self.targets, self.space = check_targets(targets, space)
+        if not self.targets:
             raise ValueError("The 'targets' argument needs at least one target to steer by.")
         self.include_proxy = bool(include_proxy)
         if population_size is None:
-            population_size = default_population(len(targets) + self.include_proxy)
+            population_size = default_population(len(self.targets) + self.include_proxy)
         self.population_size = check_int("population_size", population_size, 2)
-        self.targets: dict[str, Any] = {}
-        for name, predictor in targets.items():
-            check_target_name(name)
-            space = source_space(predictor, space, name=f"predictor of target {name!r}")
-            self.targets[name] = predictor
-        self.space = space
         self._init_transient()
 
     def __repr__(self) -> str:
