@@ -12,11 +12,10 @@ Results are written to OUT_DIR/<guard>_s<seed>.json and reused when present (res
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from oneproxy_plugins._io import atomic_write_text
+from oneproxy_plugins._io import cached_json
 from oneproxy_plugins.bench.search import compare_with_proxy, run_search_bench
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.spaces import get_space
@@ -38,11 +37,8 @@ def main(data: str, out: str, guards: list[str]) -> None:
               accuracy_table=accuracy)
 
     def run(name: str, **args):
-        path = out_dir / f"{name}.json"
-        if not path.exists():
-            atomic_write_text(path, json.dumps(run_search_bench("nasbench201", [data], **kw,
-                                                                **args)))
-        return json.loads(path.read_text())
+        return cached_json(out_dir / f"{name}.json",
+                           lambda: run_search_bench("nasbench201", [data], **kw, **args))
 
     raw = run("raw", samples=0)
     for guard in guards:

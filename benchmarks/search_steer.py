@@ -22,7 +22,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import warnings
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 
-from oneproxy_plugins._io import atomic_write_text
+from oneproxy_plugins._io import cached_json
 from oneproxy_plugins.bench.search import run_search_bench
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.spaces import get_space
@@ -77,15 +76,10 @@ def main() -> None:
     for name in args.settings.split(","):
         mins, means, recalls = [], [], []
         for seed in seeds_of(args.seeds):
-            path = out / f"{name}_s{seed}.json"
-            if path.exists():
-                result = json.loads(path.read_text())
-            else:
-                result = run_search_bench(
-                    "nasbench201", [], accuracy="cifar10", proxy=PROXY, targets=full,
-                    samples=args.samples, optimizer="nsga2", trials=args.trials, seed=seed,
-                    table=table, accuracy_table=accuracy, **SETTINGS[name])
-                atomic_write_text(path, json.dumps(result, indent=1))
+            result = cached_json(out / f"{name}_s{seed}.json", lambda: run_search_bench(
+                "nasbench201", [], accuracy="cifar10", proxy=PROXY, targets=full,
+                samples=args.samples, optimizer="nsga2", trials=args.trials, seed=seed,
+                table=table, accuracy_table=accuracy, **SETTINGS[name]))
             mins.append(result["hv_ratio_min"])
             means.append(result["hv_ratio_mean"])
             recalls.append(result["front_recall_mean"])

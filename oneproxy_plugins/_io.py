@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -50,3 +51,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
+
+
+def cached_json(path: str | os.PathLike, compute: Callable[[], Any]) -> Any:
+    """The JSON in ``path``; where there is none yet, ``compute()``'s, written atomically first.
+
+    What a long benchmark run keeps per step, so an interrupted run resumes where it stopped.
+    """
+    path = Path(path)
+    if not path.exists():
+        atomic_write_text(path, json.dumps(compute(), indent=1))
+    return json.loads(path.read_text(encoding="utf-8"))
