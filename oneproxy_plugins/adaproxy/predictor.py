@@ -280,7 +280,7 @@ class AdaProxyPredictor(BasePoolAdapter):
             except ValueError:
                 raise ValueError(f"The 'noise' parameter must be 'auto' or a number > 0; "
                                  f"got {self.noise!r}.") from None
-        self._cost_scales()
+        self._scales("cost_prior")
         if self.live_boost != "auto":
             self._scales("live_boost")
 
@@ -293,10 +293,6 @@ class AdaProxyPredictor(BasePoolAdapter):
         if (self.pool_.live_path_share() >= _LIVE_SHARE_MIN).any():
             return list(_LIVE_BOOST_AUTO)
         return [0.0]
-
-    def _cost_scales(self) -> list[float]:
-        """``cost_prior`` as a list of scales (raises ``ValueError`` naming what is allowed)."""
-        return self._scales("cost_prior")
 
     def _scales(self, name: str) -> list[float]:
         """A parameter that is a number or a list of them to choose from, as a list (raises
@@ -346,7 +342,7 @@ class AdaProxyPredictor(BasePoolAdapter):
             cost_var = pool.cost_variance(cov)
             # the prior variance one unit of live_boost adds (zero with three proxies or more)
             live_var = np.diag(pool.weight_prior(self.prior_eps, self.count_boost, 1.0)[1] - cov)
-            extra = [(c, b) for c in (self._cost_scales() if cost_var.any() else [0.0])
+            extra = [(c, b) for c in (self._scales("cost_prior") if cost_var.any() else [0.0])
                      for b in (self._live_boosts() if live_var.any() else [0.0])]
             extra_vars = [c * cost_var + b * live_var for c, b in extra]
             centred = resid - resid.mean()
