@@ -62,6 +62,9 @@ class BasePoolAdapter(RegressorMixin, BaseEstimator):
 
     _params_in_state: ClassVar[tuple[str, ...]] = ("pool",)
     _state_attrs: ClassVar[tuple[str, ...]] = ()
+    _added_state_attrs: ClassVar[tuple[str, ...]] = ()
+    """Attributes of ``_state_attrs`` added after files were first written: a file without
+    them loads, and they stay unset."""
     _fitted_attr: ClassVar[str] = "coef_proxy_"
 
     @property
@@ -111,6 +114,8 @@ class BasePoolAdapter(RegressorMixin, BaseEstimator):
         est = cls(pool, **params)
         est.pool_ = pool
         for name in cls._state_attrs:
+            if name not in state and name in cls._added_state_attrs:
+                continue
             value = decode_value(state[name], name)
             if value is not None:
                 setattr(est, name, value)

@@ -4,6 +4,7 @@
   the noise chosen together by closed-form leave-one-out;
 - :func:`loo_affine`: an affine fit of each column at once, with its leave-one-out error;
 - :func:`gp_loo_residuals`: leave-one-out residuals of kernel ridge with a free offset;
+- :func:`gp_offset_posterior`: the same model's posterior covariance, in weight space;
 - :func:`loo_blend`: the blend of two models' leave-one-out residuals with the least error;
 - :func:`ridge_loo_path`: the paper's L2 AdaProxy for a whole penalty grid from one SVD;
 - :func:`lasso_kfold`: the paper's L1 variant, K-fold over a short grid.
@@ -16,8 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["gp_loo_select", "loo_affine", "gp_loo_residuals", "loo_blend", "ridge_loo_path",
-           "lasso_kfold"]
+__all__ = ["gp_loo_select", "loo_affine", "gp_loo_residuals", "gp_offset_posterior", "loo_blend",
+           "ridge_loo_path", "lasso_kfold"]
 
 
 def gp_loo_select(kernels: Sequence[np.ndarray], y: np.ndarray, noises: Sequence[float]
@@ -74,6 +75,16 @@ def loo_affine_residuals(z: np.ndarray, y: np.ndarray
     return intercept, slope, resid / np.clip(1.0 - leverage, 1e-6, None)
 
 
+def _offset_projection(kernel: np.ndarray, noise: float
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``A^-1`` (``A = kernel + noise I``), ``u = A^-1 1``, ``q = 1^T A^-1 1`` and the
+    projection ``P = A^-1 - u u^T / q`` that integrates out a flat-prior offset."""
+    inv = np.linalg.inv(kernel + noise * np.eye(len(kernel)))
+    u = inv.sum(axis=1)
+    q = float(u.sum())
+    return inv, u, q, inv - np.outer(u, u) / q
+
+
 def gp_loo_residuals(kernel: np.ndarray, y: np.ndarray, noise: float) -> np.ndarray:
     """Leave-one-out residuals of kernel ridge ``y ~ b + f``, ``f ~ GP(0, kernel)``, with the
     offset ``b`` refitted without each sample (a flat prior on it).
@@ -89,14 +100,35 @@ def gp_loo_residuals(kernel: np.ndarray, y: np.ndarray, noise: float) -> np.ndar
     Returns:
         Array ``(k,)``: ``y_i`` minus the prediction at ``i`` from the other samples.
     """
-    k = len(y)
-    inv = np.linalg.inv(kernel + noise * np.eye(k))
-    ones = np.ones(k)
-    # projecting out the flat-prior offset: P = inv - inv 1 1^T inv / (1^T inv 1)
-    u = inv @ ones
-    proj = inv - np.outer(u, u) / float(ones @ u)
-    diag = np.clip(np.diag(proj), 1e-12, None)
-    return (proj @ y) / diag
+    proj = _offset_projection(kernel, noise)[3]
+    return (proj @ y) / np.clip(np.diag(proj), 1e-12, None)
+
+
+def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior covariance of the weights of ``y = b + phi w + e`` given ``k`` samples, with
+    ``w ~ N(0, prior)``, a flat prior on the offset ``b`` and ``e ~ N(0, noise)`` (the model of
+    :func:`gp_loo_residuals` with ``kernel = phi prior phi^T``, in weight space), and each
+    sample's leave-one-out predictive variance.
+
+    Args:
+        phi: Array ``(k, d)``, the samples' features.
+        prior: Array ``(d, d)``, the prior covariance of ``w``.
+        noise: Noise variance.
+
+    Returns:
+        ``(cov (1 + d, 1 + d), loo_var (k,))``: the covariance of ``(b, w)`` (universal
+        kriging: ``b``'s estimate and the weights' are correlated), and the variance of
+        ``y_i`` given the other samples, noise included (``1 / P_ii``).
+    """
+    g = prior @ phi.T
+    inv, u, q, proj = _offset_projection(phi @ g, noise)
+    c = g @ u
+    cov = np.empty((1 + len(prior), 1 + len(prior)))
+    cov[0, 0] = 1.0 / q
+    cov[0, 1:] = cov[1:, 0] = -c / q
+    cov[1:, 1:] = prior - g @ inv @ g.T + np.outer(c, c) / q
+    return cov, 1.0 / np.clip(np.diag(proj), 1e-12, None)
 
 
 def loo_blend(anchor: np.ndarray, adapted: np.ndarray) -> float:
