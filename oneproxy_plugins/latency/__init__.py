@@ -9,11 +9,12 @@ from oneproxy_plugins.latency.importers import (ImportResult, add_measured, add_
 from oneproxy_plugins.latency.loaders import (BaseLoader, get_loader, list_loaders, load_eagle,
                                               load_help, load_hwnasbench, load_oneproxy)
 from oneproxy_plugins.latency.sources import (LatencyCache, LatencySource, MeasuredLatency,
-                                              TableLatency, source_space)
+                                              QuantileLatency, TableLatency, source_space)
 from oneproxy_plugins.latency.table import LatencyTable, parse_latency
 
 __all__ = ["LatencyTable", "parse_latency", "load_data_dir", "load_architectures",
            "load_accuracy", "describe_data_dir", "import_published", "add_measured",
            "add_to_data_dir", "load_nats_accuracy", "ImportResult", "BaseLoader", "get_loader",
            "list_loaders", "load_help", "load_hwnasbench", "load_oneproxy", "load_eagle", "load_tabular",
-           "LatencySource", "TableLatency", "MeasuredLatency", "LatencyCache", "source_space"]
+           "LatencySource", "TableLatency", "MeasuredLatency", "QuantileLatency", "LatencyCache",
+           "source_space"]

@@ -8,7 +8,9 @@ two sources here:
 - :class:`TableLatency`: a measured column of a :class:`~oneproxy_plugins.latency.LatencyTable`
   looked up by id (tabular benchmarks such as NAS-Bench-201 on a published device);
 - :class:`MeasuredLatency`: measured on this host when first asked, with
-  :func:`oneproxy_plugins.measure.measure_archs`, and remembered.
+  :func:`oneproxy_plugins.measure.measure_archs`, and remembered;
+- :class:`QuantileLatency`: a quantile of an adapter's predictive distribution instead of its
+  point prediction, so a budget holds with that probability on the target.
 
 :class:`LatencyCache` is the one validated cache in front of a source: the Optuna constraint
 and objective, the NNI profiler and filter all ask a source through it, so each architecture is
@@ -35,13 +37,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from oneproxy_plugins._checks import check_choice, check_int
+from oneproxy_plugins._checks import check_choice, check_int, check_real
 from oneproxy_plugins._transient import TransientState
 from oneproxy_plugins.exceptions import UnknownDeviceError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
-__all__ = ["LatencySource", "source_space", "LatencyCache", "TableLatency", "MeasuredLatency"]
+__all__ = ["LatencySource", "source_space", "LatencyCache", "TableLatency", "MeasuredLatency",
+           "QuantileLatency"]
 
 
 @runtime_checkable
@@ -177,6 +180,57 @@ class LatencyCache(TransientState):
             raise ValueError(f"{who} gave {float(raw[i])!r} ms for {ids[i]!r}; a latency must be "
                              "positive and finite.")
         return raw
+
+
+class QuantileLatency:
+    """A quantile of a predictor's predictive distribution as a latency source.
+
+    ``LatencyConstraint(QuantileLatency(adapter, 0.9), max_ms=20)`` keeps architectures whose
+    target latency is within 20 ms with probability 0.9 under the adapter's model, rather than
+    those predicted at 20 ms or less, about half of which run slower. The same source serves
+    every consumer of latency (the Optuna constraint and objective, the NNI filter).
+
+    Args:
+        predictor: A fitted predictor with ``predict_quantile(X, q)`` and a ``space``
+            (:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor`,
+            :class:`~oneproxy_plugins.adaproxy.BestProxyPredictor`).
+        q: The probability, in (0, 1); 0.5 is the point prediction.
+
+    Raises:
+        TypeError: ``predictor`` has no ``predict_quantile``.
+        ValueError: ``q`` outside (0, 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from oneproxy_plugins.adaproxy import AdaProxyPredictor
+        >>> from oneproxy_plugins.spaces import get_space
+        >>> space = get_space("nasbench201")
+        >>> ids = [space.to_id(a) for a in space.sample_many(200, rng=0)]
+        >>> x = space.encode_many(ids)
+        >>> pool = LatencyTable(ids, ["cpu"], 1 + x[:, 30:] @ [0.0, 0.1, 1, 2, 0.5],
+        ...                     space="nasbench201")
+        >>> target = 2 + x[:, 30:] @ [0.0, 0.3, 1, 1, 0.5]
+        >>> model = AdaProxyPredictor(pool).fit(ids[:10], target[:10])
+        >>> slow = QuantileLatency(model, 0.9).predict(ids[10:20])
+        >>> bool((slow > model.predict(ids[10:20])).all())
+        True
+    """
+
+    def __init__(self, predictor: Any, q: float) -> None:
+        if not callable(getattr(predictor, "predict_quantile", None)):
+            raise TypeError(f"QuantileLatency needs a predictor with predict_quantile(X, q) "
+                            f"(AdaProxyPredictor, BestProxyPredictor); got "
+                            f"{type(predictor).__name__}.")
+        self.q = check_real("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
+        self.predictor = predictor
+        self.space = getattr(predictor, "space", None)
+
+    def __repr__(self) -> str:
+        return f"QuantileLatency({type(self.predictor).__name__}, q={self.q:g})"
+
+    def predict(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803 (scikit-learn's name)
+        """The ``q`` quantile of each architecture's target latency (ms), shape ``(n,)``."""
+        return np.asarray(self.predictor.predict_quantile(list(X), self.q), dtype=np.float64)
 
 
 class TableLatency:

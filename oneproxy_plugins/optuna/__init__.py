@@ -21,7 +21,8 @@ space (see ``docs/optuna.md``):
   like ``optuna.visualization.plot_pareto_front`` (plotly; a matplotlib twin in
   ``oneproxy_plugins.optuna.visualization.matplotlib``).
 
-The latency sources (:class:`TableLatency`, :class:`MeasuredLatency`) and the Pareto math
+The latency sources (:class:`TableLatency`, :class:`MeasuredLatency`,
+:class:`QuantileLatency`) and the Pareto math
 (:mod:`oneproxy_plugins.fronts`) are the package's host-neutral core, re-exported here where
 an Optuna user looks for them; nothing here imports NNI.
 
@@ -52,7 +53,7 @@ Example:
 # first: a missing Optuna is an ImportError naming the [optuna] extra
 from oneproxy_plugins.optuna import _requires  # noqa: F401, I001
 from oneproxy_plugins._imports import lazy_attributes
-from oneproxy_plugins.latency.sources import MeasuredLatency, TableLatency
+from oneproxy_plugins.latency.sources import MeasuredLatency, QuantileLatency, TableLatency
 from oneproxy_plugins.optuna.attrs import (ARCH_KEY, CONSTRAINT_KEY, LATENCY_KEY, STUDY_KEY,
                                            list_targets, recorded_latencies, target_latency_key)
 from oneproxy_plugins.optuna.callback import OneProxyCallback, register_target
@@ -76,7 +77,7 @@ __all__ = [
     "pareto_front_for", "target_values", "TargetValues",
     "target_steered_sampler", "TargetSteeredSelection",
     "adapt_target", "choose_target_samples", "proxy_table", "target_predictor",
-    "TableLatency", "MeasuredLatency",
+    "TableLatency", "MeasuredLatency", "QuantileLatency",
     "run_search", "make_sampler", "SAMPLERS", "TabularAccuracy", "run_tabular_search",
     "load_target_fronts", "open_storage",
     "ARCH_KEY", "LATENCY_KEY", "STUDY_KEY", "CONSTRAINT_KEY", "target_latency_key",

@@ -11,7 +11,7 @@ import pytest
 
 from oneproxy_plugins.exceptions import UnknownDeviceError
 from oneproxy_plugins.latency import (LatencyCache, LatencySource, LatencyTable, MeasuredLatency,
-                                      TableLatency, source_space)
+                                      QuantileLatency, TableLatency, source_space)
 from oneproxy_plugins.spaces import get_space
 
 IDS = ["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
@@ -170,3 +170,76 @@ class TestMeasuredLatency:
                                       first[::-1])
         clone = pickle.loads(pickle.dumps(source))
         assert clone.measured_ == source.measured_
+
+
+@pytest.fixture(scope="module")
+def adapted():
+    """An AdaProxyPredictor fitted on 10 of 400 made-up architectures: a target that follows
+    the op counts differently from the one proxy, with 10 % timing noise."""
+    from oneproxy_plugins.adaproxy import AdaProxyPredictor
+
+    space = get_space("nasbench201")
+    ids = [space.to_id(a) for a in space.sample_many(400, rng=3)]
+    counts = space.encode_many(ids)[:, 30:35]  # op counts
+    rng = np.random.default_rng(3)
+    pool = LatencyTable(ids, ["cpu"], 1 + counts @ [0.0, 0.1, 1, 2, 0.5], space=space.name)
+    target = (2 + counts @ [0.0, 0.3, 1, 1, 0.5]) * np.exp(rng.normal(0, 0.1, len(ids)))
+    return AdaProxyPredictor(pool).fit(ids[:10], target[:10]), ids, target
+
+
+class TestQuantileLatency:
+    def test_a_budget_held_with_probability_q(self, adapted):
+        model, ids, target = adapted
+        budget = float(np.median(target))
+        feasible = {}
+        for q in (0.5, 0.9):
+            source = QuantileLatency(model, q)
+            assert source.space == model.space
+            feasible[q] = source.predict(ids) <= budget
+        assert np.allclose(QuantileLatency(model, 0.5).predict(ids), model.predict(ids))
+        # the 0.9 quantile keeps a subset of the median's feasible set, and a safer one: the
+        # kept architectures' true latency is within the budget more often
+        assert 0 < feasible[0.9].sum() < feasible[0.5].sum()
+        assert not (feasible[0.9] & ~feasible[0.5]).any()
+        within = {q: np.mean(target[feasible[q]] <= budget) for q in feasible}
+        assert within[0.9] >= within[0.5] + 0.1 and within[0.9] >= 0.8
+
+    def test_constrains_a_real_study(self, adapted):
+        import optuna
+
+        from oneproxy_plugins.optuna import LatencyConstraint
+
+        model, _, _ = adapted
+        space = get_space("nasbench201")
+        source = QuantileLatency(model, 0.9)
+        assert "q=0.9" in repr(source)
+        constraint = LatencyConstraint(source, max_ms=4.0)
+
+        def objective(trial):
+            arch = space.suggest(trial)
+            constraint.apply(trial)
+            return float(len(set(arch)))
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+        study.optimize(objective, n_trials=8)
+        for trial in study.trials:
+            arch = space.to_id(space.from_params(trial.params))
+            value = float(model.predict_quantile([arch], 0.9)[0]) - 4.0
+            assert constraint_value(trial) == pytest.approx(value)
+
+    def test_needs_a_predictive_distribution(self, adapted):
+        from oneproxy_plugins.predictors import RidgePredictor
+
+        with pytest.raises(TypeError, match="predict_quantile"):
+            QuantileLatency(RidgePredictor(space="nasbench201"), 0.9)
+        for bad in (0, 1, 1.5, "0.9", float("nan")):
+            with pytest.raises(ValueError, match="'q' argument"):
+                QuantileLatency(adapted[0], bad)
+
+
+def constraint_value(trial):
+    from oneproxy_plugins.optuna import trial_constraints
+
+    (value,) = trial_constraints(trial).values()
+    return value
