@@ -4,8 +4,9 @@ Usage: python benchmarks/summarize_lodo.py RESULT.json [RESULT.json ...]
 For each result: the mean over every left-out device, over those outside the proxy pool (scored
 with the whole pool, as a user's new device is) and over the proxies (scored with the pool less
 themselves), over the devices measured on every architecture and over those of a subset
-(OneProxy's 1,999 cells), the worst device and the worst single repeat, and how often each
-candidate of the grid was chosen (without the device it scored).
+(OneProxy's 1,999 cells), the worst device and the worst single repeat, the share of the
+architectures inside the adapter's 90 % predictive interval (mean and lowest device), and how
+often each candidate of the grid was chosen (without the device it scored).
 """
 
 from __future__ import annotations
@@ -39,7 +40,15 @@ def summarize(result: dict) -> str:
             parts.append(f"{np.mean(full_outside):.4f} over the {len(full_outside)} of those "
                          "outside the pool and measured on every architecture")
     parts += [f"worst device {worst} {result['srcc_worst_device']:.3f}",
-              f"worst repeat {result['srcc_worst']:.3f}",
+              f"worst repeat {result['srcc_worst']:.3f}"]
+    if result.get("coverage90_mean") is not None:
+        low = min(targets, key=lambda t: targets[t]["coverage90"])
+        full_cov = [v["coverage90"] for t, v in targets.items() if measured[t] == full_n]
+        parts.append(f"90% interval holds {result['coverage90_mean']:.3f} ("
+                     f"{np.mean(full_cov):.3f} over the {len(full_cov)} measured on the most; "
+                     f"lowest {low} {targets[low]['coverage90']:.3f}, "
+                     f"{sum(v['coverage90'] < 0.8 for v in targets.values())} devices below 0.8)")
+    parts += [
               "chosen " + ", ".join(f"{json.dumps(g)} x{n}"
                                     for g, n in zip(result["grid"], result["chosen_counts"]))]
     return "; ".join(parts)

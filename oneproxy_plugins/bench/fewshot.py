@@ -52,6 +52,8 @@ LODO_GRIDS: dict[str, list[dict[str, Any]]] = {
     "adaproxy": [{"guard": "loo"}, {"guard": "none"}],
 }
 """Default parameter grid of :func:`run_lodo` per method (other methods: their defaults only)."""
+INTERVAL_COVERAGE = 0.9
+"""The predictive interval whose coverage the benchmark reports (``coverage90``)."""
 HELP_SPLITS = {"nasbench201": (900, 1000), "fbnet": (4000, 1000), "ofa_mbv3": (4000, 1000)}
 """``space -> (n_sample_pool, n_scored)`` of HELP's meta-test split, by architecture index."""
 
@@ -136,9 +138,11 @@ class _Runner:
         return self._splits[key]
 
     def score(self, proxies: Sequence[str], target: str, index: int, repeat: int,
-              params: Mapping[str, Any]) -> tuple[float, float, float]:
-        """SRCC, fit ms and predict ms of one repeat (seed ``seed * 1_000_003 + 1000 * index
-        + repeat``)."""
+              params: Mapping[str, Any], *, interval: bool = False
+              ) -> tuple[float, float, float, float | None]:
+        """SRCC, fit ms, predict ms and (``interval``) the share of the scored architectures
+        inside the model's central 90 % predictive interval (``None`` for a method without
+        one) of one repeat (seed ``seed * 1_000_003 + 1000 * index + repeat``)."""
         pool, _ = self.pool(proxies)
         sample_rows, scored_rows = self.split(proxies, target)
         y = self.table.column(target)
@@ -157,7 +161,12 @@ class _Runner:
         start = time.perf_counter()
         pred = model.predict(scored_archs)
         predict_ms = 1e3 * (time.perf_counter() - start)
-        return srcc(pred, y[scored_rows]), fit_ms, predict_ms
+        coverage = None
+        if interval and hasattr(model, "predict_interval"):
+            lower, upper = model.predict_interval(scored_archs, INTERVAL_COVERAGE)
+            truth = y[scored_rows]
+            coverage = float(np.mean((truth >= lower) & (truth <= upper)))
+        return srcc(pred, y[scored_rows]), fit_ms, predict_ms, coverage
 
 
 def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Sequence[str],
@@ -214,8 +223,12 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     Returns:
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
         "feature_set", "adapter_params",
-        "targets": {T: {"srcc_mean", "srcc_std", "n_scored"}}, "srcc_mean", "fit_ms_median",
-        "predict_ms_median"}`` (``lodo``: :func:`run_lodo`'s).
+        "targets": {T: {"srcc_mean", "srcc_std", "n_scored", "coverage90"}}, "srcc_mean",
+        "coverage90_mean", "coverage90_min", "fit_ms_median", "predict_ms_median"}``
+        (``lodo``: :func:`run_lodo`'s). ``coverage90``: the share of the scored architectures
+        whose true latency is inside the adapter's central 90 % predictive interval
+        (``predict_interval``), mean over the repeats; ``coverage90_min``: the lowest
+        target's; ``None`` for a method without intervals.
 
     Raises:
         UnknownDeviceError: A proxy or target is not in the data.
@@ -252,15 +265,19 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         from tqdm.auto import tqdm
         iterator = tqdm(iterator, desc="fewshot", unit="fit")
     scores: dict[str, list[float]] = {t: [] for t in targets}
+    coverages: dict[str, list[float | None]] = {t: [] for t in targets}
     fit_ms: list[float] = []
     predict_ms: list[float] = []
     for i, target, r in iterator:
-        score, fit, predict = runner.score(proxies, target, i, r, params)
+        score, fit, predict, coverage = runner.score(proxies, target, i, r, params,
+                                                     interval=True)
         scores[target].append(score)
+        coverages[target].append(coverage)
         fit_ms.append(fit)
         predict_ms.append(predict)
     per_target = {t: {"srcc_mean": float(np.mean(s)), "srcc_std": float(np.std(s)),
-                      "n_scored": int(len(runner.split(proxies, t)[1]))}
+                      "n_scored": int(len(runner.split(proxies, t)[1])),
+                      "coverage90": _mean_or_none(coverages[t])}
                   for t, s in scores.items()}
     return {
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
@@ -268,9 +285,24 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         "feature_set": feature_set, "adapter_params": params,
         "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
+        **_coverage_summary(per_target),
         "fit_ms_median": float(np.median(fit_ms)),
         "predict_ms_median": float(np.median(predict_ms)),
     }
+
+
+def _mean_or_none(values: Sequence[float | None]) -> float | None:
+    """The mean of a target's repeats' interval coverage; ``None`` for a method without one."""
+    return None if any(v is None for v in values) else float(np.mean(values))
+
+
+def _coverage_summary(per_target: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``coverage90_mean`` over the targets and the lowest target's, ``coverage90_min``
+    (``None`` for a method without a predictive interval)."""
+    values = [v["coverage90"] for v in per_target.values()]
+    if any(v is None for v in values):
+        return {"coverage90_mean": None, "coverage90_min": None}
+    return {"coverage90_mean": float(np.mean(values)), "coverage90_min": float(np.min(values))}
 
 
 def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
@@ -302,12 +334,13 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
 
     Returns:
         :func:`run_fewshot`'s keys, with ``"targets"``:
-        ``{T: {"srcc_mean", "srcc_std", "srcc_min", "n_scored", "n_measured", "chosen",
-        "inner"}}`` (``n_measured``: the architectures measured on ``T``)
+        ``{T: {"srcc_mean", "srcc_std", "srcc_min", "coverage90", "n_scored", "n_measured",
+        "chosen", "inner"}}`` (``n_measured``: the architectures measured on ``T``)
         (``chosen``: the grid index picked without ``T``; ``inner``: each candidate's mean
         over the other devices), and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
         (the lowest device mean, and its name in ``"worst_device"``), ``"srcc_worst"`` (the
-        lowest single repeat) and ``"chosen_counts"`` (how often each candidate was picked).
+        lowest single repeat), ``"coverage90_mean"``, ``"coverage90_min"`` and
+        ``"chosen_counts"`` (how often each candidate was picked).
 
     Raises:
         ValueError: Fewer than 2 devices, a proxy pool left empty, a protocol other than the
@@ -372,10 +405,12 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         pool = pool_without(d)
         if not pool:
             raise ValueError(f"Leaving out {d!r} empties the pool.")
-        scores = []
+        scores, coverages = [], []
         for r in range(repeats):
-            score, fit, predict = runner.score(pool, d, index[d], r, grid[chosen])
+            score, fit, predict, coverage = runner.score(pool, d, index[d], r, grid[chosen],
+                                                         interval=True)
             scores.append(score)
+            coverages.append(coverage)
             fit_ms.append(fit)
             predict_ms.append(predict)
             if bar is not None:
@@ -383,6 +418,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         all_scores += scores
         per_target[d] = {"srcc_mean": float(np.mean(scores)), "srcc_std": float(np.std(scores)),
                          "srcc_min": float(np.min(scores)),
+                         "coverage90": _mean_or_none(coverages),
                          "n_scored": int(len(runner.split(pool, d)[1])),
                          "n_measured": int(np.isfinite(table.column(d)).sum()), "chosen": chosen,
                          "inner": means}
@@ -397,6 +433,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
         "srcc_worst_device": per_target[worst]["srcc_mean"], "worst_device": worst,
         "srcc_worst": float(np.min(all_scores)),
+        **_coverage_summary(per_target),
         "chosen_counts": [sum(v["chosen"] == c for v in per_target.values())
                           for c in range(len(grid))],
         "fit_ms_median": float(np.median(fit_ms)),

@@ -6,10 +6,11 @@ Both are exact contracts other tools call::
         --target-samples SAMPLES.csv --out PREDICTOR.json
     oneproxy adapt --space S --data DIR --proxies D1,... --measure-on DEVICE --samples 10 \\
         --out PREDICTOR.json
-    oneproxy predict PREDICTOR.json --archs ARCHS.csv --out OUT.csv
+    oneproxy predict PREDICTOR.json --archs ARCHS.csv --out OUT.csv [--interval 0.9]
 
 ``SAMPLES.csv`` has columns ``arch,latency_ms``; ``ARCHS.csv`` a column ``arch``; ``OUT.csv``
-gets ``arch,latency_ms``, one row per input row, in the same order.
+gets ``arch,latency_ms``, one row per input row, in the same order (with ``--interval``, also
+``latency_ms_low,latency_ms_high``: the adapter's central predictive interval).
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
     save_predictor(model, out_path)
     guard = model.guard_evidence() if hasattr(model, "guard_evidence") else None
+    spread = _interval_spread(model, pool)
     if as_json:
         report = {"method": method, "space": space_obj.name, "proxies": device_list,
                   "samples": len(archs), "out": out_path}
@@ -147,6 +149,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                           measured={a: v for a, v in zip(result.archs, result.latency_ms)})
         if guard is not None:
             report["guard"] = guard
+        report["interval90_ratio_median"] = spread
         echo_json(report)
         return
     if result is not None:
@@ -159,8 +162,22 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                    f"raw proxies to the adapted fit (leave-one-out RMSE, log ms: raw proxies "
                    f"{guard['loo_rmse_proxy']:.3f}, adapted {guard['loo_rmse_adapted']:.3f}; "
                    f"raw proxies' SRCC on the samples {guard['proxy_srcc']:.3f})")
+    if spread is not None:
+        click.echo(f"90% predictive interval over the pool's {len(pool)} architectures: "
+                   f"upper/lower {spread:.2f} (median; oneproxy predict --interval 0.9 writes it)")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+
+
+def _interval_spread(model: Any, pool: Any) -> float | None:
+    """Median ratio of the 90 % predictive interval's bounds over the pool's architectures:
+    how far apart the adapter's honest range is (``None`` without intervals)."""
+    if not hasattr(model, "predict_interval"):
+        return None
+    import numpy as np
+
+    lower, upper = model.predict_interval(pool.archs, 0.9)
+    return float(np.median(upper / lower))
 
 
 def _number(value: float) -> float | None:
@@ -198,13 +215,19 @@ def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[f
               help="CSV with a column arch.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Output CSV: arch,latency_ms in the input's order.")
+@click.option("--interval", "coverage", default=None,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Also write latency_ms_low,latency_ms_high: the central predictive interval "
+                   "that holds the target's latency with this probability (adapters only).")
 @click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON.")
-def predict(predictor_path: str, archs_csv: str, out_path: str, as_json: bool) -> None:
+def predict(predictor_path: str, archs_csv: str, out_path: str, coverage: float | None,
+            as_json: bool) -> None:
     """Predict latencies (ms) with a saved predictor.
 
     \b
     Example:
         oneproxy predict target.json --archs archs.csv --out latency.csv
+        oneproxy predict target.json --archs archs.csv --out latency.csv --interval 0.9
     """
     from oneproxy_plugins.predictors.io import load_predictor
     from oneproxy_plugins.spaces import get_space
@@ -215,6 +238,9 @@ def predict(predictor_path: str, archs_csv: str, out_path: str, as_json: bool) -
         raise DataFormatError(f"{Path(predictor_path).name}: the predictor records no search "
                               "space, so it cannot read architecture ids.")
     space = get_space(space_name)
+    if coverage is not None and not hasattr(model, "predict_interval"):
+        raise click.BadParameter(f"a {type(model).__name__} has no predictive interval; it is "
+                                 "an adapter's (oneproxy adapt).", param_hint="--interval")
     rows = _read_csv(archs_csv, ["arch"])
     name = Path(archs_csv).name
     ids = []
@@ -223,15 +249,19 @@ def predict(predictor_path: str, archs_csv: str, out_path: str, as_json: bool) -
             ids.append(space.canonical_id(row["arch"]))
         except ValueError as exc:
             raise DataFormatError(f"{name} line {line}: {exc}") from None
-    latency = model.predict(ids)
+    columns = [model.predict(ids)]
+    header = ["arch", "latency_ms"]
+    if coverage is not None:
+        columns += model.predict_interval(ids, coverage)
+        header += ["latency_ms_low", "latency_ms_high"]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["arch", "latency_ms"])
-    for row, value in zip(rows, latency):
-        writer.writerow([row["arch"], f"{float(value):.6g}"])
+    writer.writerow(header)
+    for row, *values in zip(rows, *columns):
+        writer.writerow([row["arch"], *(f"{float(v):.6g}" for v in values)])
     atomic_write_text(out_path, buf.getvalue())
     if as_json:
         echo_json({"predictor": predictor_path, "space": space.name, "archs": len(ids),
-                   "out": out_path})
+                   "out": out_path, "interval": coverage})
         return
     click.echo(f"{len(ids)} latencies -> {out_path}")

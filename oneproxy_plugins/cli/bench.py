@@ -82,13 +82,17 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
         return
     for target, score in result["targets"].items():
         chosen = f"  (grid #{score['chosen']})" if lodo else ""
+        covered = (f", 90% interval holds {score['coverage90']:.1%}"
+                   if score["coverage90"] is not None else "")
         click.echo(f"{target:<28} SRCC {score['srcc_mean']:.4f} +- {score['srcc_std']:.4f}"
-                   f"{chosen}")
+                   f"{covered}{chosen}")
     worst = (f", worst device {result['worst_device']} {result['srcc_worst_device']:.4f}, "
              f"worst repeat {result['srcc_worst']:.4f}" if lodo else "")
-    click.echo(f"mean SRCC {result['srcc_mean']:.4f}{worst} ({method}, {sampler}, K={samples}, "
-               f"protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, predict "
-               f"{result['predict_ms_median']:.2f} ms (medians) -> {json_out}")
+    covered = (f"; 90% interval holds {result['coverage90_mean']:.1%} (lowest target "
+               f"{result['coverage90_min']:.1%})" if result["coverage90_mean"] is not None else "")
+    click.echo(f"mean SRCC {result['srcc_mean']:.4f}{worst}{covered} ({method}, {sampler}, "
+               f"K={samples}, protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, "
+               f"predict {result['predict_ms_median']:.2f} ms (medians) -> {json_out}")
 
 
 def _parse_grid(grid: str | None) -> list[dict] | None:

@@ -54,6 +54,13 @@ class TestRunFewshot:
         assert result["srcc_mean"] == pytest.approx(np.mean(means))
         assert all(-1 <= m <= 1 for m in means)
         assert result["fit_ms_median"] > 0 and result["predict_ms_median"] > 0
+        covered = [v["coverage90"] for v in result["targets"].values()]
+        if method == "adaproxy-paper":  # no predictive distribution
+            assert covered == [None, None] and result["coverage90_mean"] is None
+        else:
+            assert all(0 <= c <= 1 for c in covered)
+            assert result["coverage90_mean"] == pytest.approx(np.mean(covered))
+            assert result["coverage90_min"] == min(covered)
 
     def test_adaptation_beats_no_adaptation_on_a_blend(self, data_dir):
         kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["mix"], samples=20, repeats=5)
@@ -160,9 +167,9 @@ class TestRunLodo:
         calls = []
         score = fewshot._Runner.score
 
-        def spy(self, proxies, target, index, repeat, params):
+        def spy(self, proxies, target, index, repeat, params, **kwargs):
             calls.append((tuple(proxies), target, params["temperature"]))
-            return score(self, proxies, target, index, repeat, params)
+            return score(self, proxies, target, index, repeat, params, **kwargs)
 
         monkeypatch.setattr(fewshot._Runner, "score", spy)
         grid = [{"temperature": 10.0}, {"temperature": 1e-3}]
@@ -190,6 +197,7 @@ class TestRunLodo:
         assert result["srcc_mean"] == pytest.approx(np.mean(means))
         assert result["srcc_worst_device"] == min(means)
         assert result["srcc_worst"] <= min(means)
+        assert result["coverage90_min"] == min(v["coverage90"] for v in result["targets"].values())
 
     def test_run_fewshot_protocol_lodo_is_run_lodo(self, synthetic_nb201):
         table, _ = synthetic_nb201

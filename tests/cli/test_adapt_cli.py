@@ -23,6 +23,13 @@ def _write(path, header, rows):
     return path
 
 
+def _samples_csv(tmp_path, table, target):
+    """Every 200th architecture of the table with its latency on ``target``: 10 samples."""
+    y = table.column(target)
+    return _write(tmp_path / "s.csv", ["arch", "latency_ms"],
+                  [(table.archs[i], y[i]) for i in range(0, 2000, 200)])
+
+
 def _adapt(data_dir, samples, out, *extra):
     return CliRunner().invoke(main, ["adapt", "--space", "nasbench201", "--data", str(data_dir),
                                      "--proxies", "gpu_a,cpu_a,odd", "--target-samples",
@@ -33,8 +40,7 @@ def _adapt(data_dir, samples, out, *extra):
 def test_adapt_then_predict(tmp_path, data_dir, synthetic_nb201, method):
     table, _ = synthetic_nb201
     y = table.column("gpu_b")
-    samples = _write(tmp_path / "s.csv", ["arch", "latency_ms"],
-                     [(table.archs[i], y[i]) for i in range(0, 2000, 200)])
+    samples = _samples_csv(tmp_path, table, "gpu_b")
     result = _adapt(data_dir, samples, tmp_path / "p.json", "--method", method)
     assert result.exit_code == 0, result.output
     archs = table.archs[:300][::-1]
@@ -88,13 +94,12 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
     import json
 
     table, _ = synthetic_nb201
-    y = table.column("gpu_b")
-    samples = _write(tmp_path / "s.csv", ["arch", "latency_ms"],
-                     [(table.archs[i], y[i]) for i in range(0, 2000, 200)])
+    samples = _samples_csv(tmp_path, table, "gpu_b")
     result = _adapt(data_dir, samples, tmp_path / "p.json", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     guard = data.pop("guard")  # the adapter's decision: how far from the raw proxies
+    assert data.pop("interval90_ratio_median") > 1.0  # the honest range's spread
     assert data == {"method": "adaproxy", "space": "nasbench201",
                     "proxies": ["gpu_a", "cpu_a", "odd"], "samples": 10,
                     "out": str(tmp_path / "p.json")}
@@ -108,6 +113,37 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
                                        str(archs), "--out", str(tmp_path / "o.csv"), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["archs"] == 7
+    assert "90% predictive interval over the pool's 2000 architectures" in text.output
+
+
+@pytest.mark.parametrize("method", ["adaproxy", "proxy", "adaproxy-paper"])
+def test_predict_interval(tmp_path, data_dir, synthetic_nb201, method):
+    table, _ = synthetic_nb201
+    y = table.column("mix")
+    samples = _samples_csv(tmp_path, table, "mix")
+    assert _adapt(data_dir, samples, tmp_path / "p.json", "--method", method).exit_code == 0
+    archs = table.archs[1000:1400]
+    _write(tmp_path / "a.csv", ["arch"], [(a,) for a in archs])
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "p.json"), "--archs",
+                                       str(tmp_path / "a.csv"), "--out", str(tmp_path / "o.csv"),
+                                       "--interval", "0.9"])
+    if method == "adaproxy-paper":  # the paper's form has no predictive distribution
+        assert result.exit_code == 2 and "has no predictive interval" in result.output
+        assert not (tmp_path / "o.csv").exists()
+        return
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "o.csv").open()))
+    assert list(rows[0]) == ["arch", "latency_ms", "latency_ms_low", "latency_ms_high"]
+    low, mid, high = (np.array([float(r[c]) for r in rows])
+                      for c in ("latency_ms_low", "latency_ms", "latency_ms_high"))
+    assert (low < mid).all() and (mid < high).all()
+    truth = y[table.rows_of(archs)]
+    assert np.mean((truth >= low) & (truth <= high)) > 0.7
+    for bad in ("0", "1", "x"):
+        result = CliRunner().invoke(main, ["predict", str(tmp_path / "p.json"), "--archs",
+                                           str(tmp_path / "a.csv"), "--out",
+                                           str(tmp_path / "o.csv"), "--interval", bad])
+        assert result.exit_code == 2 and "--interval" in result.output
 
 
 def _measure_on(data_dir, out, *extra):
