@@ -44,7 +44,8 @@ def summarize(result: dict) -> str:
     if result.get("coverage90_mean") is not None:
         low = min(targets, key=lambda t: targets[t]["coverage90"])
         full_cov = [v["coverage90"] for t, v in targets.items() if measured[t] == full_n]
-        parts.append(f"90% interval holds {result['coverage90_mean']:.3f} ("
+        parts.append(f"90% interval holds {result['coverage90_mean']:.3f}, interval score "
+                     f"{result['interval_score90_mean']:.3f} ("
                      f"{np.mean(full_cov):.3f} over the {len(full_cov)} measured on the most; "
                      f"lowest {low} {targets[low]['coverage90']:.3f}, "
                      f"{sum(v['coverage90'] < 0.8 for v in targets.values())} devices below 0.8)")

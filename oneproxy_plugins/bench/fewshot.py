@@ -44,8 +44,8 @@ from oneproxy_plugins.monotonicity import srcc
 from oneproxy_plugins.sampling import SAMPLERS, select_samples
 from oneproxy_plugins.spaces import get_space
 
-__all__ = ["run_fewshot", "run_lodo", "protocol_split", "PROTOCOLS", "HELP_SPLITS",
-           "LODO_GRIDS"]
+__all__ = ["run_fewshot", "run_lodo", "protocol_split", "interval_scores", "PROTOCOLS",
+           "HELP_SPLITS", "LODO_GRIDS"]
 
 PROTOCOLS = ("all", "help", "lodo", "lodo-help")
 LODO_GRIDS: dict[str, list[dict[str, Any]]] = {
@@ -53,9 +53,27 @@ LODO_GRIDS: dict[str, list[dict[str, Any]]] = {
 }
 """Default parameter grid of :func:`run_lodo` per method (other methods: their defaults only)."""
 INTERVAL_COVERAGE = 0.9
-"""The predictive interval whose coverage the benchmark reports (``coverage90``)."""
+"""The predictive interval the benchmark scores (``coverage90``, ``interval_score90``)."""
 HELP_SPLITS = {"nasbench201": (900, 1000), "fbnet": (4000, 1000), "ofa_mbv3": (4000, 1000)}
 """``space -> (n_sample_pool, n_scored)`` of HELP's meta-test split, by architecture index."""
+
+
+def interval_scores(truth: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                    coverage: float = INTERVAL_COVERAGE) -> dict[str, float]:
+    """How well central predictive intervals hold the truth.
+
+    Returns:
+        ``{"coverage90": share of the truths inside, "interval_score90": mean interval score
+        in log ms}``: the width ``log(upper / lower)`` plus ``2 / (1 - coverage)`` times how far
+        a truth falls outside (Gneiting and Raftery's proper scoring rule: lower is better, and
+        neither a narrow interval that misses nor a wide one that always holds wins).
+    """
+    log_truth, log_lower, log_upper = np.log(truth), np.log(lower), np.log(upper)
+    penalty = 2.0 / (1.0 - coverage)
+    score = (log_upper - log_lower + penalty * np.clip(log_lower - log_truth, 0.0, None)
+             + penalty * np.clip(log_truth - log_upper, 0.0, None))
+    return {"coverage90": float(np.mean((truth >= lower) & (truth <= upper))),
+            "interval_score90": float(np.mean(score))}
 
 
 def protocol_split(table: LatencyTable, target: str, protocol: str
@@ -139,10 +157,10 @@ class _Runner:
 
     def score(self, proxies: Sequence[str], target: str, index: int, repeat: int,
               params: Mapping[str, Any], *, interval: bool = False
-              ) -> tuple[float, float, float, float | None]:
-        """SRCC, fit ms, predict ms and (``interval``) the share of the scored architectures
-        inside the model's central 90 % predictive interval (``None`` for a method without
-        one) of one repeat (seed ``seed * 1_000_003 + 1000 * index + repeat``)."""
+              ) -> tuple[float, float, float, dict[str, float] | None]:
+        """SRCC, fit ms, predict ms and (``interval``) the model's central 90 % predictive
+        interval scored on the architectures (:func:`interval_scores`; ``None`` for a method
+        without one) of one repeat (seed ``seed * 1_000_003 + 1000 * index + repeat``)."""
         pool, _ = self.pool(proxies)
         sample_rows, scored_rows = self.split(proxies, target)
         y = self.table.column(target)
@@ -161,12 +179,11 @@ class _Runner:
         start = time.perf_counter()
         pred = model.predict(scored_archs)
         predict_ms = 1e3 * (time.perf_counter() - start)
-        coverage = None
+        scores = None
         if interval and hasattr(model, "predict_interval"):
-            lower, upper = model.predict_interval(scored_archs, INTERVAL_COVERAGE)
-            truth = y[scored_rows]
-            coverage = float(np.mean((truth >= lower) & (truth <= upper)))
-        return srcc(pred, y[scored_rows]), fit_ms, predict_ms, coverage
+            scores = interval_scores(y[scored_rows],
+                                     *model.predict_interval(scored_archs, INTERVAL_COVERAGE))
+        return srcc(pred, y[scored_rows]), fit_ms, predict_ms, scores
 
 
 def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Sequence[str],
@@ -223,12 +240,13 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     Returns:
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
         "feature_set", "adapter_params",
-        "targets": {T: {"srcc_mean", "srcc_std", "n_scored", "coverage90"}}, "srcc_mean",
-        "coverage90_mean", "coverage90_min", "fit_ms_median", "predict_ms_median"}``
-        (``lodo``: :func:`run_lodo`'s). ``coverage90``: the share of the scored architectures
-        whose true latency is inside the adapter's central 90 % predictive interval
-        (``predict_interval``), mean over the repeats; ``coverage90_min``: the lowest
-        target's; ``None`` for a method without intervals.
+        "targets": {T: {"srcc_mean", "srcc_std", "n_scored", "coverage90",
+        "interval_score90"}}, "srcc_mean", "coverage90_mean", "coverage90_min",
+        "interval_score90_mean", "fit_ms_median", "predict_ms_median"}`` (``lodo``:
+        :func:`run_lodo`'s). ``coverage90`` and ``interval_score90``: the adapter's central
+        90 % predictive interval (``predict_interval``) on the scored architectures, means
+        over the repeats (:func:`interval_scores`); ``coverage90_min``: the lowest target's;
+        ``None`` for a method without intervals.
 
     Raises:
         UnknownDeviceError: A proxy or target is not in the data.
@@ -265,19 +283,19 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         from tqdm.auto import tqdm
         iterator = tqdm(iterator, desc="fewshot", unit="fit")
     scores: dict[str, list[float]] = {t: [] for t in targets}
-    coverages: dict[str, list[float | None]] = {t: [] for t in targets}
+    intervals: dict[str, list[dict[str, float] | None]] = {t: [] for t in targets}
     fit_ms: list[float] = []
     predict_ms: list[float] = []
     for i, target, r in iterator:
-        score, fit, predict, coverage = runner.score(proxies, target, i, r, params,
+        score, fit, predict, interval = runner.score(proxies, target, i, r, params,
                                                      interval=True)
         scores[target].append(score)
-        coverages[target].append(coverage)
+        intervals[target].append(interval)
         fit_ms.append(fit)
         predict_ms.append(predict)
     per_target = {t: {"srcc_mean": float(np.mean(s)), "srcc_std": float(np.std(s)),
                       "n_scored": int(len(runner.split(proxies, t)[1])),
-                      "coverage90": _mean_or_none(coverages[t])}
+                      **_interval_means(intervals[t])}
                   for t, s in scores.items()}
     return {
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
@@ -291,18 +309,24 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     }
 
 
-def _mean_or_none(values: Sequence[float | None]) -> float | None:
-    """The mean of a target's repeats' interval coverage; ``None`` for a method without one."""
-    return None if any(v is None for v in values) else float(np.mean(values))
+def _interval_means(repeats: Sequence[dict[str, float] | None]) -> dict[str, float | None]:
+    """A target's ``coverage90`` and ``interval_score90``, means over its repeats (``None``
+    for a method without a predictive interval)."""
+    if any(r is None for r in repeats):
+        return {"coverage90": None, "interval_score90": None}
+    return {key: float(np.mean([r[key] for r in repeats]))  # type: ignore[index]
+            for key in ("coverage90", "interval_score90")}
 
 
 def _coverage_summary(per_target: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """``coverage90_mean`` over the targets and the lowest target's, ``coverage90_min``
-    (``None`` for a method without a predictive interval)."""
-    values = [v["coverage90"] for v in per_target.values()]
-    if any(v is None for v in values):
-        return {"coverage90_mean": None, "coverage90_min": None}
-    return {"coverage90_mean": float(np.mean(values)), "coverage90_min": float(np.min(values))}
+    """``coverage90_mean`` and ``interval_score90_mean`` over the targets, and the lowest
+    target's coverage, ``coverage90_min`` (``None`` for a method without intervals)."""
+    coverage = [v["coverage90"] for v in per_target.values()]
+    if any(v is None for v in coverage):
+        return {"coverage90_mean": None, "coverage90_min": None, "interval_score90_mean": None}
+    return {"coverage90_mean": float(np.mean(coverage)), "coverage90_min": float(np.min(coverage)),
+            "interval_score90_mean": float(np.mean([v["interval_score90"]
+                                                    for v in per_target.values()]))}
 
 
 def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
@@ -334,12 +358,13 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
 
     Returns:
         :func:`run_fewshot`'s keys, with ``"targets"``:
-        ``{T: {"srcc_mean", "srcc_std", "srcc_min", "coverage90", "n_scored", "n_measured",
-        "chosen", "inner"}}`` (``n_measured``: the architectures measured on ``T``)
+        ``{T: {"srcc_mean", "srcc_std", "srcc_min", "coverage90", "interval_score90",
+        "n_scored", "n_measured", "chosen", "inner"}}`` (``n_measured``: the architectures measured on ``T``)
         (``chosen``: the grid index picked without ``T``; ``inner``: each candidate's mean
         over the other devices), and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
         (the lowest device mean, and its name in ``"worst_device"``), ``"srcc_worst"`` (the
-        lowest single repeat), ``"coverage90_mean"``, ``"coverage90_min"`` and
+        lowest single repeat), ``"coverage90_mean"``, ``"coverage90_min"``,
+        ``"interval_score90_mean"`` and
         ``"chosen_counts"`` (how often each candidate was picked).
 
     Raises:
@@ -405,12 +430,12 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         pool = pool_without(d)
         if not pool:
             raise ValueError(f"Leaving out {d!r} empties the pool.")
-        scores, coverages = [], []
+        scores, intervals = [], []
         for r in range(repeats):
-            score, fit, predict, coverage = runner.score(pool, d, index[d], r, grid[chosen],
+            score, fit, predict, interval = runner.score(pool, d, index[d], r, grid[chosen],
                                                          interval=True)
             scores.append(score)
-            coverages.append(coverage)
+            intervals.append(interval)
             fit_ms.append(fit)
             predict_ms.append(predict)
             if bar is not None:
@@ -418,7 +443,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         all_scores += scores
         per_target[d] = {"srcc_mean": float(np.mean(scores)), "srcc_std": float(np.std(scores)),
                          "srcc_min": float(np.min(scores)),
-                         "coverage90": _mean_or_none(coverages),
+                         **_interval_means(intervals),
                          "n_scored": int(len(runner.split(pool, d)[1])),
                          "n_measured": int(np.isfinite(table.column(d)).sum()), "chosen": chosen,
                          "inner": means}

@@ -55,12 +55,15 @@ class TestRunFewshot:
         assert all(-1 <= m <= 1 for m in means)
         assert result["fit_ms_median"] > 0 and result["predict_ms_median"] > 0
         covered = [v["coverage90"] for v in result["targets"].values()]
+        scored = [v["interval_score90"] for v in result["targets"].values()]
         if method == "adaproxy-paper":  # no predictive distribution
-            assert covered == [None, None] and result["coverage90_mean"] is None
+            assert covered == scored == [None, None] and result["coverage90_mean"] is None
+            assert result["interval_score90_mean"] is None
         else:
-            assert all(0 <= c <= 1 for c in covered)
+            assert all(0 <= c <= 1 for c in covered) and all(v > 0 for v in scored)
             assert result["coverage90_mean"] == pytest.approx(np.mean(covered))
             assert result["coverage90_min"] == min(covered)
+            assert result["interval_score90_mean"] == pytest.approx(np.mean(scored))
 
     def test_adaptation_beats_no_adaptation_on_a_blend(self, data_dir):
         kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["mix"], samples=20, repeats=5)
@@ -315,3 +318,17 @@ class TestCostDevices:
                              targets=["cost_macs"], samples=5, repeats=2)
         # the pool's analytic MAC proxy ranks a compute-bound device whatever the proxy
         assert result["targets"]["cost_macs"]["srcc_mean"] > 0.95
+
+
+def test_interval_scores():
+    from oneproxy_plugins.bench.fewshot import interval_scores
+
+    truth = np.array([1.0, 2.0, 4.0, 8.0])
+    lower, upper = np.full(4, 1.5), np.full(4, 6.0)  # holds 2 and 4; 1 and 8 fall outside
+    width = np.log(4.0)
+    expected = width + 20 * (np.log(1.5) + np.log(8 / 6)) / 4
+    assert interval_scores(truth, lower, upper) == pytest.approx(
+        {"coverage90": 0.5, "interval_score90": expected})
+    # a wider interval that holds everything scores its width alone
+    assert interval_scores(truth, np.full(4, 0.5), np.full(4, 10.0))["interval_score90"] == \
+        pytest.approx(np.log(20.0))
