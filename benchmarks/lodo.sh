@@ -30,3 +30,10 @@ run fbnet-noise-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets a
 run nb201-noise-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$NOISE_GRID" --repeats 10
 # the floor of the noise below K=10 (small_k_noise, default 0.03) against none, FBNet K=5
 run fbnet-floor-k5-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 5 --protocol lodo --grid '[{"guard": "none"}, {"guard": "none", "small_k_noise": 0}]' --repeats 10
+# the predictive interval's prior (interval_prior_dof; "auto": 1 below ten samples, else 0):
+# coverage90 and interval_score90 of each (the SRCC does not depend on it)
+for dof in 0 1; do
+run nb201-dof$dof-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
+run nb201-dof$dof-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
+run fbnet-dof$dof-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
+done

@@ -74,7 +74,8 @@ _NOISE_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
 """Residual noise variances (log latency) that ``noise="auto"`` chooses from."""
 
 _SMALL_K = 10
-"""Below this many samples ``noise="auto"`` is ``small_k_noise`` (not chosen on the samples)."""
+"""Below this many samples ``noise="auto"`` is ``small_k_noise`` (not chosen on the samples)
+and ``interval_prior_dof="auto"`` is 1."""
 
 _LIVE_SHARE_MIN = 0.1
 """``live_boost="auto"`` boosts where a proxy's :meth:`ProxyPool.live_path_share` is at least
@@ -199,15 +200,15 @@ class AdaProxyPredictor(BasePoolAdapter):
             choice restricted to 0.03 and more; at K=10 the choice on the samples won
             (NAS-Bench-201 0.925 vs 0.921, FBNet 0.937 vs 0.934), so only small K is fixed.
         interval_prior_dof: Pseudo-samples of the predictive scale's prior at the residual's
-            own posterior variance (:meth:`predict_quantile`): 0 (default) scales it by the
-            ``k`` samples' leave-one-out residuals alone; larger values widen the intervals
-            toward the pool's prior, which is too wide on real devices. Nested
-            leave-one-device-out over the shared devices (HELP's nine proxies, pool less the
-            device, 3 repeats, greedy samples), mean coverage of the 90 % interval / interval
-            score (lower is better) with 0, 1 and 2: NAS-Bench-201 K=10 0.875 / 0.621, 0.934 /
-            0.659, 0.944 / 0.705; K=5 0.831 / 0.918, 0.917 / 0.833, 0.938 / 0.836; FBNet K=10
-            0.852 / 0.223, 0.982 / 0.403, 0.989 / 0.500 (docs/benchmarks.md, "Predictive
-            intervals").
+            own posterior variance (:meth:`predict_quantile`): 0 scales it by the ``k``
+            samples' leave-one-out residuals alone; larger values widen the intervals toward
+            the pool's prior, which is too wide on real devices; ``"auto"`` (default): 1 below
+            10 samples, else 0. Nested leave-one-device-out over the shared devices
+            (``benchmarks/lodo.sh``, ``dof`` lines: HELP's nine proxies, every device left out,
+            30 repeats), coverage of the 90 % interval / interval score (lower is better) with
+            0 and 1: NAS-Bench-201 K=10 0.854 / 0.681 and 0.911 / 0.739, K=5 0.852 / 0.771 and
+            0.946 / 0.732 (lowest device 0.659 and 0.800); FBNet K=10 0.886 / 0.228 and 0.974
+            / 0.456 (docs/benchmarks.md, "Predictive intervals").
 
     Attributes:
         pool_: The :class:`ProxyPool` fitted on (``pool`` itself, or built from a table).
@@ -245,7 +246,7 @@ class AdaProxyPredictor(BasePoolAdapter):
                  slope_var: float = 10.0, raw_prior: float = 1.0, mix_var: float = 0.03,
                  cost_prior: float | Sequence[float] = (0.1, 1.0), guard: str = "auto",
                  srcc_threshold: float = 0.9, small_k_noise: float = 0.03,
-                 interval_prior_dof: float = 0.0) -> None:
+                 interval_prior_dof: float | str = "auto") -> None:
         self.pool = pool
         self.rank_weight = rank_weight
         self.temperature = temperature
@@ -288,8 +289,15 @@ class AdaProxyPredictor(BasePoolAdapter):
     def _check_params(self) -> None:
         check_real("temperature", self.temperature, low=0.0, low_open=True, kind="parameter")
         for name in ("rank_weight", "prior_eps", "count_boost", "slope_var", "raw_prior",
-                     "mix_var", "small_k_noise", "interval_prior_dof"):
+                     "mix_var", "small_k_noise"):
             check_real(name, getattr(self, name), low=0.0, kind="parameter")
+        if self.interval_prior_dof != "auto":
+            try:
+                check_real("interval_prior_dof", self.interval_prior_dof, low=0.0,
+                           kind="parameter")
+            except ValueError:
+                raise ValueError(f"The 'interval_prior_dof' parameter must be 'auto' or a "
+                                 f"number >= 0; got {self.interval_prior_dof!r}.") from None
         check_bool("residual", self.residual, kind="parameter")
         check_choice("guard", self.guard, GUARDS, kind="parameter")
         check_real("srcc_threshold", self.srcc_threshold, low=-1.0, high=1.0, kind="parameter")
@@ -443,7 +451,8 @@ class AdaProxyPredictor(BasePoolAdapter):
             return
         share = self.adapt_share_ ** 2
         var = share * (loo_var - noise) + noise
-        prior_dof = float(self.interval_prior_dof)
+        prior_dof = (float(k < _SMALL_K) if self.interval_prior_dof == "auto"
+                     else float(self.interval_prior_dof))
         scale = (prior_dof + float(np.sum(loo ** 2 / var))) / (prior_dof + k)
         self.coef_cov_ = scale * share * coef_cov
         self.noise_var_ = scale * noise

@@ -122,7 +122,7 @@ class TestPredictQuantile:
 
     def test_prior_dof_widens_toward_the_prior(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
-        narrow, _ = _fit(pool, table, "odd")
+        narrow, _ = _fit(pool, table, "odd", interval_prior_dof=0)
         wide, _ = _fit(pool, table, "odd", interval_prior_dof=20.0)
         assert wide.interval_dof_ == narrow.interval_dof_ + 20
         assert not np.allclose(wide.noise_var_, narrow.noise_var_)
@@ -151,10 +151,16 @@ class TestPredictQuantile:
         with pytest.raises(ValueError, match="coverage"):
             model.predict_interval(table.archs[:3], coverage)
 
-    def test_bad_prior_dof(self, pool, synthetic_nb201):
+    def test_auto_prior_dof_is_one_pseudo_sample_below_ten_samples(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
-        with pytest.raises(ValueError, match="interval_prior_dof"):
-            _fit(pool, table, "mix", interval_prior_dof=-1.0)
+        for k, dof in ((5, 6), (9, 10), (10, 10), (20, 20)):
+            assert _fit(pool, table, "odd", k=k)[0].interval_dof_ == dof
+
+    @pytest.mark.parametrize("value", [-1.0, "x", None, float("inf")])
+    def test_bad_prior_dof(self, pool, synthetic_nb201, value):
+        table, _ = synthetic_nb201
+        with pytest.raises(ValueError, match="'interval_prior_dof' parameter must be 'auto' or"):
+            _fit(pool, table, "mix", interval_prior_dof=value)
 
 
 def _samples(table, target, k=10):
