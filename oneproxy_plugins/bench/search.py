@@ -197,7 +197,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
                                          table=table, accuracy_table=accuracy_table)
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))
-    acc = np.array([acc_of.get(a, np.nan) for a in table.archs])
+    archs = table.archs  # a copy per access: take it once
+    acc = np.array([acc_of.get(a, np.nan) for a in archs])
     proxy_ms = table.column(proxy)
     pool = ProxyPool(table, [proxy], space=space_obj) if samples else None
 
@@ -213,7 +214,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         if len(rows) < 3:
             raise ValueError(f"Target {target!r} has {len(rows)} architectures with a target, "
                              "proxy and accuracy value; at least 3 are needed to score it.")
-        ids = [table.archs[r] for r in rows]
+        ids = [archs[r] for r in rows]
         rows_of[target] = rows, ids
         if oracle and not (optimizer == "nsga2" and steer == "targets"):
             continue  # scored with the truth, and nothing to steer
