@@ -68,8 +68,58 @@ class TestSelectFrontSamples:
 
     def test_share_one_is_the_greedy_chooser(self, pool):
         metric = np.arange(len(pool), dtype=float)
-        assert select_front_samples(pool, 6, metric, share=1.0, random_state=2) == \
+        assert select_front_samples(pool, 6, metric, share=1.0, random_state=2,
+                                    floor_samples=None) == \
             select_samples(pool, 6, method="greedy", random_state=2)
+        # with the metric constant nothing is at its floor
+        assert select_front_samples(pool, 6, np.ones(len(pool)), share=1.0,
+                                    random_state=2) == \
+            select_samples(pool, 6, method="greedy", random_state=2)
+
+    def test_few_samples_at_the_metric_floor(self, pool):
+        # the least accurate tenth of the range holds 40 % of the cells, and the proxy pool is
+        # least sure about them (the odd device's fastest and slowest): left alone, the
+        # greedy chooser spends several samples there
+        rng = np.random.default_rng(5)
+        odd = np.log(pool.latency(pool.archs)[:, pool.devices.index("odd")])
+        extreme = np.abs(odd - np.median(odd)) > np.quantile(np.abs(odd - np.median(odd)), 0.6)
+        metric = np.where(extreme, rng.uniform(0.0, 0.05, len(pool)), rng.uniform(0.2, 1.0,
+                                                                                 len(pool)))
+        floor = {a for a, e in zip(pool.archs, extreme) if e}
+        counts = {}
+        for cap in (None, 1, 2):
+            counts[cap] = []
+            for seed in range(5):
+                chosen = select_front_samples(pool, 10, metric, share=1.0, random_state=seed,
+                                              floor_samples=cap)
+                assert len(set(chosen)) == 10
+                counts[cap].append(sum(a in floor for a in chosen))
+                if cap is not None:
+                    assert chosen[0] not in floor  # the random first pick is above it
+        assert max(counts[None]) > 2  # the limit is needed here
+        assert max(counts[1]) <= 1 and max(counts[2]) <= 2
+        assert min(counts[1]) == 1  # one sample keeps the floor's cells anchored
+
+    def test_auto_limits_the_floor_below_twenty_samples(self, pool):
+        metric = np.where(np.arange(len(pool)) % 3 == 0, 0.0, np.linspace(0.5, 1, len(pool)))
+        for k, same_as in ((10, 1), (19, 1), (20, None), (40, None)):
+            assert select_front_samples(pool, k, metric, share=1.0, random_state=k) == \
+                select_front_samples(pool, k, metric, share=1.0, random_state=k,
+                                     floor_samples=same_as)
+
+    def test_floor_limit_gives_way_when_too_few_cells_are_above_it(self, pool):
+        metric = np.zeros(len(pool))
+        metric[:3] = 1.0  # three cells above the floor, 7 samples asked
+        chosen = select_front_samples(pool, 7, metric, share=1.0, random_state=0)
+        assert len(set(chosen)) == 7 and set(pool.archs[:3]) <= set(chosen)
+
+    def test_repeated_candidates_count_once(self, pool):
+        cands = pool.archs[:5] * 2
+        chosen = select_front_samples(pool, 5, np.arange(10.0), candidates=cands, share=1.0,
+                                      random_state=0)
+        assert sorted(chosen) == sorted(pool.archs[:5])
+        with pytest.raises(ValueError, match="the kept candidates"):
+            select_front_samples(pool, 6, np.arange(10.0), candidates=cands, share=1.0)
 
     def test_candidates_and_their_metric(self, pool):
         cands = pool.archs[100:400]
@@ -81,6 +131,11 @@ class TestSelectFrontSamples:
         (dict(metric=[1.0, 2.0]), "one value per candidate"),
         (dict(share=0), r"'share' argument must be a number in \(0, 1\]"),
         (dict(share=1.5), r"'share' argument must be a number in \(0, 1\]"),
+        (dict(floor=1.0), "'floor' argument"),
+        (dict(floor=-0.1), "'floor' argument"),
+        (dict(floor_samples=-1), "'floor_samples' argument"),
+        (dict(floor_samples=1.5), "'floor_samples' argument"),
+        (dict(floor_samples="all"), "'floor_samples' argument"),
     ])
     def test_errors(self, pool, kwargs, message):
         args = dict(metric=np.zeros(len(pool)), share=0.25) | kwargs
