@@ -555,10 +555,12 @@ class AdaProxyPredictor(BasePoolAdapter):
         from scipy.stats import t as student_t
 
         self._check_fitted()
-        probs = np.atleast_1d(np.asarray(q, dtype=np.float64))
-        if probs.ndim != 1 or probs.size == 0 or not ((probs > 0) & (probs < 1)).all():
+        values = [q] if isinstance(q, (str, bytes)) or np.ndim(q) == 0 else list(q)
+        if not values or not all(isinstance(v, (int, float, np.floating)) and
+                                 not isinstance(v, bool) and 0 < v < 1 for v in values):
             raise ValueError(f"The 'q' argument must be a probability in (0, 1) or a list of "
                              f"them; got {q!r}.")
+        probs = np.asarray(values, dtype=np.float64)
         if getattr(self, "interval_dof_", None) is None:
             raise ValueError(f"This {type(self).__name__} has no predictive distribution (it was "
                              "saved by an older version); fit it again.")

@@ -137,7 +137,8 @@ class TestPredictQuantile:
             assert np.allclose(width, width[0]) and width[0] > 0
             assert model.coef_cov_ is None
 
-    @pytest.mark.parametrize("q", [0.0, 1.0, [], [0.5, 1.2], float("nan"), [[0.5]]])
+    @pytest.mark.parametrize("q", [0.0, 1.0, [], [0.5, 1.2], float("nan"), [[0.5]], "0.5",
+                                   ["0.5"], True, None])
     def test_bad_q(self, pool, synthetic_nb201, q):
         table, _ = synthetic_nb201
         model, _ = _fit(pool, table, "mix")
