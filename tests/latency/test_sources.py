@@ -204,6 +204,7 @@ class TestQuantileLatency:
         within = {q: np.mean(target[feasible[q]] <= budget) for q in feasible}
         assert within[0.9] >= within[0.5] + 0.1 and within[0.9] >= 0.8
 
+    @pytest.mark.needs("optuna")
     def test_constrains_a_real_study(self, adapted):
         import optuna
 
