@@ -4,7 +4,8 @@ For each target device, the *one-proxy set* is the Pareto set of (accuracy, pred
 latency), where the prediction is the proxy adapted with ``K`` target measurements
 (:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` on the proxy alone, the ``K``
 architectures chosen by :func:`~oneproxy_plugins.sampling.select_front_samples` by default:
-greedy among the best quarter of cells by non-dominated rank of accuracy vs proxy latency;
+greedy among the best quarter of cells by non-dominated rank of accuracy vs proxy latency,
+below 20 samples at most one at the accuracy floor;
 ``sampler="greedy"`` / ``"random"``: :func:`~oneproxy_plugins.sampling.select_samples` over
 all cells; ``K = 0``: the proxy's latency as is). The set is scored with the target's *true* latency against the
 target's true Pareto front:

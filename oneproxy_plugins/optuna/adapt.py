@@ -6,8 +6,8 @@ does it on a study, without re-running the search:
 
 1. :func:`choose_target_samples` picks ``k`` of the study's architectures to measure where the
    target's front is decided: among the best quarter by non-dominated rank of (metric, proxy
-   latency), the ones the proxy explains least
-   (:func:`~oneproxy_plugins.sampling.select_front_samples`; on NAS-Bench-201 this beat a
+   latency), the ones the proxy explains least, below 20 samples at most one at the metric's
+   floor (:func:`~oneproxy_plugins.sampling.select_front_samples`; on NAS-Bench-201 this beat a
    choice over all cells and one spread along the proxy's front, see docs/benchmarks.md).
 2. :func:`adapt_target` measures them with the user's ``measure(arch) -> ms``, fits AdaProxy
    on them, and registers the target on the study (every trial's predicted latency, and the
