@@ -190,6 +190,7 @@ def select_front_samples(pool: ProxyPool, k: int, metric: Any, *,
                          f"{values[~np.isfinite(values)][0]!r}.")
     check_fraction("share", share)
     check_real("floor", floor, low=0.0, high=1.0, high_open=True)
+    k = check_int("k", k, 1)  # its upper bound, the kept candidates, is checked below
     if floor_samples == "auto":
         floor_samples = 1 if k < _FLOOR_LIMIT_BELOW else None
     floor_samples = check_int("floor_samples", floor_samples, 0, allow_none=True)

@@ -136,8 +136,10 @@ class TestSelectFrontSamples:
         (dict(floor_samples=-1), "'floor_samples' argument"),
         (dict(floor_samples=1.5), "'floor_samples' argument"),
         (dict(floor_samples="all"), "'floor_samples' argument"),
+        (dict(k="3"), "'k' argument"),
+        (dict(k=0), "'k' argument"),
     ])
     def test_errors(self, pool, kwargs, message):
-        args = dict(metric=np.zeros(len(pool)), share=0.25) | kwargs
+        args = dict(metric=np.zeros(len(pool)), share=0.25, k=3) | kwargs
         with pytest.raises(ValueError, match=message):
-            select_front_samples(pool, 3, args.pop("metric"), **args)
+            select_front_samples(pool, args.pop("k"), args.pop("metric"), **args)
