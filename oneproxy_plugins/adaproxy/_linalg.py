@@ -104,22 +104,24 @@ def gp_loo_residuals(kernel: np.ndarray, y: np.ndarray, noise: float) -> np.ndar
     return (proj @ y) / np.clip(np.diag(proj), 1e-12, None)
 
 
-def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float, y: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Posterior covariance of the weights of ``y = b + phi w + e`` given ``k`` samples, with
     ``w ~ N(0, prior)``, a flat prior on the offset ``b`` and ``e ~ N(0, noise)`` (the model of
     :func:`gp_loo_residuals` with ``kernel = phi prior phi^T``, in weight space), and each
-    sample's leave-one-out predictive variance.
+    sample's leave-one-out residual and predictive variance, from the one solve.
 
     Args:
         phi: Array ``(k, d)``, the samples' features.
         prior: Array ``(d, d)``, the prior covariance of ``w``.
         noise: Noise variance.
+        y: Array ``(k,)``, the samples.
 
     Returns:
-        ``(cov (1 + d, 1 + d), loo_var (k,))``: the covariance of ``(b, w)`` (universal
-        kriging: ``b``'s estimate and the weights' are correlated), and the variance of
-        ``y_i`` given the other samples, noise included (``1 / P_ii``).
+        ``(cov (1 + d, 1 + d), loo_resid (k,), loo_var (k,))``: the covariance of ``(b, w)``
+        (universal kriging: ``b``'s estimate and the weights' are correlated),
+        :func:`gp_loo_residuals`, and the variance of ``y_i`` given the other samples, noise
+        included (``1 / P_ii``).
     """
     g = prior @ phi.T
     inv, u, q, proj = _offset_projection(phi @ g, noise)
@@ -128,7 +130,8 @@ def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float
     cov[0, 0] = 1.0 / q
     cov[0, 1:] = cov[1:, 0] = -c / q
     cov[1:, 1:] = prior - g @ inv @ g.T + np.outer(c, c) / q
-    return cov, 1.0 / np.clip(np.diag(proj), 1e-12, None)
+    diag = np.clip(np.diag(proj), 1e-12, None)
+    return cov, (proj @ y) / diag, 1.0 / diag
 
 
 def loo_blend(anchor: np.ndarray, adapted: np.ndarray) -> float:

@@ -61,8 +61,7 @@ import numpy as np
 
 from oneproxy_plugins._checks import check_bool, check_choice, check_real
 from oneproxy_plugins.adaproxy._base import BasePoolAdapter, check_targets
-from oneproxy_plugins.adaproxy._linalg import (gp_loo_residuals, gp_loo_select,
-                                               gp_offset_posterior, loo_affine,
+from oneproxy_plugins.adaproxy._linalg import (gp_loo_select, gp_offset_posterior, loo_affine,
                                                loo_affine_residuals, loo_blend)
 from oneproxy_plugins.adaproxy.pool import ProxyPool
 from oneproxy_plugins.latency.table import LatencyTable
@@ -381,10 +380,9 @@ class AdaProxyPredictor(BasePoolAdapter):
             alpha, noise, chosen = gp_loo_select(kernels, centred, [g * scale for g in grid])
             self.noise_ = noise / scale
             self.cost_scale_, self.live_boost_ = extra[chosen]
-            adapted_loo = gp_loo_residuals(kernels[chosen], resid, noise)
-            coef_cov, loo_var = self._coef_posterior(
+            coef_cov, adapted_loo, loo_var = self._coef_posterior(
                 np.c_[proxy_centred, z_mixed, feats], mixed, mix_var,
-                cov + np.diag(extra_vars[chosen]), noise, float(proxy_part.mean()),
+                cov + np.diag(extra_vars[chosen]), noise, resid, float(proxy_part.mean()),
                 z[:, mixed].mean(axis=0))
             self.coef_features_ = (cov @ feats.T @ alpha
                                    + extra_vars[chosen] * (feats.T @ alpha))
@@ -402,11 +400,12 @@ class AdaProxyPredictor(BasePoolAdapter):
         return self
 
     def _coef_posterior(self, phi: np.ndarray, mixed: np.ndarray, mix_var: float,
-                        feature_prior: np.ndarray, noise: float, proxy_mean: float,
-                        mixed_mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                        feature_prior: np.ndarray, noise: float, resid: np.ndarray,
+                        proxy_mean: float, mixed_mean: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Posterior covariance of the model's linear coefficients on ``[1, z, feats]`` (the
         residual's Gaussian process in weight space, :func:`gp_offset_posterior`) and each
-        sample's leave-one-out predictive variance.
+        sample's leave-one-out residual of ``resid`` and predictive variance.
 
         ``phi`` holds the residual's inputs ``[proxy average, mixed columns, features]``
         (centred as in the fit) and the prior is block-diagonal over them; the map to the
@@ -417,7 +416,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         prior[0, 0] = self.slope_var
         prior[1:1 + n_mix, 1:1 + n_mix] = mix_var * np.eye(n_mix)
         prior[1 + n_mix:, 1 + n_mix:] = feature_prior
-        post, loo_var = gp_offset_posterior(phi, prior, noise)
+        post, loo_resid, loo_var = gp_offset_posterior(phi, prior, noise, resid)
         # (offset, slope, mix) -> (intercept, z) coefficients; the features' are the weights
         n_z, n_s = len(self.coef_proxy_), 2 + n_mix
         lin = np.zeros((1 + n_z, n_s))
@@ -430,7 +429,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         cov[:1 + n_z, 1 + n_z:] = top[:, n_s:]
         cov[1 + n_z:, :1 + n_z] = top[:, n_s:].T
         cov[1 + n_z:, 1 + n_z:] = post[n_s:, n_s:]
-        return cov, loo_var
+        return cov, loo_resid, loo_var
 
     def _calibrate(self, loo: np.ndarray, coef_cov: np.ndarray | None,
                    loo_var: np.ndarray | None, noise: float | None) -> None:

@@ -35,23 +35,29 @@ class TestOffsetPosterior:
         self.noise = 0.05
 
     def test_weight_space_matches_data_space(self):
-        cov, _ = gp_offset_posterior(self.phi, self.prior, self.noise)
+        cov, _, _ = gp_offset_posterior(self.phi, self.prior, self.noise, np.zeros(8))
         at = np.random.default_rng(1).normal(size=(6, 5))
         psi = np.c_[np.ones(6), at]
         assert np.allclose(np.einsum("ij,jk,ik->i", psi, cov, psi),
                            _kriging_variance(self.phi, self.prior, self.noise, at))
 
     def test_loo_variance_is_the_variance_given_the_other_samples(self):
-        _, loo_var = gp_offset_posterior(self.phi, self.prior, self.noise)
+        _, _, loo_var = gp_offset_posterior(self.phi, self.prior, self.noise, np.zeros(8))
         for i in range(len(self.phi)):
             rest = np.delete(self.phi, i, axis=0)
             alone = _kriging_variance(rest, self.prior, self.noise, self.phi[[i]])[0]
             assert loo_var[i] == pytest.approx(alone + self.noise)
 
+    def test_loo_residuals_are_gp_loo_residuals(self):
+        y = np.random.default_rng(3).normal(size=8)
+        _, resid, _ = gp_offset_posterior(self.phi, self.prior, self.noise, y)
+        kernel = self.phi @ self.prior @ self.phi.T
+        assert np.allclose(resid, gp_loo_residuals(kernel, y, self.noise))
+
     def test_loo_residuals_have_that_variance(self):
         # y drawn from the model: the standardised leave-one-out residuals have variance ~1
         rng = np.random.default_rng(2)
-        _, loo_var = gp_offset_posterior(self.phi, self.prior, self.noise)
+        _, _, loo_var = gp_offset_posterior(self.phi, self.prior, self.noise, np.zeros(8))
         kernel = self.phi @ self.prior @ self.phi.T
         draws = rng.multivariate_normal(np.full(8, 3.0), kernel + self.noise * np.eye(8), 4000)
         z = np.array([gp_loo_residuals(kernel, y, self.noise) for y in draws]) / np.sqrt(loo_var)
