@@ -37,3 +37,14 @@ run nb201-dof$dof-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --t
 run nb201-dof$dof-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
 run fbnet-dof$dof-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
 done
+# the live-path prior of every pool (live_boost="auto": the fits with and without extra prior
+# variance on the live-path op counts, averaged) against none; with pixel3 alone "auto" is 0,
+# so there the averaged pair is the candidate; then the boost's size and the averaging's
+# temperature (docs/benchmarks.md, "A live-path prior for every pool")
+LIVE_GRID='[{}, {"live_boost": [0, 10]}, {"live_boost": [0, 100]}, {"live_boost": [0, 30], "temperature": 30}, {"live_boost": 0}]'
+run nb201-live-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid '[{"live_boost": 0}, {}]'
+run nb201-live-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid '[{"live_boost": 0}, {}]'
+run nb201-live-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid '[{"live_boost": 0}, {}]'
+run nb201-live-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{"live_boost": 0}, {"live_boost": [0, 30]}]'
+run nb201-livesize-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$LIVE_GRID"
+run nb201-livesize-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$LIVE_GRID"

@@ -4,8 +4,10 @@ share of (target, seed) whose adapted front's hv_ratio is below the proxy's by m
 the worst case, and the summary over the targets measured on every cell.
 
 Usage: python benchmarks/search_guard.py DATA_DIR OUT_DIR [GUARD ...] [--seeds 0-9]
+           [--params JSON] [--tag NAME]
 Same as running, for each guard and seed S in --seeds ("0-9", the default, or "10-19" held
-out, or "0,3,5") (and once with --samples 0):
+out, or "0,3,5") (and once with --samples 0); --params adds adapter parameters to each run
+(e.g. '{"live_boost": [0, 30]}'), whose files are then named <guard>-<tag>_s<seed>.json:
     oneproxy bench search --space nasbench201 --data DATA_DIR --accuracy cifar10 \
         --proxy pixel3 --targets <the 32 targets below> --samples 10 --seed S --guard GUARD
 Results are written to OUT_DIR/<guard>_s<seed>.json and reused when present (resumable).
@@ -14,6 +16,7 @@ Results are written to OUT_DIR/<guard>_s<seed>.json and reused when present (res
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from oneproxy_plugins._io import cached_json
@@ -30,7 +33,8 @@ SUBSET = ("nnmeter_adreno630,nnmeter_adreno640,nnmeter_myriadvpu,eagle_i7_7820x,
           "eagle_edgetpu,hwnasbench_edgegpu,hwnasbench_edgetpu").split(",")
 
 
-def main(data: str, out: str, guards: list[str], seeds: list[int]) -> None:
+def main(data: str, out: str, guards: list[str], seeds: list[int],
+         params: dict | None = None, tag: str | None = None) -> None:
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     space = get_space("nasbench201")
@@ -44,7 +48,9 @@ def main(data: str, out: str, guards: list[str], seeds: list[int]) -> None:
 
     raw = run("raw", samples=0)
     for guard in guards:
-        runs = [run(f"{guard}_s{seed}", samples=10, seed=seed, adapter_params={"guard": guard})
+        name = guard if tag is None else f"{guard}-{tag}"
+        runs = [run(f"{name}_s{seed}", samples=10, seed=seed,
+                    adapter_params={**(params or {}), "guard": guard})
                 for seed in seeds]
         c = compare_with_proxy(raw, runs)
         n_far = compare_with_proxy(raw, runs, tolerance=0.01)["n_worse"]
@@ -52,7 +58,7 @@ def main(data: str, out: str, guards: list[str], seeds: list[int]) -> None:
                 for r in runs]
         f = compare_with_proxy(raw, full)
         w = c["worst"]
-        print(f"guard {guard}: below the proxy by > 0.005 in {c['n_worse']}/{c['n']} "
+        print(f"guard {name}: below the proxy by > 0.005 in {c['n_worse']}/{c['n']} "
               f"({c['share_worse']:.1%}), by > 0.01 in {n_far}; worst {w['difference']:+.4f} "
               f"({w['target']}, seed {w['seed']}: {w['hv_ratio']:.4f} vs "
               f"{w['raw_hv_ratio']:.4f}); hv_ratio min {c['hv_ratio_min']:.4f} mean "
@@ -67,5 +73,9 @@ if __name__ == "__main__":
     parser.add_argument("out")
     parser.add_argument("guards", nargs="*", default=["none", "loo", "select", "srcc"])
     parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--params", type=json.loads, default=None,
+                        help="further adapter parameters, JSON")
+    parser.add_argument("--tag", default="params", help="names the runs with --params")
     args = parser.parse_args()
-    main(args.data, args.out, args.guards, seeds_of(args.seeds))
+    main(args.data, args.out, args.guards, seeds_of(args.seeds), args.params,
+         args.tag if args.params else None)

@@ -393,9 +393,11 @@ class ProxyPool:
         The R-squared of a ridge fit of the proxy's standardised log latency on the features
         without the ``live[...]`` columns (NAS-Bench-201's counts of ops on live paths) and
         with them, ``(r2_with - r2_without) / (1 - r2_without)``. On the shared tables it splits
-        the devices in two: 0.015-0.071 for every one of HELP's (PyTorch runs dead ops too),
-        0.12-0.69 for every one of the 1,999-cell subset's (nn-Meter, Eagle, HW-NAS-Bench:
-        runtimes that prune them). Zero in spaces without live-path features. Cached.
+        the devices in two: 0.015-0.071 for every one of HELP's, 0.12-0.69 for every one of
+        the 1,999-cell subset's (nn-Meter, Eagle, HW-NAS-Bench). It measures how much the
+        live-path counts explain, not the runtime itself: timed directly (cells that differ
+        only in ops on no path), ``pixel3`` (TFLite) prunes in part and ``hwnasbench_edgegpu``
+        runs them. Zero in spaces without live-path features. Cached.
 
         Returns:
             Array ``(m,)`` in ``[0, 1]``, in :attr:`devices` order.
@@ -442,10 +444,11 @@ class ProxyPool:
         nine proxies the boost gains nothing on NAS-Bench-201 and costs 0.02 on FBNet's HELP
         split, so it is not applied there.) The greedy sampler uses the default 3;
         :class:`AdaProxyPredictor` fits with its own ``count_boost`` (30). ``live_boost`` does
-        the same on the live-path op counts (``live[...]`` features, NAS-Bench-201's), where a
-        device whose latency follows the ops actually run (an edge GPU launching one kernel per
-        op) differs from the proxy (default 0; :class:`AdaProxyPredictor` chooses its own per
-        target, see its ``live_boost`` and :meth:`live_path_share`).
+        the same on the live-path op counts (``live[...]`` features, NAS-Bench-201's), with
+        any number of proxies, where a device whose latency follows the ops actually run (a
+        runtime that prunes the rest) differs from the proxies (default 0;
+        :class:`AdaProxyPredictor` averages its own candidates per target, see its
+        ``live_boost``).
         """
         if self._prior is None:
             a = self.features
@@ -460,9 +463,8 @@ class ProxyPool:
             self._prior = (mean, cov)
         mean, cov = self._prior
         scale = float(np.mean(np.diag(cov))) or 1.0
-        boost = np.zeros(len(mean))
+        names = self.feature_names
+        boost = live_boost * np.array([n.startswith("live[") for n in names], float)
         if len(self.devices) < 3:
-            names = self.feature_names
-            boost = (count_boost * np.array([n.startswith("count[") for n in names], float)
-                     + live_boost * np.array([n.startswith("live[") for n in names], float))
+            boost += count_boost * np.array([n.startswith("count[") for n in names], float)
         return mean, cov + scale * np.diag(eps + boost)

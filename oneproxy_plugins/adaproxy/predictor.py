@@ -24,8 +24,9 @@ baseline.
    of the encoding latency usually moves along, so ten samples suffice to fit it. Along the
    space's analytic costs (FBNet's MACs, weights, activations) the prior may be widened, by a
    scale chosen with the noise by leave-one-out, for targets that follow a cost no proxy
-   follows; likewise along NAS-Bench-201's live-path op counts where the one proxy's runtime
-   skips dead ops and the target's may not (``live_boost``: OneProxy's VPU alone). The slope
+   follows; likewise along NAS-Bench-201's live-path op counts, for a target whose runtime
+   prunes the ops no path uses where the proxies run them, or the other way round
+   (``live_boost``: the fits with and without are averaged). The slope
    of the proxy average is refitted jointly with it (a Gaussian prior around 1), so a proxy
    that ranks the target poorly gives way to the residual instead of adding its own quirks; a
    small free mix of the denoised columns lets a target between two proxies be fitted as such.
@@ -55,7 +56,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -77,14 +78,34 @@ _SMALL_K = 10
 and ``interval_prior_dof="auto"`` is 1."""
 
 _LIVE_SHARE_MIN = 0.1
-"""``live_boost="auto"`` boosts where a proxy's :meth:`ProxyPool.live_path_share` is at least
-this: between HELP's devices (0.071 at most) and the subset's (0.12 at least)."""
+"""With one or two proxies, ``live_boost="auto"`` boosts where a proxy's
+:meth:`ProxyPool.live_path_share` is at least this: between HELP's devices (0.071 at most) and
+the subset's (0.12 at least)."""
 
 _LIVE_BOOST_AUTO = (0.0, 30.0)
-"""The ``live_boost`` candidates of ``"auto"`` there, chosen per target by leave-one-out."""
+"""The ``live_boost`` candidates of ``"auto"`` there, whose fits are averaged per target."""
 
 GUARDS = ("auto", "loo", "select", "srcc", "none")
 """How far :class:`AdaProxyPredictor` moves from the raw proxies (its ``guard`` parameter)."""
+
+
+class _ResidualFit(NamedTuple):
+    """One fit of the residual: coefficients ``[intercept, basis columns, features]``, their
+    posterior covariance, the samples' leave-one-out residuals and predictive variances, and
+    the noise, ``cost_prior`` scale and ``live_boost`` it was fitted with."""
+    theta: np.ndarray
+    coef_cov: np.ndarray
+    loo: np.ndarray
+    loo_var: np.ndarray
+    noise: float
+    cost: float
+    boost: float
+
+
+def _weighted(values: Sequence[float], weights: np.ndarray) -> float:
+    """The weighted mean of ``values``; exactly their value where they are all equal."""
+    values = np.asarray(values, dtype=np.float64)
+    return float(values[0]) if (values == values[0]).all() else float(weights @ values)
 
 
 def _rank_agreement(z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -112,21 +133,30 @@ class AdaProxyPredictor(BasePoolAdapter):
             features, in units of the average variance (see :meth:`ProxyPool.weight_prior`).
             Single proxy ``pixel3`` on NAS-Bench-201's validation devices, K=10: SRCC 0.947
             with 3, 0.949 with 10 to 100 (with ``slope_var=10``).
-        live_boost: With fewer than three proxies, the extra prior variance on the counts of
-            ops on live input-output paths (NAS-Bench-201's ``live[...]`` features), in the
-            same units: a number, several to choose from with the noise by leave-one-out on
-            the samples, or ``"auto"`` (default): ``(0, 30)`` where a proxy's runtime skips
-            dead ops (:meth:`ProxyPool.live_path_share` at least 0.1: nn-Meter's, Eagle's and
-            HW-NAS-Bench's devices), else 0. Such a proxy's latency moves with the live
-            counts, and a target's moves with them otherwise, or not at all, so ten samples
-            must be able to re-weight them. Each of the twelve 1,999-cell subset devices alone
-            as the proxy, K=10, every other device a target (``benchmarks/vpu_gpu.py
-            --rule``, 5 repeats): mean SRCC 0.859-0.909 -> 0.874-0.920, higher for all twelve;
-            the VPU alone -> HELP's fourteen desktop GPUs (30 repeats) 0.930 -> 0.933 at K=10,
-            0.945 -> 0.951 at K=20, and -> the Eagle devices 0.892 -> 0.905
-            (``subset-vpu-k10``). Proxies that run dead ops (HELP's: share 0.015-0.071) keep
-            0: with ``pixel3`` alone the boost ranks the subset's devices better (0.871 ->
-            0.904) but HELP's worse (0.944 -> 0.938), the devices its figures are judged on.
+        live_boost: Extra prior variance on the counts of ops on live input-output paths
+            (NAS-Bench-201's ``live[...]`` features), in the units of ``count_boost``: a
+            number, or several whose fits (each with its own noise and ``cost_prior`` chosen
+            by leave-one-out) are *averaged*, weighted like the proxies by their tempered
+            leave-one-out likelihood on the samples (``live_weights_``); or ``"auto"``
+            (default): ``(0, 30)`` with three proxies or more, and with one or two where a
+            proxy's latency follows the live-path counts (:meth:`ProxyPool.live_path_share`
+            at least 0.1: nn-Meter's, Eagle's and HW-NAS-Bench's devices), else 0. Runtimes
+            differ in whether they run the ops no path uses (PyTorch runs them; compiled
+            runtimes prune them), and a pool of devices that all run them leaves no prior
+            variance along the live-path counts for a target that does not. Nested
+            leave-one-device-out (``benchmarks/lodo.sh``, ``live`` lines: HELP's nine proxies,
+            all 33 NAS-Bench-201 devices, 30 repeats) chose ``"auto"`` over 0 for every
+            device at K=10, K=5 and on HELP's split: K=10 0.922 -> 0.937 (worst device 0.729
+            -> 0.770), K=5 0.891 -> 0.911, HELP's split 0.862 -> 0.897; the devices measured
+            on every cell, HELP's, lose 0.001-0.003 (0.963 -> 0.962), and ``samsung_s7`` on
+            HELP's split 0.058 (0.751 -> 0.693; ``0`` is the choice for a target known to
+            run dead ops). Averaging rather than
+            choosing by leave-one-out: ``pixel3`` alone, K=10 (5 repeats), HELP's devices
+            0.944 -> 0.938 with the choice and 0.942 with the average, the subset's 0.871 ->
+            0.904 and 0.899. With one proxy that runs dead ops (``pixel3``) ``"auto"`` stays
+            0: with the average the one-proxy exhaustive search fell below the proxy's own
+            front by more than 0.01 in 5 of 320 (target, seed) instead of 1, and its front
+            recall went 0.378 -> 0.359.
         slope_var: Prior variance of the slope of the proxy average around 1, refitted jointly
             with the residual. 0 keeps the slope the averaging chose and lets the residual fit
             only what is left, so a poor proxy's quirks stay in the model; with a loose prior
@@ -214,10 +244,14 @@ class AdaProxyPredictor(BasePoolAdapter):
         proxy_weights_: Model-averaging weight of each basis column (the proxies, then their
             smoothed fits), array ``(len(pool.basis_names),)``.
         n_samples_: Number of target measurements used.
-        noise_: Noise variance chosen for the residual (log latency).
-        cost_scale_: The value of ``cost_prior`` chosen (0 where the space has no costs).
-        live_boost_: The value of ``live_boost`` chosen (0 where it does not apply; not saved:
-            a description of the fit).
+        noise_: Noise variance chosen for the residual (log latency; with several
+            ``live_boost`` candidates, the weighted mean of each one's choice).
+        cost_scale_: The value of ``cost_prior`` chosen (0 where the space has no costs; with
+            several ``live_boost`` candidates, likewise their weighted mean).
+        live_boost_: The ``live_boost`` candidates' mean, weighted by ``live_weights_`` (0
+            where it does not apply; not saved: a description of the fit).
+        live_candidates_: The ``live_boost`` candidates fitted (``[0.0]`` where it does not
+            apply), and ``live_weights_`` each one's weight in the average (not saved).
         guard_rule_: The guard applied (``"auto"`` resolved to ``"loo"`` or ``"none"``).
         adapt_share_: The guard's decision ``s``: 0 keeps the raw proxies as they are
             (rescaled), 1 is the full adaptation.
@@ -311,12 +345,13 @@ class AdaProxyPredictor(BasePoolAdapter):
             self._scales("live_boost")
 
     def _live_boosts(self) -> list[float]:
-        """``live_boost`` as a list; ``"auto"``: :data:`_LIVE_BOOST_AUTO` where a proxy of the
-        pool skips dead ops (:meth:`ProxyPool.live_path_share` at least
-        :data:`_LIVE_SHARE_MIN`), else 0."""
+        """``live_boost`` as a list; ``"auto"``: :data:`_LIVE_BOOST_AUTO` with three proxies or
+        more, or where a proxy of the pool skips dead ops (:meth:`ProxyPool.live_path_share`
+        at least :data:`_LIVE_SHARE_MIN`), else 0."""
         if self.live_boost != "auto":
             return self._scales("live_boost")
-        if (self.pool_.live_path_share() >= _LIVE_SHARE_MIN).any():
+        pool = self.pool_
+        if len(pool.devices) >= 3 or (pool.live_path_share() >= _LIVE_SHARE_MIN).any():
             return list(_LIVE_BOOST_AUTO)
         return [0.0]
 
@@ -348,13 +383,15 @@ class AdaProxyPredictor(BasePoolAdapter):
         self.intercept_ = float(weights @ intercepts)
         self.coef_features_ = np.zeros(feats.shape[1])
         self.cost_scale_ = self.live_boost_ = 0.0
+        self.live_candidates_, self.live_weights_ = [0.0], np.ones(1)
         adapted_loo = loo_resid @ weights  # the averaging's, its weights held fixed
         coef_cov = loo_var = noise = None  # without the residual: no posterior
         if self.residual:
             # y = intercept + g * m(x) + z_d(x) b + f(x) + noise, m the proxy average, z_d the
             # denoised basis columns, f linear in the features; g ~ N(1, slope_var),
             # b ~ N(0, mix_var / d) and f's weights ~ N(0, cov + c diag(cost_var)
-            # + l diag(live_var)) as one Gaussian process, c one of cost_prior, l of live_boost.
+            # + l diag(live_var)) as one Gaussian process, c one of cost_prior (chosen), l one of
+            # live_boost (the fits of its candidates averaged).
             proxy_part = z @ self.coef_proxy_
             resid = logy - (self.intercept_ + proxy_part)
             _, cov = pool.weight_prior(self.prior_eps, self.count_boost)
@@ -367,37 +404,80 @@ class AdaProxyPredictor(BasePoolAdapter):
                       + self.slope_var * np.outer(proxy_centred, proxy_centred)
                       + mix_var * z_mixed @ z_mixed.T)
             cost_var = pool.cost_variance(cov)
-            # the prior variance one unit of live_boost adds (zero with three proxies or more)
+            # the prior variance one unit of live_boost adds (zero without live-path features)
             live_var = np.diag(pool.weight_prior(self.prior_eps, self.count_boost, 1.0)[1] - cov)
-            extra = [(c, b) for c in (self._scales("cost_prior") if cost_var.any() else [0.0])
-                     for b in (self._live_boosts() if live_var.any() else [0.0])]
-            extra_vars = [c * cost_var + b * live_var for c, b in extra]
+            costs = self._scales("cost_prior") if cost_var.any() else [0.0]
+            boosts = self._live_boosts() if live_var.any() else [0.0]
             centred = resid - resid.mean()
             grid = _NOISE_GRID if self.noise == "auto" else (float(self.noise),)
             if self.noise == "auto" and k < _SMALL_K and self.small_k_noise > 0:
                 grid = (float(self.small_k_noise),)
-            kernels = [kernel + (feats * v) @ feats.T for v in extra_vars]
-            alpha, noise, chosen = gp_loo_select(kernels, centred, [g * scale for g in grid])
+            phi = np.c_[proxy_centred, z_mixed, feats]
+            means = (float(proxy_part.mean()), z[:, mixed].mean(axis=0))
+            fits = []
+            for b in boosts:  # per live_boost candidate: cost_prior and noise chosen by LOO
+                extra_vars = [c * cost_var + b * live_var for c in costs]
+                kernels = [kernel + (feats * v) @ feats.T for v in extra_vars]
+                alpha, noise_b, chosen = gp_loo_select(kernels, centred,
+                                                       [g * scale for g in grid])
+                fits.append(self._residual_fit(
+                    phi, mixed, mix_var, cov + np.diag(extra_vars[chosen]), alpha, noise_b,
+                    resid, means, cost=costs[chosen], boost=b))
+            theta, coef_cov, adapted_loo, loo_var, noise = self._average_fits(fits, k)
             self.noise_ = noise / scale
-            self.cost_scale_, self.live_boost_ = extra[chosen]
-            coef_cov, adapted_loo, loo_var = self._coef_posterior(
-                np.c_[proxy_centred, z_mixed, feats], mixed, mix_var,
-                cov + np.diag(extra_vars[chosen]), noise, resid, float(proxy_part.mean()),
-                z[:, mixed].mean(axis=0))
-            self.coef_features_ = (cov @ feats.T @ alpha
-                                   + extra_vars[chosen] * (feats.T @ alpha))
-            slope = 1.0 + self.slope_var * float(proxy_centred @ alpha)
-            mix = mix_var * z_mixed.T @ alpha
-            self.coef_proxy_ = self.coef_proxy_ * slope
-            self.coef_proxy_[mixed] += mix
-            self.intercept_ += (float(resid.mean()) - (slope - 1.0) * float(proxy_part.mean())
-                                - float(z[:, mixed].mean(axis=0) @ mix))
+            n_z = len(self.coef_proxy_)
+            self.intercept_ = float(theta[0])
+            self.coef_proxy_ = theta[1:1 + n_z]
+            self.coef_features_ = theta[1 + n_z:]
         blend_loo = self._guard(z, logy, weights[:m], intercepts[:m], slopes[:m],
                                 loo_resid[:, :m], adapted_loo)
         self._calibrate(blend_loo, coef_cov, loo_var, noise)
         self.n_samples_ = k
         self.n_features_in_ = feats.shape[1]
         return self
+
+    def _residual_fit(self, phi: np.ndarray, mixed: np.ndarray, mix_var: float,
+                      feature_prior: np.ndarray, alpha: np.ndarray, noise: float,
+                      resid: np.ndarray, means: tuple[float, np.ndarray], *, cost: float,
+                      boost: float) -> _ResidualFit:
+        """One fit of the residual (dual weights ``alpha`` under ``feature_prior``) as the
+        model's coefficients ``[intercept, basis columns, features]``, with their posterior
+        covariance and the samples' leave-one-out residuals and variances."""
+        proxy_mean, mixed_mean = means
+        coef_cov, loo, loo_var = self._coef_posterior(phi, mixed, mix_var, feature_prior,
+                                                      noise, resid, proxy_mean, mixed_mean)
+        n_mix = len(mixed)
+        proxy_centred, z_mixed, feats = phi[:, 0], phi[:, 1:1 + n_mix], phi[:, 1 + n_mix:]
+        slope = 1.0 + self.slope_var * float(proxy_centred @ alpha)
+        mix = mix_var * z_mixed.T @ alpha
+        coef_proxy = self.coef_proxy_ * slope  # the averaging's, refitted
+        coef_proxy[mixed] += mix
+        intercept = (self.intercept_ + float(resid.mean()) - (slope - 1.0) * proxy_mean
+                     - float(mixed_mean @ mix))
+        theta = np.r_[intercept, coef_proxy, feature_prior @ feats.T @ alpha]
+        return _ResidualFit(theta, coef_cov, loo, loo_var, noise, cost, boost)
+
+    def _average_fits(self, fits: list[_ResidualFit], k: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+        """The ``live_boost`` candidates' fits averaged by their tempered leave-one-out
+        likelihood, as the proxies are (ten samples rarely tell which is right): sets
+        ``live_weights_`` and the fit's descriptions; returns the coefficients, their
+        covariance (the mixture's second moment), the leave-one-out residuals and variances
+        (weights held fixed) and the noise."""
+        loo_mse = np.array([np.mean(f.loo ** 2) for f in fits])
+        logw = -0.5 * k * np.log(loo_mse + 1e-12) / self.temperature
+        w = np.exp(logw - logw.max())
+        w /= w.sum()
+        theta = sum(wi * f.theta for wi, f in zip(w, fits))
+        coef_cov = sum(wi * (f.coef_cov + np.outer(f.theta - theta, f.theta - theta))
+                       for wi, f in zip(w, fits))
+        self.live_candidates_ = [f.boost for f in fits]
+        self.live_weights_ = w
+        self.live_boost_ = _weighted(self.live_candidates_, w)
+        self.cost_scale_ = _weighted([f.cost for f in fits], w)
+        return (theta, coef_cov, sum(wi * f.loo for wi, f in zip(w, fits)),
+                sum(wi * f.loo_var for wi, f in zip(w, fits)),
+                _weighted([f.noise for f in fits], w))
 
     def _coef_posterior(self, phi: np.ndarray, mixed: np.ndarray, mix_var: float,
                         feature_prior: np.ndarray, noise: float, resid: np.ndarray,

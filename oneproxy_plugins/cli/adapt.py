@@ -139,6 +139,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     save_predictor(model, out_path)
     guard = model.guard_evidence() if hasattr(model, "guard_evidence") else None
     spread = _interval_spread(model, pool)
+    live = _live_prior(model)
     if as_json:
         report = {"method": method, "space": space_obj.name, "proxies": device_list,
                   "samples": len(archs), "out": out_path}
@@ -149,6 +150,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                           measured={a: v for a, v in zip(result.archs, result.latency_ms)})
         if guard is not None:
             report["guard"] = guard
+        if live is not None:
+            report["live_path_prior"] = live
         report["interval90_ratio_median"] = spread
         echo_json(report)
         return
@@ -162,11 +165,26 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                    f"raw proxies to the adapted fit (leave-one-out RMSE, log ms: raw proxies "
                    f"{guard['loo_rmse_proxy']:.3f}, adapted {guard['loo_rmse_adapted']:.3f}; "
                    f"raw proxies' SRCC on the samples {guard['proxy_srcc']:.3f})")
+    if live is not None:
+        shares = ", ".join(f"{w:.2f} on live_boost {b:g}"
+                           for b, w in zip(live["live_boost"], live["weight"]))
+        click.echo(f"live-path prior (ops that no input-output path uses): fits averaged, "
+                   f"{shares}")
     if spread is not None:
         click.echo(f"90% predictive interval over the pool's {len(pool)} architectures: "
                    f"upper/lower {spread:.2f} (median; oneproxy predict --interval 0.9 writes it)")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+
+
+def _live_prior(model: Any) -> dict[str, list[float]] | None:
+    """The live-path prior's candidates and their weights in the adapter's average, where
+    it averaged more than one (``None`` otherwise)."""
+    candidates = getattr(model, "live_candidates_", None)
+    if candidates is None or len(candidates) < 2:
+        return None
+    return {"live_boost": [float(b) for b in candidates],
+            "weight": [float(w) for w in model.live_weights_]}
 
 
 def _interval_spread(model: Any, pool: Any) -> float | None:

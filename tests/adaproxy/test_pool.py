@@ -99,7 +99,7 @@ class TestProxyPool:
         pool, _ = fbnet_pool  # no live-path features: nothing to tell
         assert np.array_equal(pool.live_path_share(), np.zeros(2))
 
-    def test_single_proxy_prior_boosts_live_counts_on_request(self, synthetic_nb201):
+    def test_prior_boosts_live_counts_on_request(self, synthetic_nb201):
         table, _ = synthetic_nb201
         single = ProxyPool(table, ["gpu_a"])
         names = single.feature_names
@@ -114,9 +114,14 @@ class TestProxyPool:
         _, both = single.weight_prior(count_boost=5.0, live_boost=10.0)
         added = np.diag(both) - np.diag(plain)
         assert np.allclose(2 * added[counts], added[live][0])  # in the same units
-        _, many = ProxyPool(table, PROXIES).weight_prior(live_boost=100.0)
-        _, many_plain = ProxyPool(table, PROXIES).weight_prior()
-        assert np.allclose(many, many_plain)  # enough proxies: the pool's own covariance
+        # three proxies or more: the pool's own covariance, plus the live boost alone (no
+        # count boost)
+        _, many = ProxyPool(table, PROXIES).weight_prior(count_boost=5.0, live_boost=100.0)
+        _, many_plain = ProxyPool(table, PROXIES).weight_prior(count_boost=5.0)
+        added = np.diag(many) - np.diag(many_plain)
+        assert np.allclose(added[~live], 0.0) and (added[live] > 0).all()
+        assert np.allclose(many - np.diag(np.diag(many)),
+                           many_plain - np.diag(np.diag(many_plain)))
 
     def test_feature_sets(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201

@@ -100,6 +100,8 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
     data = json.loads(result.stdout)
     guard = data.pop("guard")  # the adapter's decision: how far from the raw proxies
     assert data.pop("interval90_ratio_median") > 1.0  # the honest range's spread
+    live = data.pop("live_path_prior")  # three proxies: fits with and without, averaged
+    assert live["live_boost"] == [0.0, 30.0] and np.isclose(sum(live["weight"]), 1.0)
     assert data == {"method": "adaproxy", "space": "nasbench201",
                     "proxies": ["gpu_a", "cpu_a", "odd"], "samples": 10,
                     "out": str(tmp_path / "p.json")}
@@ -108,6 +110,8 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
                           "proxy_srcc"}
     text = _adapt(data_dir, samples, tmp_path / "p.json")
     assert f"moved {guard['adapt_share']:.2f} of the way from the raw proxies" in text.output
+    assert (f"fits averaged, {live['weight'][0]:.2f} on live_boost 0, "
+            f"{live['weight'][1]:.2f} on live_boost 30") in text.output
     archs = _write(tmp_path / "a.csv", ["arch"], [(a,) for a in table.archs[:7]])
     result = CliRunner().invoke(main, ["predict", str(tmp_path / "p.json"), "--archs",
                                        str(archs), "--out", str(tmp_path / "o.csv"), "--json"])
