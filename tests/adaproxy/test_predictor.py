@@ -208,6 +208,18 @@ class TestAdaProxyPredictor:
         assert len(auto.live_weights_) == 2 and np.isclose(auto.live_weights_.sum(), 1.0)
         assert np.mean([a for a, _ in scores]) > np.mean([o for _, o in scores]) + 0.01
 
+    def test_averaging_two_equal_candidates_is_that_candidate(self, pool, synthetic_nb201):
+        """The candidates' average is a mixture: of two identical fits it is that fit, to
+        round-off, predictions and intervals alike, each weighing half."""
+        table, _ = synthetic_nb201
+        one, two = (AdaProxyPredictor(pool, live_boost=b) for b in (30.0, [30.0, 30.0]))
+        fit_score(one, table, "mix"), fit_score(two, table, "mix")
+        assert np.allclose(two.live_weights_, [0.5, 0.5]) and two.live_boost_ == 30.0
+        archs = table.archs[:200]
+        assert np.allclose(two.predict(archs), one.predict(archs), rtol=1e-10)
+        for a, b in zip(two.predict_interval(archs, 0.9), one.predict_interval(archs, 0.9)):
+            assert np.allclose(a, b, rtol=1e-8)
+
     def test_small_k_noise_replaces_the_noise_chosen_on_few_samples(self, pool,
                                                                    synthetic_nb201):
         """On five near-noiseless samples leave-one-out picks the smallest noise; below ten
