@@ -4,7 +4,7 @@ share of (target, seed) whose adapted front's hv_ratio is below the proxy's by m
 the worst case, and the summary over the targets measured on every cell.
 
 Usage: python benchmarks/search_guard.py DATA_DIR OUT_DIR [GUARD ...] [--seeds 0-9]
-           [--params JSON] [--tag NAME]
+           [--params JSON] [--tag NAME] [--proxy DEVICE]
 Same as running, for each guard and seed S in --seeds ("0-9", the default, or "10-19" held
 out, or "0,3,5") (and once with --samples 0); --params adds adapter parameters to each run
 (e.g. '{"live_boost": [0, 30]}'), whose files are then named <guard>-<tag>_s<seed>.json:
@@ -34,16 +34,19 @@ SUBSET = ("nnmeter_adreno630,nnmeter_adreno640,nnmeter_myriadvpu,eagle_i7_7820x,
 
 
 def main(data: str, out: str, guards: list[str], seeds: list[int],
-         params: dict | None = None, tag: str | None = None) -> None:
+         params: dict | None = None, tag: str | None = None, proxy: str = "pixel3") -> None:
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     space = get_space("nasbench201")
-    table, accuracy = load_tabular(space, [data], ["pixel3", *FULL, *SUBSET], "cifar10")
-    kw = dict(accuracy="cifar10", proxy="pixel3", targets=FULL + SUBSET, table=table,
+    # another proxy than pixel3: pixel3 joins the full-table targets in its place
+    full = [t for t in FULL if t != proxy] + (["pixel3"] if proxy != "pixel3" else [])
+    table, accuracy = load_tabular(space, [data], [proxy, *full, *SUBSET], "cifar10")
+    kw = dict(accuracy="cifar10", proxy=proxy, targets=full + SUBSET, table=table,
               accuracy_table=accuracy)
+    prefix = "" if proxy == "pixel3" else f"{proxy}-"
 
     def run(name: str, **args):
-        return cached_json(out_dir / f"{name}.json",
+        return cached_json(out_dir / f"{prefix}{name}.json",
                            lambda: run_search_bench("nasbench201", [data], **kw, **args))
 
     raw = run("raw", samples=0)
@@ -54,9 +57,8 @@ def main(data: str, out: str, guards: list[str], seeds: list[int],
                 for seed in seeds]
         c = compare_with_proxy(raw, runs)
         n_far = compare_with_proxy(raw, runs, tolerance=0.01)["n_worse"]
-        full = [{**r, "targets": {t: v for t, v in r["targets"].items() if t in FULL}}
-                for r in runs]
-        f = compare_with_proxy(raw, full)
+        f = compare_with_proxy(raw, [{**r, "targets": {t: v for t, v in r["targets"].items()
+                                                       if t in full}} for r in runs])
         w = c["worst"]
         print(f"guard {name}: below the proxy by > 0.005 in {c['n_worse']}/{c['n']} "
               f"({c['share_worse']:.1%}), by > 0.01 in {n_far}; worst {w['difference']:+.4f} "
@@ -76,6 +78,8 @@ if __name__ == "__main__":
     parser.add_argument("--params", type=json.loads, default=None,
                         help="further adapter parameters, JSON")
     parser.add_argument("--tag", default="params", help="names the runs with --params")
+    parser.add_argument("--proxy", default="pixel3",
+                        help="the one proxy (another than pixel3: pixel3 becomes a target)")
     args = parser.parse_args()
     main(args.data, args.out, args.guards, seeds_of(args.seeds), args.params,
-         args.tag if args.params else None)
+         args.tag if args.params else None, args.proxy)

@@ -156,7 +156,9 @@ class AdaProxyPredictor(BasePoolAdapter):
             0.904 and 0.899. With one proxy that runs dead ops (``pixel3``) ``"auto"`` stays
             0: with the average the one-proxy exhaustive search fell below the proxy's own
             front by more than 0.01 in 5 of 320 (target, seed) instead of 1, and its front
-            recall went 0.378 -> 0.359.
+            recall went 0.378 -> 0.359 (with each of six other HELP devices alone, the pair
+            raised that search's front recall by 0.009-0.026: ``(0, 30)`` is the better
+            setting for a single PyTorch-measured proxy; docs/benchmarks.md).
         slope_var: Prior variance of the slope of the proxy average around 1, refitted jointly
             with the residual. 0 keeps the slope the averaging chose and lets the residual fit
             only what is left, so a poor proxy's quirks stay in the model; with a loose prior
