@@ -387,8 +387,7 @@ class ProxyPool:
 
     def live_path_share(self) -> np.ndarray:
         """Share of each proxy's latency that the encoding leaves unexplained and the live-path
-        op counts explain: whether the proxy's runtime skips the ops that no input-output path
-        uses.
+        op counts explain: how far its latency follows the ops on input-output paths.
 
         The R-squared of a ridge fit of the proxy's standardised log latency on the features
         without the ``live[...]`` columns (NAS-Bench-201's counts of ops on live paths) and

@@ -348,8 +348,8 @@ class AdaProxyPredictor(BasePoolAdapter):
 
     def _live_boosts(self) -> list[float]:
         """``live_boost`` as a list; ``"auto"``: :data:`_LIVE_BOOST_AUTO` with three proxies or
-        more, or where a proxy of the pool skips dead ops (:meth:`ProxyPool.live_path_share`
-        at least :data:`_LIVE_SHARE_MIN`), else 0."""
+        more, or where a proxy's latency follows the live-path counts
+        (:meth:`ProxyPool.live_path_share` at least :data:`_LIVE_SHARE_MIN`), else 0."""
         if self.live_boost != "auto":
             return self._scales("live_boost")
         pool = self.pool_
