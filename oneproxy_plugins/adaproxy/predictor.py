@@ -108,6 +108,12 @@ def _weighted(values: Sequence[float], weights: np.ndarray) -> float:
     return float(values[0]) if (values == values[0]).all() else float(weights @ values)
 
 
+def _normalised(log_weights: np.ndarray) -> np.ndarray:
+    """Weights proportional to ``exp(log_weights)``, summing to 1."""
+    weights = np.exp(log_weights - log_weights.max())
+    return weights / weights.sum()
+
+
 def _rank_agreement(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """SRCC of every basis column with the samples; 0 for a column constant on them."""
     return np.nan_to_num(srcc_columns(z, y), nan=0.0)
@@ -373,13 +379,11 @@ class AdaProxyPredictor(BasePoolAdapter):
         k = len(logy)
         intercepts, slopes, loo_resid = loo_affine_residuals(z, logy)
         loo = np.mean(loo_resid ** 2, axis=0)
-        logw = (self.rank_weight * _rank_agreement(z, logy)
-                - 0.5 * k * np.log(loo + 1e-12) / self.temperature)
+        logw = self.rank_weight * _rank_agreement(z, logy) + self._loo_log_likelihood(loo, k)
         m = len(pool.devices)
         if self.raw_prior > 0 and pool.smooth:
             logw[:m] += self.raw_prior * np.log(np.clip(pool.shared_deviation(), 1e-3, None))
-        weights = np.exp(logw - logw.max())
-        weights /= weights.sum()
+        weights = _normalised(logw)
         self.proxy_weights_ = weights
         self.coef_proxy_ = weights * slopes  # on standardised proxy log latency
         self.intercept_ = float(weights @ intercepts)
@@ -459,6 +463,12 @@ class AdaProxyPredictor(BasePoolAdapter):
         theta = np.r_[intercept, coef_proxy, feature_prior @ feats.T @ alpha]
         return _ResidualFit(theta, coef_cov, loo, loo_var, noise, cost, boost)
 
+    def _loo_log_likelihood(self, loo_mse: np.ndarray, k: int) -> np.ndarray:
+        """The tempered leave-one-out log likelihood of candidate models with these
+        leave-one-out mean squares on ``k`` samples, ``-k/2 log(loo_mse) / temperature``: what
+        weighs both the proxies and the ``live_boost`` candidates' fits."""
+        return -0.5 * k * np.log(loo_mse + 1e-12) / self.temperature
+
     def _average_fits(self, fits: list[_ResidualFit], k: int
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
         """The ``live_boost`` candidates' fits averaged by their tempered leave-one-out
@@ -466,10 +476,8 @@ class AdaProxyPredictor(BasePoolAdapter):
         ``live_weights_`` and the fit's descriptions; returns the coefficients, their
         covariance (the mixture's second moment), the leave-one-out residuals and variances
         (weights held fixed) and the noise."""
-        loo_mse = np.array([np.mean(f.loo ** 2) for f in fits])
-        logw = -0.5 * k * np.log(loo_mse + 1e-12) / self.temperature
-        w = np.exp(logw - logw.max())
-        w /= w.sum()
+        w = _normalised(self._loo_log_likelihood(np.array([np.mean(f.loo ** 2) for f in fits]),
+                                                 k))
         theta = sum(wi * f.theta for wi, f in zip(w, fits))
         coef_cov = sum(wi * (f.coef_cov + np.outer(f.theta - theta, f.theta - theta))
                        for wi, f in zip(w, fits))
