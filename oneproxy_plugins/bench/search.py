@@ -2,13 +2,14 @@
 
 For each target device, the *one-proxy set* is the Pareto set of (accuracy, predicted target
 latency), where the prediction is the proxy adapted with ``K`` target measurements
-(:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` on the proxy alone, the ``K``
+(:class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` on the proxy alone, or on the proxy
+and the ``adapt_with`` devices where the user has measured several in full; the ``K``
 architectures chosen by :func:`~oneproxy_plugins.sampling.select_front_samples` by default:
 greedy among the best quarter of cells by non-dominated rank of accuracy vs proxy latency,
 below 20 samples at most one at the accuracy floor;
 ``sampler="greedy"`` / ``"random"``: :func:`~oneproxy_plugins.sampling.select_samples` over
-all cells; ``K = 0``: the proxy's latency as is). The set is scored with the target's *true* latency against the
-target's true Pareto front:
+all cells; ``K = 0``: the proxy's latency as is). The set is scored with the target's *true*
+latency against the target's true Pareto front:
 
 - ``hv_ratio``: hypervolume of the set / hypervolume of the true front, in normalised space:
   accuracy min-max scaled to [0, 1] (maximised) and target latency min-max scaled to [0, 1]
@@ -113,7 +114,8 @@ def _target_seed(seed: int, target: str) -> int:
 
 
 def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
-                targets: Sequence[str], sampler: str, population: int | None) -> None:
+                targets: Sequence[str], sampler: str, population: int | None,
+                adapt_with: Sequence[str]) -> None:
     if optimizer not in OPTIMIZERS:
         raise UnknownNameError("optimizer", optimizer, OPTIMIZERS)
     if sampler not in SAMPLE_CHOOSERS:
@@ -130,6 +132,17 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
     if proxy in targets:
         raise ValueError(f"Device {proxy!r} is both proxy and target; a target must be another "
                          "device.")
+    if adapt_with and not samples:
+        raise ValueError("The 'adapt_with' devices pool with the proxy to adapt from K target "
+                         "measurements; with samples=0 nothing is adapted: drop them or give "
+                         "samples >= 3.")
+    for device in adapt_with:
+        if device == proxy or device in targets:
+            role = "the proxy" if device == proxy else "a target"
+            raise ValueError(f"Device {device!r} is in 'adapt_with' and is {role}; the adapter's "
+                             "further proxies must be other devices.")
+    if len(set(adapt_with)) < len(adapt_with):
+        raise ValueError(f"The 'adapt_with' devices repeat one: {list(adapt_with)!r}.")
 
 
 def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accuracy: str,
@@ -138,7 +151,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                      oracle: bool = False, sampler: str = "front", steer: str = "targets",
                      population: int | None = None, table: LatencyTable | None = None,
                      accuracy_table: LatencyTable | None = None,
-                     adapter_params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                     adapter_params: Mapping[str, Any] | None = None,
+                     adapt_with: Sequence[str] = ()) -> dict[str, Any]:
     """Run the search benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -170,10 +184,14 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         adapter_params: Constructor arguments of the
             :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` beyond the pool (an ablation,
             e.g. ``{"guard": "none"}``).
+        adapt_with: Further devices, measured in full, that the adapter pools with the proxy
+            (a user who has several devices' tables): the K samples are chosen and each
+            target adapted from ``[proxy, *adapt_with]``, while the study still searches on
+            the proxy's latency alone. Default: none (the one-proxy benchmark).
 
     Returns:
-        ``{"space", "proxy", "accuracy", "samples", "sampler", "optimizer", "seed", "oracle",
-        "adapter_params", "targets": {T:
+        ``{"space", "proxy", "adapt_with", "accuracy", "samples", "sampler", "optimizer",
+        "seed", "oracle", "adapter_params", "targets": {T:
         {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
         ``"trials"``, ``"steer"``, ``"population"``, ``"evaluations"`` (architectures the
@@ -185,25 +203,32 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     Raises:
         UnknownDeviceError: The proxy or a target is not in the data.
         UnknownNameError: Unknown optimizer or accuracy column.
-        ValueError: Bad ``samples``/``trials``, a target that is also the proxy, or a target
-            with fewer than 3 scored architectures.
+        ValueError: Bad ``samples``/``trials``, a target that is also the proxy or in
+            ``adapt_with``, ``adapt_with`` with ``samples=0``, or a target with fewer than 3
+            scored architectures.
     """
     start = time.perf_counter()
     space_obj = get_space(space)
     targets = list(targets)
     params = dict(adapter_params or {})
-    _check_args(optimizer, samples, trials, proxy, targets, sampler, population)
+    if isinstance(adapt_with, str):
+        raise TypeError(f"The 'adapt_with' argument must be a list of device names; got the "
+                        f"string {adapt_with!r}.")
+    adapt_with = list(adapt_with)
+    _check_args(optimizer, samples, trials, proxy, targets, sampler, population, adapt_with)
     if steer not in STEERS:
         raise UnknownNameError("steer", steer, STEERS)
-    table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *targets], accuracy,
+    table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *adapt_with, *targets],
+                                         accuracy,
                                          table=table, accuracy_table=accuracy_table)
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))
     archs = table.archs  # a copy per access: take it once
     acc = np.array([acc_of.get(a, np.nan) for a in archs])
     proxy_ms = table.column(proxy)
-    pool = ProxyPool(table, [proxy], space=space_obj) if samples else None
+    pool = ProxyPool(table, [proxy, *adapt_with], space=space_obj) if samples else None
 
-    result: dict[str, Any] = {"space": space_obj.name, "proxy": proxy, "accuracy": accuracy,
+    result: dict[str, Any] = {"space": space_obj.name, "proxy": proxy,
+                              "adapt_with": adapt_with, "accuracy": accuracy,
                               "samples": samples, "sampler": sampler,
                               "optimizer": optimizer, "seed": seed,
                               "oracle": bool(oracle), "adapter_params": params}

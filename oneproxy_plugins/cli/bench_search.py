@@ -21,6 +21,9 @@ __all__ = ["search"]
               type=click.Choice(["cifar10", "cifar100", "imagenet16_120"]),
               help="Accuracy column of <space>/accuracy.csv.")
 @click.option("--proxy", required=True, help="The one proxy device.")
+@click.option("--adapt-with", "adapt_with", default=None,
+              help="Comma-separated further devices, measured in full, that the adapter pools "
+                   "with --proxy to adapt each target (the search still runs on --proxy).")
 @click.option("--targets", required=True, help="Comma-separated target devices.")
 @click.option("--samples", type=int, required=True,
               help="K target measurements for AdaProxy (0: the proxy as is).")
@@ -45,15 +48,16 @@ __all__ = ["search"]
               default="auto", show_default=True,
               help="How far the adapter moves from the proxy as is (AdaProxyPredictor's guard): "
                    "leave-one-out blend, the better of the two, the paper's SRCC < 0.9 rule, "
-                   "always adapt; auto is loo here (one proxy).")
+                   "always adapt; auto is loo with one proxy, none with --adapt-with.")
 @click.option("--oracle", is_flag=True,
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
                    "allows (a diagnostic; --samples then only steers an nsga2 study).")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
-def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, targets: str,
-           samples: int, optimizer: str, trials: int, steer: str, population: int | None,
-           seed: int, sampler: str, guard: str, oracle: bool, json_out: str) -> None:
+def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
+           adapt_with: str | None, targets: str, samples: int, optimizer: str, trials: int,
+           steer: str, population: int | None, seed: int, sampler: str, guard: str,
+           oracle: bool, json_out: str) -> None:
     """One-proxy search: the Pareto set found with the proxy, scored on each target.
 
     \b
@@ -61,6 +65,14 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
         oneproxy bench search --space nasbench201 --data ../shared/data --accuracy cifar10 \\
             --proxy pixel3 --targets titanx_1,titanx_32,titanx_256,gold_6240 --samples 10 \\
             --json search.json
+
+    With --adapt-with, each target is adapted from the proxy and those devices (the
+    search still runs on the proxy):
+
+    \b
+        oneproxy bench search --space nasbench201 --data ../shared/data --accuracy cifar10 \\
+            --proxy pixel3 --adapt-with 1080ti_1,silver_4114,samsung_a50 \\
+            --targets titanx_1,gold_6240 --samples 10 --json search.json
     """
     from oneproxy_plugins.bench.search import run_search_bench
 
@@ -72,7 +84,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
                               targets=split_list(targets, "devices"), samples=samples,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,
                               sampler=sampler, steer=steer, population=population,
-                              adapter_params={"guard": guard})
+                              adapter_params={"guard": guard},
+                              adapt_with=split_list(adapt_with, "devices"))
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
@@ -87,6 +100,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str, ta
         extra = (f"; one study of {result['trials']} trials steered by the "
                  f"{result['steer']} instead of {result['evaluations_per_target_studies']}")
     k = "true target latency" if oracle else f"K={samples}"
+    if result["adapt_with"]:
+        k += f", adapted from a pool of {len(result['adapt_with']) + 1} devices"
     click.echo(f"hv_ratio min {result['hv_ratio_min']:.4f} mean {result['hv_ratio_mean']:.4f}, "
                f"front_recall mean {result['front_recall_mean']:.2f} ({optimizer}, {k}"
                f"{extra}) -> {json_out}")

@@ -182,6 +182,45 @@ class TestRunSearchBench:
             _run(data_dir, optimizer="nsga2", trials=0)
 
 
+class TestAdaptWith:
+    """Further devices the adapter pools with the proxy (the search stays on the proxy)."""
+
+    def _with_near(self, data_dir):
+        """The fixture's tables plus ``near``: ``other``'s latency, slightly rescaled and
+        noisy, a device measured in full that ranks like the target ``other``."""
+        _run(data_dir)  # loads the tables once
+        table, accuracy_table = _LOADED[str(data_dir)]
+        other = table.column("other")
+        near = 1.1 * other + np.random.default_rng(2).normal(0, 0.01, len(other))
+        ms = np.c_[np.stack([table.column(d) for d in table.devices], axis=1), near]
+        return LatencyTable(table.archs, [*table.devices, "near"], ms), accuracy_table
+
+    def test_a_device_like_the_target_in_the_pool_helps(self, data_dir):
+        table, accuracy_table = self._with_near(data_dir)
+        kw = dict(targets=["other"], samples=5, table=table, accuracy_table=accuracy_table)
+        alone = _run(data_dir, **kw)
+        pooled = _run(data_dir, adapt_with=["near"], **kw)
+        assert alone["adapt_with"] == [] and pooled["adapt_with"] == ["near"]
+        assert pooled["proxy"] == "proxy"
+        hv_alone = alone["targets"]["other"]["hv_ratio"]
+        hv_pooled = pooled["targets"]["other"]["hv_ratio"]
+        assert hv_pooled > hv_alone and hv_pooled > 0.99
+
+    def test_errors(self, data_dir):
+        with pytest.raises(ValueError, match="with samples=0 nothing is adapted"):
+            _run(data_dir, targets=["other"], adapt_with=["same"])
+        with pytest.raises(ValueError, match="'other' is in 'adapt_with' and is a target"):
+            _run(data_dir, targets=["other"], samples=5, adapt_with=["other"])
+        with pytest.raises(ValueError, match="'proxy' is in 'adapt_with' and is the proxy"):
+            _run(data_dir, targets=["other"], samples=5, adapt_with=["proxy"])
+        with pytest.raises(ValueError, match="repeat one"):
+            _run(data_dir, targets=["other"], samples=5, adapt_with=["same", "same"])
+        with pytest.raises(TypeError, match="list of device names; got the string 'same'"):
+            _run(data_dir, targets=["other"], samples=5, adapt_with="same")
+        with pytest.raises(UnknownDeviceError, match="Unknown device 'gpu'"):
+            _run(data_dir, targets=["other"], samples=5, adapt_with=["gpu"])
+
+
 class TestCompareWithProxy:
     def test_counts_the_runs_below_the_proxy_and_names_the_worst(self, data_dir):
         raw = _run(data_dir)
@@ -255,6 +294,17 @@ class TestCLI:
         part = payload["targets"]["part"]["study_scored"]
         assert f"{part} of the study's cells measured there" in lines["part"]
         assert "measured there" not in lines["same"]
+
+    def test_adapt_with(self, data_dir, tmp_path):
+        out = tmp_path / "pooled.json"
+        result = CliRunner().invoke(_bench, [
+            "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
+            "--proxy", "proxy", "--adapt-with", "same", "--targets", "other", "--samples", "5",
+            "--json", str(out)])
+        assert result.exit_code == 0, result.output
+        payload = json.loads(out.read_text())
+        assert payload["adapt_with"] == ["same"] and payload["proxy"] == "proxy"
+        assert "K=5, adapted from a pool of 2 devices" in result.output
 
     def test_user_mistake_is_one_line(self, data_dir, tmp_path):
         result = CliRunner().invoke(_bench, [
