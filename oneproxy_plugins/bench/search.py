@@ -145,6 +145,21 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
         raise ValueError(f"The 'adapt_with' devices repeat one: {list(adapt_with)!r}.")
 
 
+def _check_pool_covers(table: LatencyTable, adapt_with: Sequence[str], target: str,
+                       rows: np.ndarray) -> None:
+    """Raise ``ValueError`` unless every ``adapt_with`` device is measured on the rows a
+    target is scored on (outside the cells the pool shares, the adapter would replace even
+    the proxy's own latency with a linear model of it)."""
+    lacking = {d: int(np.isnan(table.column(d)[rows]).sum()) for d in adapt_with}
+    lacking = {d: n for d, n in lacking.items() if n}
+    if lacking:
+        named = ", ".join(f"{d!r} lacks {n}" for d, n in lacking.items())
+        raise ValueError(f"Target {target!r} is scored on {len(rows)} architectures, and "
+                         f"devices of 'adapt_with' are not measured on all of them ({named}); "
+                         "the adapter's further proxies must be measured wherever a target "
+                         "is scored: leave them out or choose targets they cover.")
+
+
 def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accuracy: str,
                      proxy: str, targets: Sequence[str], samples: int,
                      optimizer: str = "exhaustive", trials: int = 500, seed: int = 0,
@@ -204,7 +219,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         UnknownDeviceError: The proxy or a target is not in the data.
         UnknownNameError: Unknown optimizer or accuracy column.
         ValueError: Bad ``samples``/``trials``, a target that is also the proxy or in
-            ``adapt_with``, ``adapt_with`` with ``samples=0``, or a target with fewer than 3
+            ``adapt_with``, ``adapt_with`` with ``samples=0`` or with a device not measured
+            on every architecture a target is scored on, or a target with fewer than 3
             scored architectures.
     """
     start = time.perf_counter()
@@ -242,6 +258,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                              "proxy and accuracy value; at least 3 are needed to score it.")
         ids = [archs[r] for r in rows]
         rows_of[target] = rows, ids
+        if adapt_with:
+            _check_pool_covers(table, adapt_with, target, rows)
         if oracle and not (optimizer == "nsga2" and steer == "targets"):
             continue  # scored with the truth, and nothing to steer
         if samples:  # adapted from K measurements (also what steers the study, oracle or not)

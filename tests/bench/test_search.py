@@ -219,6 +219,14 @@ class TestAdaptWith:
             _run(data_dir, targets=["other"], samples=5, adapt_with="same")
         with pytest.raises(UnknownDeviceError, match="Unknown device 'gpu'"):
             _run(data_dir, targets=["other"], samples=5, adapt_with=["gpu"])
+        # 'part' is measured on every third cell: it cannot adapt a target measured on all
+        with pytest.raises(ValueError, match="Target 'other' is scored on 15625 architectures, "
+                                             "and .* \\('part' lacks 10416\\)"):
+            _run(data_dir, targets=["other"], samples=5, adapt_with=["part"])
+
+    def test_a_device_measured_on_the_targets_cells_is_enough(self, data_dir):
+        result = _run(data_dir, targets=["part"], samples=5, adapt_with=["other"])
+        assert result["targets"]["part"]["scored"] == 15625 // 3 + 1
 
 
 class TestCompareWithProxy:
