@@ -48,3 +48,14 @@ run nb201-live-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targe
 run nb201-live-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{"live_boost": 0}, {"live_boost": [0, 30]}]'
 run nb201-livesize-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$LIVE_GRID"
 run nb201-livesize-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$LIVE_GRID"
+# which architectures to measure (docs/benchmarks.md, "Which architectures to measure"): the
+# default chooser (integrated with three proxies or more and K >= 10) against the largest
+# posterior variance alone (the previous default), the default adapter alone in each
+for s in greedy max-variance; do
+run nb201-sampler-$s-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid '[{}]' --sampler $s
+run nb201-sampler-$s-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid '[{}]' --sampler $s
+run fbnet-sampler-$s-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid '[{}]' --sampler $s
+run fbnet-sampler-$s-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo-help --grid '[{}]' --sampler $s
+done
+run nb201-sampler-integrated-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid '[{}]' --sampler integrated
+run nb201-sampler-integrated-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{}]' --sampler integrated

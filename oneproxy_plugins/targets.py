@@ -166,7 +166,8 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
         k: Number of architectures to measure (>= 2; 10 is the paper's budget).
         method: The adaptation method (see :func:`~oneproxy_plugins.adaproxy.list_adapters`).
         proxy: The paper adapters' proxy (default: the pool's first device).
-        sampler: ``"greedy"`` (default) or ``"random"`` (see :mod:`oneproxy_plugins.sampling`).
+        sampler: ``"greedy"`` (default), ``"max-variance"``, ``"integrated"`` or ``"random"``
+            (see :mod:`oneproxy_plugins.sampling`).
         seed: Seed of the choice.
         samples: Architectures to measure instead of choosing them.
         measurements: The results file of the measurements (resumable; see

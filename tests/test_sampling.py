@@ -8,7 +8,8 @@ import pytest
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.fronts import nondominated_rank
-from oneproxy_plugins.sampling import select_front_samples, select_samples
+from oneproxy_plugins.adaproxy.predictor import _LIVE_BOOST_AUTO
+from oneproxy_plugins.sampling import _feature_map, select_front_samples, select_samples
 
 
 @pytest.fixture(scope="module")
@@ -17,22 +18,34 @@ def pool(synthetic_nb201):
     return ProxyPool(table, ["gpu_a", "cpu_a", "odd"])
 
 
+METHODS = ["random", "greedy", "max-variance", "integrated"]
+
+
+def _summed_variance(pool, chosen, noise=1e-2):
+    """The posterior variance summed over the pool's architectures after measuring ``chosen``,
+    under the integrated chooser's prior (what it reduces greedily)."""
+    phi = _feature_map(pool, np.arange(len(pool)), max(_LIVE_BOOST_AUTO))
+    picked = phi[pool.rows(chosen)]
+    cov = np.linalg.inv(np.eye(phi.shape[1]) + picked.T @ picked / noise)
+    return float(np.sum((phi @ cov) * phi))
+
+
 class TestSelectSamples:
-    @pytest.mark.parametrize("method", ["random", "greedy"])
+    @pytest.mark.parametrize("method", METHODS)
     def test_distinct_ids_from_candidates(self, pool, method):
         cands = pool.archs[:200]
         chosen = select_samples(pool, 10, candidates=cands, method=method, random_state=0)
         assert len(chosen) == len(set(chosen)) == 10
         assert set(chosen) <= set(cands)
 
-    @pytest.mark.parametrize("method", ["random", "greedy"])
+    @pytest.mark.parametrize("method", METHODS)
     def test_seeded(self, pool, method):
         a = select_samples(pool, 5, method=method, random_state=3)
         assert a == select_samples(pool, 5, method=method, random_state=3)
         assert a != select_samples(pool, 5, method=method, random_state=4)
 
-    def test_greedy_spreads_over_the_latency_range(self, pool):
-        """Greedy picks cover a wider range of proxy latency than random ones, on average."""
+    def test_max_variance_spreads_over_the_latency_range(self, pool):
+        """Its picks cover a wider range of proxy latency than random ones, on average."""
         def spread(method):
             out = []
             for seed in range(10):
@@ -40,10 +53,31 @@ class TestSelectSamples:
                 out.append(np.ptp(pool.z[rows, 0]))
             return np.mean(out)
 
-        assert spread("greedy") > spread("random")
+        assert spread("max-variance") > spread("random")
+
+    def test_integrated_leaves_less_variance_over_the_candidates(self, pool):
+        """What it reduces greedily, the summed posterior variance, is lower after its picks
+        than after the largest-variance picks, seed by seed (six picks: by ten this pool's few
+        directions are all measured and either leaves about the noise)."""
+        for seed in range(5):
+            integrated = select_samples(pool, 6, method="integrated", random_state=seed)
+            widest = select_samples(pool, 6, method="max-variance", random_state=seed)
+            assert integrated[0] == widest[0]  # the same random first pick
+            assert _summed_variance(pool, integrated) < _summed_variance(pool, widest)
+
+    def test_greedy_is_integrated_with_a_pool_and_ten_samples(self, pool, synthetic_nb201):
+        def pick(p, k, method):
+            return select_samples(p, k, method=method, random_state=1)
+
+        assert pick(pool, 10, "greedy") == pick(pool, 10, "integrated")
+        assert pick(pool, 10, "greedy") != pick(pool, 10, "max-variance")
+        assert pick(pool, 9, "greedy") == pick(pool, 9, "max-variance")  # fewer samples
+        two = ProxyPool(synthetic_nb201[0], ["gpu_a", "cpu_a"])  # fewer proxies
+        assert pick(two, 10, "greedy") == pick(two, 10, "max-variance")
 
     def test_errors(self, pool):
-        with pytest.raises(UnknownNameError, match="Unknown sampler 'smart'; known: greedy, random"):
+        with pytest.raises(UnknownNameError, match="Unknown sampler 'smart'; known: greedy, "
+                                                   "integrated, max-variance, random"):
             select_samples(pool, 3, method="smart")
         with pytest.raises(ValueError, match=r"'k' argument must be an int in \[1, 4\]"):
             select_samples(pool, 5, candidates=pool.archs[:4])
@@ -66,11 +100,15 @@ class TestSelectFrontSamples:
             chosen = select_front_samples(pool, 8, metric, share=0.1, random_state=seed)
             assert len(set(chosen)) == 8 and set(chosen) <= allowed
 
-    def test_share_one_is_the_greedy_chooser(self, pool):
+    def test_share_one_is_the_max_variance_chooser(self, pool):
         metric = np.arange(len(pool), dtype=float)
         assert select_front_samples(pool, 6, metric, share=1.0, random_state=2,
                                     floor_samples=None) == \
             select_samples(pool, 6, method="greedy", random_state=2)
+        # whatever the pool and K: the front's extremes decide its hypervolume
+        assert select_front_samples(pool, 12, metric, share=1.0, random_state=2,
+                                    floor_samples=None) == \
+            select_samples(pool, 12, method="max-variance", random_state=2)
         # with the metric constant nothing is at its floor
         assert select_front_samples(pool, 6, np.ones(len(pool)), share=1.0,
                                     random_state=2) == \
