@@ -140,7 +140,7 @@ def _greedy(pool: ProxyPool, rows: np.ndarray, k: int, rng: np.random.Generator,
     if len(rows) > _MAX_CANDIDATES:
         drawn = rng.choice(len(rows), size=_MAX_CANDIDATES, replace=False)
         rows, floor = rows[drawn], floor[drawn]
-    # the candidates' posterior square roots: resid @ resid.T is their posterior covariance
+    # square roots of the candidates' covariance (resid @ resid.T), prior now, updated per pick
     resid = _feature_map(pool, rows, max(_LIVE_BOOST_AUTO) if integrated else 0.0)
     var = np.sum(resid ** 2, axis=1)
     cap = len(rows) if floor_samples is None else max(floor_samples, k - int((~floor).sum()))

@@ -235,8 +235,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     if steer not in STEERS:
         raise UnknownNameError("steer", steer, STEERS)
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *adapt_with, *targets],
-                                         accuracy,
-                                         table=table, accuracy_table=accuracy_table)
+                                         accuracy, table=table, accuracy_table=accuracy_table)
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))
     archs = table.archs  # a copy per access: take it once
     acc = np.array([acc_of.get(a, np.nan) for a in archs])
