@@ -62,7 +62,7 @@ def score_grid(table: LatencyTable, pool: ProxyPool, targets: Sequence[str], k: 
     for i, t in enumerate(targets):
         y = table.column(t)[rows]
         measured = np.isfinite(y)
-        z, feats, truth = pool.z[measured], pool.features[measured], y[measured]
+        truth = y[measured]
         candidates = [a for a, m in zip(pool.archs, measured) if m]
         for r in range(repeats):
             rng = np.random.default_rng(seed * 1_000_003 + 1000 * i + r)
@@ -70,7 +70,9 @@ def score_grid(table: LatencyTable, pool: ProxyPool, targets: Sequence[str], k: 
             target = table.column(t)[table.rows_of(chosen)]
             for c, params in enumerate(grid):
                 model = AdaProxyPredictor(pool, **params).fit(chosen, target)
-                scores[c, i] += srcc(model.predict_log_basis(z, feats), truth) / repeats
+                fitted = model.pool_  # the pool in the scale modelled: its basis
+                scores[c, i] += srcc(model.predict_log_basis(
+                    fitted.z[measured], fitted.features[measured]), truth) / repeats
     return scores
 
 
@@ -79,7 +81,9 @@ def timings(table: LatencyTable, pool: ProxyPool, k: int = 10, n: int = 50
     """Median ms to fit the default on ``k`` samples, to predict all cells of the space with
     ``predict`` (encoding those outside the pool's table), and from their basis."""
     space_archs = table.archs
-    z, feats = pool.basis(space_archs)
+    # the basis of the pool in the scale the default models (built once, kept by the pool)
+    z, feats = AdaProxyPredictor(pool).fit(select_samples(pool, k, random_state=0), np.ones(k)
+                                           + np.arange(k)).pool_.basis(space_archs)
     y = table.column("titanx_1")
     fit_ms, predict_ms, basis_ms = [], [], []
     for r in range(n):

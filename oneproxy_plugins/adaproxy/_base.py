@@ -78,12 +78,13 @@ class BasePoolAdapter(RegressorMixin, BaseEstimator):
             return get_space(pool.space).name
         return None
 
-    def _fit_pool(self) -> ProxyPool:
-        """The pool to fit on: ``pool`` itself, or one built from a proxy table."""
+    def _fit_pool(self, log: bool = True) -> ProxyPool:
+        """The pool to fit on: ``pool`` itself, or one built from a proxy table (modelling log
+        latency, or milliseconds with ``log=False``)."""
         if isinstance(self.pool, ProxyPool):
             return self.pool
         if isinstance(self.pool, LatencyTable):
-            return ProxyPool(self.pool)
+            return ProxyPool(self.pool, log=log)
         raise ValueError("The 'pool' parameter must be a ProxyPool or a LatencyTable of proxy "
                          f"devices; got {type(self.pool).__name__}.")
 

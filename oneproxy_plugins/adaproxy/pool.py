@@ -128,6 +128,7 @@ class ProxyPool:
         self._live_share: np.ndarray | None = None
         self._space_cache: tuple[dict[str, int], np.ndarray, np.ndarray] | bool | None = None
         self._n_missed = 0
+        self._other_scale: ProxyPool | None = None
         self.basis_names = list(devices)
         self.smooth = bool(smooth)
         if self.smooth:
@@ -226,6 +227,20 @@ class ProxyPool:
                 f"{len(pool.feature_names)}; the file is from an incompatible version of "
                 "oneproxy-plugins.")
         return pool
+
+    def in_scale(self, log: bool) -> ProxyPool:
+        """This pool modelling log latency (``log=True``) or milliseconds: itself where it
+        already does, else the same devices, architectures, features and smoothing in the other
+        scale (built once, then kept; both keep each other)."""
+        if bool(log) == self.log:
+            return self
+        if self._other_scale is None:
+            table = LatencyTable(self.archs, self.devices, self.latency(self.archs),
+                                 space=self.space.name)
+            other = ProxyPool(table, self.devices, space=self.space, log=bool(log),
+                              smooth=self.smooth, feature_set=self.feature_set)
+            other._other_scale, self._other_scale = self, other
+        return self._other_scale
 
     def forward(self, ms: np.ndarray) -> np.ndarray:
         """Milliseconds to the pool's modelling scale (log, or ms itself)."""

@@ -31,7 +31,11 @@ baseline.
    that ranks the target poorly gives way to the residual instead of adding its own quirks; a
    small free mix of the denoised columns lets a target between two proxies be fitted as such.
    Posterior mean in closed form (a ``k x k`` solve).
-3. *Log latency*, where devices differ by factors rather than offsets.
+3. *Log latency or milliseconds* (``scale``): log, where devices differ by factors rather
+   than offsets; milliseconds where a space's latency adds up over its ops across a wide range
+   (NAS-Bench-201's cells, the space's
+   :attr:`~oneproxy_plugins.spaces.BaseSpace.latency_scale`), so the proxies' and the
+   residual's linear models hold the sum.
 4. *A guard* (``guard``): per target, from its samples alone, how far to move from the raw
    proxies; with one proxy, the blend of its ranking as is and the adapted fit with the least
    leave-one-out error, so a one-proxy search is less often worse than the proxy alone. The
@@ -67,8 +71,9 @@ from oneproxy_plugins.adaproxy._linalg import (gp_loo_select, gp_offset_posterio
 from oneproxy_plugins.adaproxy.pool import ProxyPool
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.monotonicity import srcc_columns
+from oneproxy_plugins.spaces import get_space
 
-__all__ = ["AdaProxyPredictor", "BestProxyPredictor", "GUARDS"]
+__all__ = ["AdaProxyPredictor", "BestProxyPredictor", "GUARDS", "SCALES"]
 
 _NOISE_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
 """Residual noise variances (log latency) that ``noise="auto"`` chooses from."""
@@ -87,6 +92,13 @@ _LIVE_BOOST_AUTO = (0.0, 30.0)
 
 GUARDS = ("auto", "loo", "select", "srcc", "none")
 """How far :class:`AdaProxyPredictor` moves from the raw proxies (its ``guard`` parameter)."""
+
+SCALES = ("auto", "log", "ms")
+"""The scales :class:`AdaProxyPredictor` can model latency in (its ``scale`` parameter)."""
+
+_FLOOR_SHARE = 0.5
+"""In milliseconds, predictions below this share of the smallest sample are squashed
+smoothly (and in order) toward 0 instead of going to 0 or below (see ``_to_ms``)."""
 
 
 class _ResidualFit(NamedTuple):
@@ -171,7 +183,8 @@ class AdaProxyPredictor(BasePoolAdapter):
             the residual can take over from it (single proxy ``pixel3``: SRCC 0.929 with 0,
             0.942 with 1, 0.949 with 10 or 100). With nine proxies it changes NAS-Bench-201 and
             FBNet by less than 0.002.
-        noise: Noise variance of the residual model in log latency (0.01 is about 10%), or
+        noise: Noise variance of the residual model in log latency (0.01 is about 10%; in
+            milliseconds relative to the target's mean latency squared), or
             ``"auto"``: the value of a small grid with the smallest closed-form leave-one-out
             error on the samples. Few proxies leave more unexplained, and a larger noise then
             keeps the residual from chasing it (single proxy ``pixel3`` on NAS-Bench-201:
@@ -246,6 +259,29 @@ class AdaProxyPredictor(BasePoolAdapter):
             0 and 1: NAS-Bench-201 K=10 0.854 / 0.681 and 0.911 / 0.739, K=5 0.852 / 0.771 and
             0.946 / 0.732 (lowest device 0.659 and 0.800); FBNet K=10 0.886 / 0.228 and 0.974
             / 0.456 (docs/benchmarks.md, "Predictive intervals").
+        scale: The scale latency is modelled in: ``"log"``, ``"ms"``, or ``"auto"`` (default):
+            the space's :attr:`~oneproxy_plugins.spaces.BaseSpace.latency_scale`, ``"ms"`` for
+            NAS-Bench-201 and ``"log"`` for the others. The pool given is used in that scale
+            (:meth:`ProxyPool.in_scale`: its proxies standardised in milliseconds, its fits
+            refitted there), whatever its own ``log``. In milliseconds the noise and every
+            prior variance are relative to the target's mean latency squared, and predictions
+            stay positive (see ``floor_ms_``). A NAS-Bench-201 cell's latency is a sum over
+            its ops, from dead cells to all-convolution ones (a factor of 5-20 on one device):
+            a least-squares fit of each device's own table on the features ranks it better in
+            milliseconds for 31 of the 33 devices of the data (within 0.0001 for the other
+            two), and nested leave-one-device-out (``benchmarks/lodo.sh``,
+            ``scale`` lines: HELP's nine proxies, 30 repeats) chose ``"ms"`` for every device,
+            at K=10 (0.942 -> 0.954 over the 33 devices; 0.964 -> 0.970 over the 21 measured
+            on every cell), on HELP's split (0.904 -> 0.917) and at K=5 (0.911 -> 0.920), and
+            with ``pixel3`` alone (0.918 -> 0.939). FBNet's latency spans a narrow range and
+            leave-one-device-out chose ``"log"`` there (docs/benchmarks.md, "Milliseconds or
+            log").
+        ms_prior: In milliseconds, the residual's prior variance (the pool's weight covariance
+            and the ``cost_prior`` and ``live_boost`` terms) relative to what the same prior
+            is in log latency at the target's mean: 0.03, chosen on NAS-Bench-201 (K=10, 10
+            repeats, every device, the pool less it): with HELP's nine proxies 0.01 / 0.03 /
+            0.1 / 1 gave 0.953 / 0.955 / 0.955 / 0.955, with ``pixel3`` alone 0.937 / 0.935 /
+            0.932 / 0.922. Not used in log.
 
     Attributes:
         pool_: The :class:`ProxyPool` fitted on (``pool`` itself, or built from a table).
@@ -275,6 +311,9 @@ class AdaProxyPredictor(BasePoolAdapter):
         noise_var_: The calibrated noise variance added to it at every architecture.
         interval_dof_: Degrees of freedom of the predictive Student's t
             (:meth:`predict_quantile`).
+        floor_ms_: In milliseconds, half the fastest sample: a prediction ``v`` below it
+            (``f``) is ``f**2 / (2 f - v)``, positive and in the same order, where a linear
+            model would reach 0 or below far from its samples; ``None`` in log.
 
     Example:
         See the module docstring.
@@ -287,7 +326,8 @@ class AdaProxyPredictor(BasePoolAdapter):
                  slope_var: float = 10.0, raw_prior: float = 1.0, mix_var: float = 0.03,
                  cost_prior: float | Sequence[float] = (0.1, 1.0), guard: str = "auto",
                  srcc_threshold: float = 0.9, small_k_noise: float = 0.03,
-                 interval_prior_dof: float | str = "auto") -> None:
+                 interval_prior_dof: float | str = "auto", scale: str = "auto",
+                 ms_prior: float = 0.03) -> None:
         self.pool = pool
         self.rank_weight = rank_weight
         self.temperature = temperature
@@ -304,6 +344,8 @@ class AdaProxyPredictor(BasePoolAdapter):
         self.srcc_threshold = srcc_threshold
         self.small_k_noise = small_k_noise
         self.interval_prior_dof = interval_prior_dof
+        self.scale = scale
+        self.ms_prior = ms_prior
 
     def fit(self, X: Sequence[Any], y: Any) -> AdaProxyPredictor:  # noqa: N803
         """Fit on target measurements.
@@ -320,17 +362,19 @@ class AdaProxyPredictor(BasePoolAdapter):
                 positive and finite, or a constant target.
         """
         self._check_params()
-        pool = self._fit_pool()
+        log = self._scale_rule() == "log"
+        pool = self._fit_pool(log=log).in_scale(log)
         archs = list(X)
         y = check_targets(y, len(archs), min_samples=3)
         z, feats = pool.basis(archs)
         self.pool_ = pool
+        self.floor_ms_ = None if pool.log else _FLOOR_SHARE * float(np.min(y))
         return self._fit_basis(z, feats, pool.forward(y))
 
     def _check_params(self) -> None:
         check_real("temperature", self.temperature, low=0.0, low_open=True, kind="parameter")
         for name in ("rank_weight", "prior_eps", "count_boost", "slope_var", "raw_prior",
-                     "mix_var", "small_k_noise"):
+                     "mix_var", "small_k_noise", "ms_prior"):
             check_real(name, getattr(self, name), low=0.0, kind="parameter")
         if self.interval_prior_dof != "auto":
             try:
@@ -341,6 +385,7 @@ class AdaProxyPredictor(BasePoolAdapter):
                                  f"number >= 0; got {self.interval_prior_dof!r}.") from None
         check_bool("residual", self.residual, kind="parameter")
         check_choice("guard", self.guard, GUARDS, kind="parameter")
+        check_choice("scale", self.scale, SCALES, kind="parameter")
         check_real("srcc_threshold", self.srcc_threshold, low=-1.0, high=1.0, kind="parameter")
         if self.noise != "auto":
             try:
@@ -351,6 +396,15 @@ class AdaProxyPredictor(BasePoolAdapter):
         self._scales("cost_prior")
         if self.live_boost != "auto":
             self._scales("live_boost")
+
+    def _scale_rule(self) -> str:
+        """The scale modelled in: ``scale``, where ``"auto"`` is the space's
+        :attr:`~oneproxy_plugins.spaces.BaseSpace.latency_scale` (log without a space: the
+        pool then says what is missing)."""
+        if self.scale != "auto":
+            return self.scale
+        space = self.space
+        return get_space(space).latency_scale if space is not None else "log"
 
     def _live_boosts(self) -> list[float]:
         """``live_boost`` as a list; ``"auto"``: :data:`_LIVE_BOOST_AUTO` with three proxies or
@@ -401,17 +455,22 @@ class AdaProxyPredictor(BasePoolAdapter):
             proxy_part = z @ self.coef_proxy_
             resid = logy - (self.intercept_ + proxy_part)
             _, cov = pool.weight_prior(self.prior_eps, self.count_boost)
-            proxy_centred = proxy_part - proxy_part.mean()
+            # in milliseconds, every prior variance and the noise are relative to the target's
+            # mean latency squared (a log deviation d is about mean * d milliseconds)
             scale = 1.0 if pool.log else float(np.mean(logy)) ** 2
+            prior_scale = scale if pool.log else scale * self.ms_prior
+            cost_var = pool.cost_variance(cov) * prior_scale
+            # the prior variance one unit of live_boost adds (zero without live-path features)
+            live_var = np.diag(pool.weight_prior(self.prior_eps, self.count_boost, 1.0)[1]
+                               - cov) * prior_scale
+            cov = cov * prior_scale
+            proxy_centred = proxy_part - proxy_part.mean()
             mixed = pool.denoised_columns()
             z_mixed = z[:, mixed] - z[:, mixed].mean(axis=0)
             mix_var = self.mix_var * scale / len(mixed)
             kernel = (feats @ cov @ feats.T
                       + self.slope_var * np.outer(proxy_centred, proxy_centred)
                       + mix_var * z_mixed @ z_mixed.T)
-            cost_var = pool.cost_variance(cov)
-            # the prior variance one unit of live_boost adds (zero without live-path features)
-            live_var = np.diag(pool.weight_prior(self.prior_eps, self.count_boost, 1.0)[1] - cov)
             costs = self._scales("cost_prior") if cost_var.any() else [0.0]
             boosts = self._live_boosts() if live_var.any() else [0.0]
             centred = resid - resid.mean()
@@ -589,15 +648,16 @@ class AdaProxyPredictor(BasePoolAdapter):
     _state_attrs = ("proxy_weights_", "coef_proxy_", "coef_features_", "intercept_", "noise_",
                     "n_samples_", "n_features_in_", "cost_scale_", "guard_rule_", "adapt_share_",
                     "loo_rmse_proxy_", "loo_rmse_adapted_", "proxy_srcc_", "coef_cov_",
-                    "noise_var_", "interval_dof_")
-    _added_state_attrs = ("coef_cov_", "noise_var_", "interval_dof_")
+                    "noise_var_", "interval_dof_", "floor_ms_")
+    _added_state_attrs = ("coef_cov_", "noise_var_", "interval_dof_", "floor_ms_")
 
     def guard_evidence(self) -> dict[str, Any] | None:
         """The guard's decision and its evidence, JSON-able (what ``oneproxy adapt`` prints).
 
         Returns:
-            ``{"guard", "adapt_share", "loo_rmse_proxy", "loo_rmse_adapted", "proxy_srcc"}``
-            (see the class's attributes).
+            ``{"guard", "adapt_share", "loo_rmse_proxy", "loo_rmse_adapted", "proxy_srcc",
+            "scale"}`` (see the class's attributes; ``scale``, ``"log"`` or ``"ms"``, is the
+            scale modelled in, the two errors' unit).
 
         Raises:
             NotFittedError: Before ``fit``.
@@ -605,10 +665,13 @@ class AdaProxyPredictor(BasePoolAdapter):
         self._check_fitted()
         return {"guard": self.guard_rule_, "adapt_share": self.adapt_share_,
                 "loo_rmse_proxy": self.loo_rmse_proxy_,
-                "loo_rmse_adapted": self.loo_rmse_adapted_, "proxy_srcc": self.proxy_srcc_}
+                "loo_rmse_adapted": self.loo_rmse_adapted_, "proxy_srcc": self.proxy_srcc_,
+                "scale": "log" if self.pool_.log else "ms"}
 
     def predict_log_basis(self, z: np.ndarray, feats: np.ndarray) -> np.ndarray:
-        """Predicted log latency from a precomputed basis (see :meth:`ProxyPool.basis`)."""
+        """Predicted latency in the scale modelled (log latency, or milliseconds before
+        ``predict``'s floor) from a precomputed basis of ``pool_`` (:meth:`ProxyPool.basis`;
+        ``pool_`` is the pool given, or the same pool in milliseconds)."""
         self._check_fitted()
         return self.intercept_ + z @ self.coef_proxy_ + feats @ self.coef_features_
 
@@ -616,7 +679,22 @@ class AdaProxyPredictor(BasePoolAdapter):
         """Predicted target latency (ms) of architectures (ids or values), shape ``(n,)``."""
         self._check_fitted()
         z, feats = self.pool_.basis(list(X))
-        return self.pool_.inverse(self.predict_log_basis(z, feats))
+        return self._to_ms(self.predict_log_basis(z, feats))
+
+    def _to_ms(self, values: np.ndarray) -> np.ndarray:
+        """The model's scale back to milliseconds. In milliseconds, a linear model can reach 0
+        and below far from its samples: values ``v`` under ``floor_ms_`` (``f``) map to
+        ``f**2 / (2 f - v)``, positive, in the same order, and with value and slope continuous
+        at ``f``."""
+        ms = self.pool_.inverse(values)
+        floor = getattr(self, "floor_ms_", None)
+        if floor is None:
+            return ms
+        low = ms < floor
+        if low.any():
+            ms = np.array(ms, dtype=np.float64)
+            ms[low] = floor * floor / (2.0 * floor - ms[low])
+        return ms
 
     def predict_quantile(self, X: Sequence[Any], q: float | Sequence[float]  # noqa: N803
                          ) -> np.ndarray:
@@ -662,7 +740,7 @@ class AdaProxyPredictor(BasePoolAdapter):
             var += np.einsum("ij,ij->i", psi @ coef_cov, psi)
         sd = np.sqrt(np.clip(var, 0.0, None))
         values = loc[:, None] + sd[:, None] * student_t.ppf(probs, self.interval_dof_)[None, :]
-        ms = self.pool_.inverse(values)
+        ms = self._to_ms(values)
         return ms[:, 0] if np.ndim(q) == 0 else ms
 
     def predict_interval(self, X: Sequence[Any], coverage: float = 0.9  # noqa: N803
@@ -690,7 +768,7 @@ class BestProxyPredictor(AdaProxyPredictor):
     """No adaptation: the proxy with the best SRCC on the samples, affinely rescaled."""
 
     def __init__(self, pool: ProxyPool | LatencyTable | None = None) -> None:
-        super().__init__(pool, residual=False)
+        super().__init__(pool, residual=False, scale="log")
 
     def _fit_basis(self, z: np.ndarray, feats: np.ndarray, logy: np.ndarray) -> BestProxyPredictor:
         best = int(np.argmax(_rank_agreement(z, logy)))

@@ -162,7 +162,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                    f"proxy {device_list[0]} as is {result.proxy_srcc:.3f}")
     if guard is not None:
         click.echo(f"guard {guard['guard']}: moved {guard['adapt_share']:.2f} of the way from the "
-                   f"raw proxies to the adapted fit (leave-one-out RMSE, log ms: raw proxies "
+                   f"raw proxies to the adapted fit (leave-one-out RMSE, "
+                   f"{'log ms' if guard['scale'] == 'log' else 'ms'}: raw proxies "
                    f"{guard['loo_rmse_proxy']:.3f}, adapted {guard['loo_rmse_adapted']:.3f}; "
                    f"raw proxies' SRCC on the samples {guard['proxy_srcc']:.3f})")
     if live is not None:

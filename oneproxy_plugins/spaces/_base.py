@@ -59,6 +59,11 @@ class BaseSpace(abc.ABC):
     data_folder: ClassVar[str]
     """Folder holding this space's tables in a data directory (``<dir>/<data_folder>/``)."""
 
+    latency_scale: ClassVar[str] = "log"
+    """The scale :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` models this space's
+    latency in by default (its ``scale="auto"``): ``"log"``, or ``"ms"`` where latency adds up
+    over the ops across a wide range (NAS-Bench-201's cells)."""
+
     # ----------------------------------------------------------------- what subclasses define
     @property
     @abc.abstractmethod

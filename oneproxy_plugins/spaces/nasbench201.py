@@ -86,6 +86,7 @@ class NASBench201Space(BaseSpace):
 
     name = "nasbench201"
     data_folder = "nasbench201"
+    latency_scale = "ms"  # a cell's ops add up, from dead cells to all-conv ones (one place)
 
     _PARAMS = {_param_name(e): NB201_OPS for e in NB201_EDGES}
 

@@ -137,10 +137,12 @@ class TestPredictQuantile:
     def test_without_the_residual_the_width_is_the_loo_error(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
         for model in (_fit(pool, table, "mix", residual=False)[0],
+                      _fit(pool, table, "mix", residual=False, scale="log")[0],
                       BestProxyPredictor(pool).fit(*_samples(table, "mix"))):
             lower, upper = model.predict_interval(table.archs[:100], 0.8)
-            width = np.log(upper / lower)
-            assert np.allclose(width, width[0]) and width[0] > 0
+            width = model.pool_.forward(upper) - model.pool_.forward(lower)  # in its scale
+            width = width[lower > (getattr(model, "floor_ms_", None) or 0)]  # unsquashed
+            assert len(width) > 50 and np.allclose(width, width[0]) and width[0] > 0
             assert model.coef_cov_ is None
 
     @pytest.mark.parametrize("q", [0.0, 1.0, [], [0.5, 1.2], float("nan"), [[0.5]], "0.5",

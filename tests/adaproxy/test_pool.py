@@ -75,6 +75,20 @@ class TestProxyPool:
         as_tuples = [space.coerce(a) for a in few]  # not ids: parsed, same basis
         assert np.allclose(cached.basis(as_tuples)[0], z_plain)
 
+    def test_in_scale_is_the_same_pool_in_milliseconds(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        ms = pool.in_scale(False)
+        assert pool.log and not ms.log
+        assert pool.in_scale(True) is pool and ms.in_scale(False) is ms
+        assert pool.in_scale(False) is ms and ms.in_scale(True) is pool  # built once
+        fresh = ProxyPool(table.select(PROXIES), log=False)
+        assert ms.archs == fresh.archs and ms.basis_names == fresh.basis_names
+        np.testing.assert_allclose(ms.z, fresh.z, atol=1e-9)
+        np.testing.assert_allclose(ms.latency(ms.archs[:50]), pool.latency(pool.archs[:50]))
+        np.testing.assert_allclose(ms.z[:, 0], (table.column(PROXIES[0])[table.rows_of(ms.archs)]
+                                                - np.mean(table.column(PROXIES[0])))
+                                   / np.std(table.column(PROXIES[0])), atol=1e-9)
+
     def test_weight_prior_is_positive_definite(self, pool):
         mean, cov = pool.weight_prior()
         assert mean.shape == (39,)

@@ -46,9 +46,10 @@ class TestAdaProxyPredictor:
         from oneproxy_plugins.adaproxy.predictor import _NOISE_GRID
 
         table, _ = synthetic_nb201
-        model = AdaProxyPredictor(pool)
-        fit_score(model, table, "mix")
-        assert model.noise_ in _NOISE_GRID
+        for scale in ("log", "ms"):  # in ms relative to the mean squared: the grid's values too
+            model = AdaProxyPredictor(pool, scale=scale, live_boost=0)
+            fit_score(model, table, "mix")
+            assert any(model.noise_ == pytest.approx(g) for g in _NOISE_GRID)
         fixed = AdaProxyPredictor(pool, noise=0.05)
         fit_score(fixed, table, "mix")
         assert fixed.noise_ == 0.05
@@ -62,8 +63,8 @@ class TestAdaProxyPredictor:
         archs, y = table.archs[:15], table.column("mix")[:15]
         # without the free mix of the fits, the slope is the only change to the averaging
         fixed = AdaProxyPredictor(pool, slope_var=0.0, mix_var=0.0).fit(archs, y)
-        z, _ = pool.basis(archs)
-        _, slopes, _ = loo_affine(z, np.log(y))
+        z, _ = fixed.pool_.basis(archs)  # in the scale modelled
+        _, slopes, _ = loo_affine(z, fixed.pool_.forward(y))
         assert np.allclose(fixed.coef_proxy_, fixed.proxy_weights_ * slopes)
         free = AdaProxyPredictor(pool, slope_var=10.0, mix_var=0.0).fit(archs, y)
         ratio = free.coef_proxy_ / (free.proxy_weights_ * slopes)
@@ -81,15 +82,16 @@ class TestAdaProxyPredictor:
 
     def test_raw_prior_prefers_fits_of_noisy_proxies(self):
         """Proxies whose deviation from their fit is their own noise give way to their fits."""
-        table = deviation_table()
+        table = deviation_table()  # log ms by construction: modelled in log
         pool = ProxyPool(table, ["own", "s1"])
         raw = [0, 1]  # the raw columns; 2, 3 are the fits
         y = table.column("t")
         rng = np.random.default_rng(0)
         rows = rng.choice(len(table), size=10, replace=False)
         archs = [table.archs[r] for r in rows]
-        with_prior = AdaProxyPredictor(pool, residual=False).fit(archs, y[rows])
-        without = AdaProxyPredictor(pool, residual=False, raw_prior=0.0).fit(archs, y[rows])
+        with_prior = AdaProxyPredictor(pool, residual=False, scale="log").fit(archs, y[rows])
+        without = AdaProxyPredictor(pool, residual=False, raw_prior=0.0,
+                                    scale="log").fit(archs, y[rows])
         assert with_prior.proxy_weights_[raw].sum() < 0.01
         assert without.proxy_weights_[raw].sum() > 0.1
         assert with_prior.proxy_weights_.sum() == pytest.approx(1.0)
@@ -275,9 +277,12 @@ class TestAdaProxyPredictor:
         assert raw.adapt_share_ == 0.0 and not raw.coef_features_.any()
         share = model.adapt_share_
         assert 0.0 <= share <= 1.0
-        expected = (1 - share) * np.log(raw.predict(table.archs)) + share * np.log(
-            full.predict(table.archs))
-        assert np.allclose(np.log(model.predict(table.archs)), expected)
+        forward = model.pool_.forward  # the blend is in the scale modelled
+        predicted = [m.predict(table.archs) for m in (raw, full, model)]
+        above = np.all([p > (model.floor_ms_ or 0) for p in predicted], axis=0)  # unsquashed
+        assert above.mean() > 0.8
+        expected = (1 - share) * forward(predicted[0]) + share * forward(predicted[1])
+        assert np.allclose(forward(predicted[2])[above], expected[above])
         if guard == "none":
             assert share == 1.0
         if guard in ("select", "srcc"):
@@ -307,6 +312,81 @@ class TestAdaProxyPredictor:
         for name in ("adapt_share_", "loo_rmse_proxy_", "loo_rmse_adapted_", "proxy_srcc_"):
             assert getattr(loaded, name) == pytest.approx(getattr(model, name))
         assert loaded.guard_evidence() == model.guard_evidence()
+
+    def test_ms_scale_ranks_a_target_that_adds_up_in_milliseconds(self):
+        # devices whose latency is a sum of per-op costs over a wide range (as NAS-Bench-201's
+        # cells are): a log-linear model cannot hold the sum, a model in milliseconds can
+        from oneproxy_plugins.spaces import get_space
+
+        space = get_space("nasbench201")
+        rng = np.random.default_rng(7)
+        archs = [space.to_id(a) for a in space.sample_many(1500, rng=rng)]
+        x = space.encode_many(archs)
+        cost = [rng.uniform(0.0, 2.0, x.shape[1]) for _ in range(3)]
+        values = np.stack([0.5 + x @ c + rng.normal(0, 0.05, len(x)) for c in cost], axis=1)
+        table = LatencyTable(archs, ["p1", "p2", "t"], values, space="nasbench201")
+        pool = ProxyPool(table, ["p1", "p2"])
+        scores = {scale: np.mean([fit_score(AdaProxyPredictor(pool, scale=scale), table, "t",
+                                            seed=s) for s in range(4)])
+                  for scale in ("log", "ms")}
+        assert scores["ms"] > scores["log"] + 0.01, scores
+
+    def test_scale_auto_is_the_spaces_and_fits_in_that_scale(self, pool, synthetic_nb201,
+                                                             fbnet_lut):
+        from oneproxy_plugins.spaces import get_space
+
+        table, _ = synthetic_nb201
+        auto = AdaProxyPredictor(pool)
+        fit_score(auto, table, "mix")
+        assert get_space("nasbench201").latency_scale == "ms"
+        assert not auto.pool_.log and auto.pool_ is pool.in_scale(False)
+        assert auto.floor_ms_ > 0
+        logged = AdaProxyPredictor(pool, scale="log")
+        fit_score(logged, table, "mix")
+        assert logged.pool_ is pool and logged.floor_ms_ is None
+        _, fb_table = fbnet_lut
+        fb_pool = ProxyPool(fb_table, fb_table.devices[:3])
+        fb = AdaProxyPredictor(fb_pool).fit(fb_table.archs[:10],
+                                            fb_table.column(fb_table.devices[3])[:10])
+        assert get_space("fbnet").latency_scale == "log" and fb.pool_ is fb_pool
+        best = BestProxyPredictor(pool)  # the baseline ranks by one column as is: log
+        fit_score(best, table, "mix")
+        assert best.pool_.log
+
+    def test_milliseconds_below_the_floor_stay_positive_and_in_order(self, pool,
+                                                                      synthetic_nb201):
+        table, _ = synthetic_nb201
+        model = AdaProxyPredictor(pool, scale="ms")
+        fit_score(model, table, "mix")
+        rows = np.random.default_rng(0).choice(len(table), size=10, replace=False)
+        floor = model.floor_ms_  # half the fastest sample (fit_score's rows)
+        assert floor == pytest.approx(0.5 * table.column("mix")[rows].min())
+        values = np.array([-1e6, -5.0, 0.0, 0.25 * floor, floor, 2 * floor])
+        ms = model._to_ms(values)
+        assert (ms > 0).all() and (np.diff(ms) > 0).all()
+        assert ms[-2:] == pytest.approx(values[-2:])
+        lower, upper = model.predict_interval(table.archs[:200], 0.99)
+        assert (lower > 0).all() and (upper > lower).all()
+
+    def test_scale_survives_save_and_load(self, pool, synthetic_nb201, tmp_path):
+        from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+        table, _ = synthetic_nb201
+        model = AdaProxyPredictor(pool, scale="ms", ms_prior=0.1)
+        fit_score(model, table, "mix")
+        save_predictor(model, tmp_path / "m.json")
+        loaded = load_predictor(tmp_path / "m.json")
+        assert loaded.get_params()["scale"] == "ms" and loaded.ms_prior == 0.1
+        assert not loaded.pool_.log and loaded.floor_ms_ == model.floor_ms_
+        np.testing.assert_allclose(loaded.predict(table.archs[:100]),
+                                   model.predict(table.archs[:100]))
+
+    def test_bad_scale(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        with pytest.raises(ValueError, match=r"scale.*'auto', 'log', 'ms'"):
+            AdaProxyPredictor(pool, scale="linear").fit(table.archs[:5], [1.0, 2, 3, 4, 5])
+        with pytest.raises(ValueError, match="ms_prior"):
+            AdaProxyPredictor(pool, ms_prior=-1.0).fit(table.archs[:5], [1.0, 2, 3, 4, 5])
 
     def test_bad_guard(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
@@ -420,5 +500,7 @@ def test_live_boost_helps_a_vpu_proxy_alone(shared_data_dir):
         for boost, out in scores.items():
             model = AdaProxyPredictor(pool, live_boost=boost)
             model.fit(chosen, table.column("eagle_sd855_gpu")[table.rows_of(chosen)])
-            out.append(spearmanr(model.predict_log_basis(pool.z, pool.features), y).statistic)
+            basis = model.pool_  # the pool in the scale modelled
+            out.append(spearmanr(model.predict_log_basis(basis.z, basis.features),
+                                 y).statistic)
     assert np.mean(scores[30.0]) > np.mean(scores[0.0]) + 0.01

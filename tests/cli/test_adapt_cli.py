@@ -107,9 +107,11 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
                     "out": str(tmp_path / "p.json")}
     assert guard["guard"] == "none" and guard["adapt_share"] == 1.0  # auto, 3 proxies
     assert set(guard) == {"guard", "adapt_share", "loo_rmse_proxy", "loo_rmse_adapted",
-                          "proxy_srcc"}
+                          "proxy_srcc", "scale"}
+    assert guard["scale"] == "ms"  # NAS-Bench-201's cells: modelled in milliseconds
     text = _adapt(data_dir, samples, tmp_path / "p.json")
     assert f"moved {guard['adapt_share']:.2f} of the way from the raw proxies" in text.output
+    assert "(leave-one-out RMSE, ms: raw proxies" in text.output
     assert (f"fits averaged, {live['weight'][0]:.2f} on live_boost 0, "
             f"{live['weight'][1]:.2f} on live_boost 30") in text.output
     archs = _write(tmp_path / "a.csv", ["arch"], [(a,) for a in table.archs[:7]])
