@@ -59,3 +59,12 @@ run fbnet-sampler-$s-k10-help --space fbnet --data "$DATA" --proxies $FB_P --tar
 done
 run nb201-sampler-integrated-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid '[{}]' --sampler integrated
 run nb201-sampler-integrated-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{}]' --sampler integrated
+# the scale modelled (docs/benchmarks.md, "Milliseconds or log"): log against milliseconds,
+# chosen per left-out device; "auto", the default, is the space's latency_scale
+SCALE_GRID='[{"scale": "log"}, {"scale": "ms"}]'
+run nb201-scale-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$SCALE_GRID"
+run nb201-scale-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid "$SCALE_GRID"
+run nb201-scale-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$SCALE_GRID"
+run nb201-scale-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid "$SCALE_GRID"
+run fbnet-scale-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid "$SCALE_GRID"
+run fbnet-scale-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo-help --grid "$SCALE_GRID"

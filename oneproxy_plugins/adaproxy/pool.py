@@ -53,7 +53,9 @@ class ProxyPool:
         table: Latencies of the proxy devices. Rows missing any proxy are dropped from the pool.
         devices: Which columns of ``table`` are proxies (default: all).
         space: Space of the table's ids (default: ``table.space``).
-        log: Model log latency (default) rather than milliseconds.
+        log: Model log latency (default) rather than milliseconds (what the sample choosers
+            and the paper's adapters use; :class:`AdaProxyPredictor` models in its own
+            ``scale``, through :meth:`in_scale`).
         smooth: Add each proxy's ridge fit on the features as a denoised basis column.
         feature_set: ``"latency"`` (default): the space's latency features
             (``space.encode_latency_many`` where the space defines it, e.g. NAS-Bench-201's
