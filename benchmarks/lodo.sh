@@ -68,3 +68,13 @@ run nb201-scale-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targ
 run nb201-scale-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid "$SCALE_GRID"
 run fbnet-scale-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid "$SCALE_GRID"
 run fbnet-scale-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo-help --grid "$SCALE_GRID"
+# a fit in each scale averaged (scale="both"; docs/benchmarks.md, "Both scales"): "auto" is
+# "both" on NAS-Bench-201 below ten samples and with a single proxy
+BOTH_GRID='[{"scale": "ms"}, {"scale": "both"}]'
+run nb201-both-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$BOTH_GRID"
+run nb201-both-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid "$BOTH_GRID"
+run nb201-both-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$BOTH_GRID"
+run nb201-both-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid "$BOTH_GRID"
+run nb201-bothonly-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{"scale": "both"}]'
+run fbnet-both-k5-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 5 --protocol lodo --grid '[{"scale": "log"}, {"scale": "both"}]'
+run fbnet-both-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid '[{"scale": "log"}, {"scale": "both"}]'

@@ -109,9 +109,14 @@ class BasePoolAdapter(RegressorMixin, BaseEstimator):
 
     @classmethod
     def _from_state(cls, params: Mapping[str, Any], state: Mapping[str, Any]) -> Any:
+        return cls._restore(ProxyPool.from_state(state["pool"]), params, state)
+
+    @classmethod
+    def _restore(cls, pool: ProxyPool, params: Mapping[str, Any],
+                 state: Mapping[str, Any]) -> Any:
+        """An adapter fitted on ``pool``, from its parameters and its saved attributes."""
         from oneproxy_plugins.predictors.io import decode_value
 
-        pool = ProxyPool.from_state(state["pool"])
         est = cls(pool, **params)
         est.pool_ = pool
         for name in cls._state_attrs:

@@ -287,6 +287,11 @@ class ProxyPool:
             size = getattr(self.space, "size", None)
             if not isinstance(size, int) or size > _SMALL_SPACE or size <= len(self):
                 self._space_cache = False
+            elif self._other_scale is not None and self._other_scale._space_cache:
+                # the same pool in the other scale: its index and features, this scale's z
+                index, _, features = self._other_scale._space_cache
+                self._space_cache = (index, np.r_[self.z, self._fallback_z(
+                    features[len(self):])], features)
             else:
                 outside = [a for a in map(self.space.to_id, self.space.enumerate())
                            if a not in self._row]
@@ -328,6 +333,25 @@ class ProxyPool:
             feats[rest] = new
             z[rest] = self._fallback_z(new)
         return z, feats
+
+    def _twin_basis(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`basis` in this scale and the proxies' part of it in the other
+        (:meth:`in_scale`), ``(z, z_other, features)``: one lookup per architecture where the
+        table's rows or the space's index hold them all (the two pools share both: one is
+        built from the other's architectures, in order, and the space's index once built)."""
+        other = self.in_scale(not self.log)
+        cache, other_cache = self._space_basis(), other._space_basis()
+        if cache is not None and other_cache is not None and cache[0] is other_cache[0]:
+            index, z, z_other, features = cache[0], cache[1], other_cache[1], cache[2]
+        else:
+            index, z, z_other, features = self._row, self.z, other.z, self.features
+        get = index.get
+        at = np.fromiter((get(a, -1) if isinstance(a, str) else -1 for a in archs),
+                         dtype=np.int64, count=len(archs))
+        if (at >= 0).all():
+            return z[at], z_other[at], features[at]
+        z, features = self.basis(archs)
+        return z, other.basis(archs)[0], features
 
     def _raw_ridge(self) -> np.ndarray:
         """Ridge weights of the raw proxy columns on the features ``(d, m)``: the smoothed

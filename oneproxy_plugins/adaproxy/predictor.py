@@ -35,7 +35,8 @@ baseline.
    than offsets; milliseconds where a space's latency adds up over its ops across a wide range
    (NAS-Bench-201's cells, the space's
    :attr:`~oneproxy_plugins.spaces.BaseSpace.latency_scale`), so the proxies' and the
-   residual's linear models hold the sum.
+   residual's linear models hold the sum; there, with few samples or a single proxy, a fit in
+   each scale, averaged by their leave-one-out errors.
 4. *A guard* (``guard``): per target, from its samples alone, how far to move from the raw
    proxies; with one proxy, the blend of its ranking as is and the adapted fit with the least
    leave-one-out error, so a one-proxy search is less often worse than the proxy alone. The
@@ -59,14 +60,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from oneproxy_plugins._checks import check_bool, check_choice, check_real
 from oneproxy_plugins.adaproxy._base import BasePoolAdapter, check_targets
-from oneproxy_plugins.adaproxy._linalg import (gp_loo_select, gp_offset_posterior, loo_affine,
+from oneproxy_plugins.adaproxy._linalg import (gp_loo_select, gp_offset_posterior,
                                                loo_affine_residuals, loo_blend)
 from oneproxy_plugins.adaproxy.pool import ProxyPool
 from oneproxy_plugins.latency.table import LatencyTable
@@ -79,8 +80,8 @@ _NOISE_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
 """Residual noise variances (log latency) that ``noise="auto"`` chooses from."""
 
 _SMALL_K = 10
-"""Below this many samples ``noise="auto"`` is ``small_k_noise`` (not chosen on the samples)
-and ``interval_prior_dof="auto"`` is 1."""
+"""Below this many samples ``noise="auto"`` is ``small_k_noise`` (not chosen on the samples),
+``interval_prior_dof="auto"`` is 1 and ``scale="auto"``'s milliseconds are ``"both"``."""
 
 _LIVE_SHARE_MIN = 0.1
 """With one or two proxies, ``live_boost="auto"`` boosts where a proxy's
@@ -93,7 +94,7 @@ _LIVE_BOOST_AUTO = (0.0, 30.0)
 GUARDS = ("auto", "loo", "select", "srcc", "none")
 """How far :class:`AdaProxyPredictor` moves from the raw proxies (its ``guard`` parameter)."""
 
-SCALES = ("auto", "log", "ms")
+SCALES = ("auto", "log", "ms", "both")
 """The scales :class:`AdaProxyPredictor` can model latency in (its ``scale`` parameter)."""
 
 _FLOOR_SHARE = 0.5
@@ -275,7 +276,21 @@ class AdaProxyPredictor(BasePoolAdapter):
             on every cell), on HELP's split (0.904 -> 0.917) and at K=5 (0.911 -> 0.920), and
             with ``pixel3`` alone (0.918 -> 0.939). FBNet's latency spans a narrow range and
             leave-one-device-out chose ``"log"`` there (docs/benchmarks.md, "Milliseconds or
-            log").
+            log"). ``"both"``: a fit in each scale (``components_``, each with its own guard),
+            averaged in log latency with weights from their tempered leave-one-out likelihood
+            in log latency (``scale_weights_``, as the proxies and the ``live_boost`` fits
+            are weighed); its quantiles average the two fits' quantile functions in log.
+            ``"auto"``'s milliseconds are ``"both"`` below 10 samples and with a single proxy.
+            Nested leave-one-device-out (``benchmarks/lodo.sh``, ``both`` lines) chose
+            ``"both"`` for 32 of the 33 devices at K=5 (worst device 0.715 -> 0.741, worst
+            repeat 0.051 -> 0.251, mean 0.920 -> 0.921) and ``"ms"`` at K=10, with HELP's nine
+            proxies (all 33) and with ``pixel3`` alone (all 32, by 0.0008 in the mean; 0.960
+            -> 0.963 over the 20 devices measured on every cell). With a single proxy the
+            search decides: ``pixel3`` alone, exhaustive, seeds 0-9, fronts more than 0.01
+            below the proxy's as is 5 -> 4 of 320, mean hv_ratio 0.9847 -> 0.9862, worst
+            full-table front 0.9698 -> 0.9775 (docs/benchmarks.md, "Both scales"). FBNet stays
+            in log: leave-one-device-out chose it over ``"both"`` for 20 of its 24 devices at
+            K=5 and at K=10.
         ms_prior: In milliseconds, the residual's prior variance (the pool's weight covariance
             and the ``cost_prior`` and ``live_boost`` terms) relative to what the same prior
             is in log latency at the target's mean: 0.03, chosen on NAS-Bench-201 (K=10, 10
@@ -314,6 +329,15 @@ class AdaProxyPredictor(BasePoolAdapter):
         floor_ms_: In milliseconds, half the fastest sample: a prediction ``v`` below it
             (``f``) is ``f**2 / (2 f - v)``, positive and in the same order, where a linear
             model would reach 0 or below far from its samples; ``None`` in log.
+        loo_residuals_: The samples' leave-one-out residuals of the final model, in the scale
+            modelled (with ``scale="both"``: in log latency, the fits' weighted by
+            ``scale_weights_``).
+        components_: With ``scale="both"``, its two fits, in log latency and in
+            milliseconds: each an ``AdaProxyPredictor`` with the attributes above, which the
+            model itself then lacks but for ``pool_`` (in log), ``n_samples_``,
+            ``guard_rule_`` and ``loo_residuals_``; ``None`` otherwise.
+        scale_weights_: With ``scale="both"``, the two fits' weights (summing to 1); ``None``
+            otherwise.
 
     Example:
         See the module docstring.
@@ -362,14 +386,46 @@ class AdaProxyPredictor(BasePoolAdapter):
                 positive and finite, or a constant target.
         """
         self._check_params()
-        log = self._scale_rule() == "log"
-        pool = self._fit_pool(log=log).in_scale(log)
         archs = list(X)
         y = check_targets(y, len(archs), min_samples=3)
+        rule = self._scale_rule(len(archs))
+        self.components_ = self.scale_weights_ = None
+        if rule == "both":
+            return self._fit_both(archs, y)
+        log = rule == "log"
+        pool = self._fit_pool(log=log).in_scale(log)
         z, feats = pool.basis(archs)
         self.pool_ = pool
         self.floor_ms_ = None if pool.log else _FLOOR_SHARE * float(np.min(y))
         return self._fit_basis(z, feats, pool.forward(y))
+
+    def _fit_both(self, archs: list[Any], y: np.ndarray) -> AdaProxyPredictor:
+        """``scale="both"``: a fit in log latency and one in milliseconds (each with its own
+        guard), averaged in log latency with weights from their tempered leave-one-out
+        likelihood in log latency, as the proxies and the ``live_boost`` fits are."""
+        for name in self._state_attrs:  # a single-scale fit's attributes do not apply
+            self.__dict__.pop(name, None)
+        pool = self._fit_pool(log=True)
+        params = {**self.get_params(deep=False), "pool": pool}
+        components = [type(self)(**{**params, "scale": s}).fit(archs, y) for s in ("log", "ms")]
+        loo = np.array([c._log_loo_residuals(y) for c in components])
+        k = len(y)
+        self.scale_weights_ = weights = _normalised(
+            self._loo_log_likelihood(np.mean(loo ** 2, axis=1), k))
+        self.components_ = components
+        self.pool_ = pool
+        self.loo_residuals_ = weights @ loo
+        self.guard_rule_ = components[0].guard_rule_
+        self.n_samples_ = k
+        self.n_features_in_ = components[0].n_features_in_
+        return self
+
+    def _log_loo_residuals(self, y: np.ndarray) -> np.ndarray:
+        """The samples' leave-one-out residuals in log latency (``loo_residuals_`` is in the
+        scale modelled; in milliseconds the left-out predictions go through the floor)."""
+        if self.pool_.log:
+            return self.loo_residuals_
+        return np.log(y) - np.log(self._to_ms(y - self.loo_residuals_))
 
     def _check_params(self) -> None:
         check_real("temperature", self.temperature, low=0.0, low_open=True, kind="parameter")
@@ -397,14 +453,23 @@ class AdaProxyPredictor(BasePoolAdapter):
         if self.live_boost != "auto":
             self._scales("live_boost")
 
-    def _scale_rule(self) -> str:
-        """The scale modelled in: ``scale``, where ``"auto"`` is the space's
+    def _scale_rule(self, k: int) -> str:
+        """The scale modelled in on ``k`` samples: ``scale``, where ``"auto"`` is the space's
         :attr:`~oneproxy_plugins.spaces.BaseSpace.latency_scale` (log without a space: the
-        pool then says what is missing)."""
+        pool then says what is missing), and its ``"ms"`` is ``"both"`` below
+        :data:`_SMALL_K` samples or with a single proxy."""
         if self.scale != "auto":
             return self.scale
         space = self.space
-        return get_space(space).latency_scale if space is not None else "log"
+        rule = get_space(space).latency_scale if space is not None else "log"
+        if rule == "ms" and (k < _SMALL_K or self._n_proxies() == 1):
+            return "both"
+        return rule
+
+    def _n_proxies(self) -> int:
+        """Number of proxy devices of ``pool`` (a pool, or a table whose columns all are)."""
+        pool = self.pool
+        return len(pool.devices) if isinstance(pool, (ProxyPool, LatencyTable)) else 0
 
     def _live_boosts(self) -> list[float]:
         """``live_boost`` as a list; ``"auto"``: :data:`_LIVE_BOOST_AUTO` with three proxies or
@@ -497,6 +562,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         blend_loo = self._guard(z, logy, weights[:m], intercepts[:m], slopes[:m],
                                 loo_resid[:, :m], adapted_loo)
         self._calibrate(blend_loo, coef_cov, loo_var, noise)
+        self.loo_residuals_ = blend_loo
         self.n_samples_ = k
         self.n_features_in_ = feats.shape[1]
         return self
@@ -645,11 +711,49 @@ class AdaProxyPredictor(BasePoolAdapter):
             self.coef_features_ = share * self.coef_features_
         return (1.0 - share) * anchor_loo + share * adapted_loo
 
+    components_: list[AdaProxyPredictor] | None = None  # set by fit; None but with "both"
+    scale_weights_: np.ndarray | None = None
+
+    def _to_state(self) -> dict[str, Any]:
+        if self.components_ is None:
+            return super()._to_state()
+        from oneproxy_plugins.predictors.io import encode_value
+
+        state = {"pool": self.pool_.to_state(),
+                 "scale_weights_": encode_value(self.scale_weights_, "scale_weights_"),
+                 "loo_residuals_": encode_value(self.loo_residuals_, "loo_residuals_")}
+        state["components"] = [{k: v for k, v in c._to_state().items() if k != "pool"}
+                               for c in self.components_]  # one pool, saved once
+        return state
+
+    @classmethod
+    def _from_state(cls, params: Mapping[str, Any], state: Mapping[str, Any]) -> Any:
+        if "components" not in state:
+            return super()._from_state(params, state)
+        from oneproxy_plugins.predictors.io import decode_value
+
+        pool = ProxyPool.from_state(state["pool"])
+        est = cls(pool, **params)
+        est.pool_ = pool
+        components = []
+        for scale, sub in zip(("log", "ms"), state["components"]):
+            component = cls._restore(pool, {**params, "scale": scale}, sub)
+            component.pool_ = pool.in_scale(scale == "log")
+            components.append(component)
+        est.components_ = components
+        est.scale_weights_ = decode_value(state["scale_weights_"], "scale_weights_")
+        est.loo_residuals_ = decode_value(state["loo_residuals_"], "loo_residuals_")
+        est.guard_rule_ = components[0].guard_rule_
+        est.n_samples_ = components[0].n_samples_
+        est.n_features_in_ = components[0].n_features_in_
+        return est
+
     _state_attrs = ("proxy_weights_", "coef_proxy_", "coef_features_", "intercept_", "noise_",
                     "n_samples_", "n_features_in_", "cost_scale_", "guard_rule_", "adapt_share_",
                     "loo_rmse_proxy_", "loo_rmse_adapted_", "proxy_srcc_", "coef_cov_",
-                    "noise_var_", "interval_dof_", "floor_ms_")
-    _added_state_attrs = ("coef_cov_", "noise_var_", "interval_dof_", "floor_ms_")
+                    "noise_var_", "interval_dof_", "floor_ms_", "loo_residuals_")
+    _added_state_attrs = ("coef_cov_", "noise_var_", "interval_dof_", "floor_ms_",
+                          "loo_residuals_")
 
     def guard_evidence(self) -> dict[str, Any] | None:
         """The guard's decision and its evidence, JSON-able (what ``oneproxy adapt`` prints).
@@ -663,23 +767,52 @@ class AdaProxyPredictor(BasePoolAdapter):
             NotFittedError: Before ``fit``.
         """
         self._check_fitted()
+        if self.components_ is not None:
+            scales = {}
+            for component, weight in zip(self.components_, self.scale_weights_):
+                evidence = component.guard_evidence()
+                scale = evidence.pop("scale")
+                scales[scale] = {"weight": float(weight), **evidence}
+            log = scales["log"]
+            return {"guard": self.guard_rule_,
+                    "adapt_share": float(sum(e["weight"] * e["adapt_share"]
+                                             for e in scales.values())),
+                    "loo_rmse_proxy": log["loo_rmse_proxy"],
+                    "loo_rmse_adapted": float(np.sqrt(np.mean(self.loo_residuals_ ** 2))),
+                    "proxy_srcc": log["proxy_srcc"], "scale": "both", "scales": scales}
         return {"guard": self.guard_rule_, "adapt_share": self.adapt_share_,
                 "loo_rmse_proxy": self.loo_rmse_proxy_,
                 "loo_rmse_adapted": self.loo_rmse_adapted_, "proxy_srcc": self.proxy_srcc_,
                 "scale": "log" if self.pool_.log else "ms"}
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return super().__sklearn_is_fitted__() or (
+            hasattr(self, "pool_") and getattr(self, "components_", None) is not None)
 
     def predict_log_basis(self, z: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Predicted latency in the scale modelled (log latency, or milliseconds before
         ``predict``'s floor) from a precomputed basis of ``pool_`` (:meth:`ProxyPool.basis`;
         ``pool_`` is the pool given, or the same pool in milliseconds)."""
         self._check_fitted()
+        if self.components_ is not None:
+            raise ValueError("With scale='both' the model is two fits, each on its own basis "
+                             "(components_); predict from architectures with predict().")
         return self.intercept_ + z @ self.coef_proxy_ + feats @ self.coef_features_
 
     def predict(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803
         """Predicted target latency (ms) of architectures (ids or values), shape ``(n,)``."""
         self._check_fitted()
+        if self.components_ is not None:  # one lookup serves both fits
+            z_log, z_ms, feats = self.pool_._twin_basis(list(X))
+            return self._combine([c._to_ms(c.predict_log_basis(z, feats))
+                                  for c, z in zip(self.components_, (z_log, z_ms))])
         z, feats = self.pool_.basis(list(X))
         return self._to_ms(self.predict_log_basis(z, feats))
+
+    def _combine(self, predictions: list[np.ndarray]) -> np.ndarray:
+        """``scale="both"``: the components' milliseconds averaged in log latency by
+        ``scale_weights_`` (quantiles alike: the average of their quantile functions)."""
+        return np.exp(sum(w * np.log(p) for w, p in zip(self.scale_weights_, predictions)))
 
     def _to_ms(self, values: np.ndarray) -> np.ndarray:
         """The model's scale back to milliseconds. In milliseconds, a linear model can reach 0
@@ -728,6 +861,8 @@ class AdaProxyPredictor(BasePoolAdapter):
             raise ValueError(f"The 'q' argument must be a probability in (0, 1) or a list of "
                              f"them; got {q!r}.")
         probs = np.asarray(values, dtype=np.float64)
+        if self.components_ is not None:
+            return self._combine([c.predict_quantile(X, q) for c in self.components_])
         if getattr(self, "interval_dof_", None) is None:
             raise ValueError(f"This {type(self).__name__} has no predictive distribution (it was "
                              "saved by an older version); fit it again.")
@@ -772,7 +907,8 @@ class BestProxyPredictor(AdaProxyPredictor):
 
     def _fit_basis(self, z: np.ndarray, feats: np.ndarray, logy: np.ndarray) -> BestProxyPredictor:
         best = int(np.argmax(_rank_agreement(z, logy)))
-        intercepts, slopes, loo = loo_affine(z[:, [best]], logy)
+        intercepts, slopes, resid = loo_affine_residuals(z[:, [best]], logy)
+        self.loo_residuals_ = resid[:, 0]
         self.proxy_weights_ = np.eye(z.shape[1])[best]
         self.best_proxy_ = self.pool_.basis_names[best]  # not saved: a description
         self.coef_proxy_ = self.proxy_weights_ * max(float(slopes[0]), 1e-9)
@@ -781,7 +917,7 @@ class BestProxyPredictor(AdaProxyPredictor):
         self.n_samples_ = len(logy)
         self.n_features_in_ = feats.shape[1]
         self.coef_cov_ = None  # the interval: the chosen column's leave-one-out error
-        self.noise_var_ = float(loo[0])
+        self.noise_var_ = float(np.mean(resid[:, 0] ** 2))
         self.interval_dof_ = float(len(logy))
         return self
 

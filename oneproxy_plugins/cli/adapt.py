@@ -161,11 +161,14 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                    f"leave-one-out SRCC on them: {result.method} {result.loo_srcc:.3f}, "
                    f"proxy {device_list[0]} as is {result.proxy_srcc:.3f}")
     if guard is not None:
-        click.echo(f"guard {guard['guard']}: moved {guard['adapt_share']:.2f} of the way from the "
-                   f"raw proxies to the adapted fit (leave-one-out RMSE, "
-                   f"{'log ms' if guard['scale'] == 'log' else 'ms'}: raw proxies "
-                   f"{guard['loo_rmse_proxy']:.3f}, adapted {guard['loo_rmse_adapted']:.3f}; "
-                   f"raw proxies' SRCC on the samples {guard['proxy_srcc']:.3f})")
+        for scale, evidence in guard.get("scales", {guard["scale"]: guard}).items():
+            share = f" (weight {evidence['weight']:.2f})" if "weight" in evidence else ""
+            click.echo(f"guard {evidence['guard']}, fit in {scale}{share}: moved "
+                       f"{evidence['adapt_share']:.2f} of the way from the raw proxies to the "
+                       f"adapted fit (leave-one-out RMSE, {'log ms' if scale == 'log' else 'ms'}: "
+                       f"raw proxies {evidence['loo_rmse_proxy']:.3f}, adapted "
+                       f"{evidence['loo_rmse_adapted']:.3f}; raw proxies' SRCC on the samples "
+                       f"{evidence['proxy_srcc']:.3f})")
     if live is not None:
         shares = ", ".join(f"{w:.2f} on live_boost {b:g}"
                            for b, w in zip(live["live_boost"], live["weight"]))
@@ -181,11 +184,16 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
 def _live_prior(model: Any) -> dict[str, list[float]] | None:
     """The live-path prior's candidates and their weights in the adapter's average, where
     it averaged more than one (``None`` otherwise)."""
-    candidates = getattr(model, "live_candidates_", None)
+    fits = getattr(model, "components_", None) or [model]  # scale="both": two fits
+    scale_weights = getattr(model, "scale_weights_", None)
+    scale_weights = [1.0] if scale_weights is None else scale_weights
+    candidates = getattr(fits[0], "live_candidates_", None)
     if candidates is None or len(candidates) < 2:
         return None
+    # the two fits share the candidates; each one's weight in the average of both
     return {"live_boost": [float(b) for b in candidates],
-            "weight": [float(w) for w in model.live_weights_]}
+            "weight": [float(sum(w * f.live_weights_[i] for w, f in zip(scale_weights, fits)))
+                       for i in range(len(candidates))]}
 
 
 def _interval_spread(model: Any, pool: Any) -> float | None:

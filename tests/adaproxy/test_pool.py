@@ -75,6 +75,31 @@ class TestProxyPool:
         as_tuples = [space.coerce(a) for a in few]  # not ids: parsed, same basis
         assert np.allclose(cached.basis(as_tuples)[0], z_plain)
 
+    def test_twin_basis_is_both_scales_bases_with_one_index(self, synthetic_nb201):
+        """What predicting in both scales looks up: each scale's basis, the space's index
+        built once for the two."""
+        from oneproxy_plugins.spaces import get_space
+
+        table, _ = synthetic_nb201
+        space = get_space("nasbench201")
+        every = [space.to_id(a) for a in space.enumerate()]
+        log = ProxyPool(table, PROXIES)
+        ms = log.in_scale(False)
+        inside, mixed = table.archs[:30], every[:20] + table.archs[:5]
+        for archs in (inside, mixed):  # the table's rows; then encoding the rest
+            z, z_ms, feats = log._twin_basis(archs)
+            np.testing.assert_array_equal(z, log.basis(archs)[0])
+            np.testing.assert_array_equal(z_ms, ms.basis(archs)[0])
+            np.testing.assert_array_equal(feats, ms.basis(archs)[1])
+        log.basis(every), ms.basis(every)  # many misses: each builds the space's basis
+        assert log._space_cache[0] is ms._space_cache[0]  # one index, one set of features
+        assert log._space_cache[2] is ms._space_cache[2]
+        z, z_ms, feats = log._twin_basis(every[::7])
+        np.testing.assert_allclose(z_ms, ms.basis(every[::7])[0])
+        plain = ProxyPool(table, PROXIES, log=False)  # nothing shared: encoded afresh
+        np.testing.assert_allclose(z_ms[:50], plain.basis(every[::7][:50])[0], atol=1e-9)
+        np.testing.assert_allclose(feats[:50], plain.basis(every[::7][:50])[1], atol=1e-12)
+
     def test_in_scale_is_the_same_pool_in_milliseconds(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
         ms = pool.in_scale(False)

@@ -15,6 +15,18 @@ from oneproxy_plugins.latency import LatencyTable
 
 from .conftest import PROXIES, dead_op_table, deviation_table, fit_score
 
+def _op_costs(n=1500, seed=7):
+    """``n`` NAS-Bench-201 cells, their encoding, three random per-feature costs and the rng
+    that drew them."""
+    from oneproxy_plugins.spaces import get_space
+
+    space = get_space("nasbench201")
+    rng = np.random.default_rng(seed)
+    archs = [space.to_id(a) for a in space.sample_many(n, rng=rng)]
+    x = space.encode_many(archs)
+    return archs, x, [rng.uniform(0.0, 2.0, x.shape[1]) for _ in range(3)], rng
+
+
 class TestAdaProxyPredictor:
     def test_recovers_a_target_close_to_a_proxy(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
@@ -170,7 +182,7 @@ class TestAdaProxyPredictor:
         for boost in (0.0, 30.0, (0.0, 30.0)):
             scores[boost] = []
             for seed in range(3):
-                model = AdaProxyPredictor(single, guard="none", live_boost=boost)
+                model = AdaProxyPredictor(single, scale="ms", guard="none", live_boost=boost)
                 scores[boost].append(fit_score(model, target, "runs", seed=seed))
             scores[boost] = float(np.mean(scores[boost]))
         assert scores[30.0] > scores[0.0] + 0.02
@@ -183,13 +195,13 @@ class TestAdaProxyPredictor:
         the boost, for a target that counts the ops run); a proxy that runs every op leaves
         the prior as without it."""
         table = dead_op_table()
-        skipping = AdaProxyPredictor(ProxyPool(table, ["skip"]), guard="none")
-        plain = AdaProxyPredictor(ProxyPool(table, ["skip"]), guard="none", live_boost=0.0)
+        skipping = AdaProxyPredictor(ProxyPool(table, ["skip"]), scale="ms", guard="none")
+        plain = AdaProxyPredictor(ProxyPool(table, ["skip"]), scale="ms", guard="none", live_boost=0.0)
         assert fit_score(skipping, table, "runs") > fit_score(plain, table, "runs") + 0.01
         assert skipping.live_boost_ > 15.0 and len(skipping.live_weights_) == 2
         assert plain.live_boost_ == 0.0 and np.array_equal(plain.live_weights_, [1.0])
         dense = ProxyPool(table, ["dense"])
-        auto, off = AdaProxyPredictor(dense), AdaProxyPredictor(dense, live_boost=0.0)
+        auto, off = AdaProxyPredictor(dense, scale="ms"), AdaProxyPredictor(dense, scale="ms", live_boost=0.0)
         fit_score(auto, table, "runs"), fit_score(off, table, "runs")
         assert auto.live_boost_ == 0.0 and np.array_equal(auto.coef_features_, off.coef_features_)
 
@@ -228,16 +240,16 @@ class TestAdaProxyPredictor:
         samples the default uses 0.03 instead (one live-path prior: the noise of a single
         fit, not an average of two)."""
         table, _ = synthetic_nb201
-        free = AdaProxyPredictor(pool, small_k_noise=0.0, live_boost=0.0)
+        free = AdaProxyPredictor(pool, scale="ms", small_k_noise=0.0, live_boost=0.0)
         fit_score(free, table, "mix", k=5)
-        fixed = AdaProxyPredictor(pool)
+        fixed = AdaProxyPredictor(pool, scale="ms")
         fit_score(fixed, table, "mix", k=5)
         assert free.noise_ < 0.03 == fixed.noise_
-        at_ten = [AdaProxyPredictor(pool, small_k_noise=s) for s in (0.0, 0.03)]
+        at_ten = [AdaProxyPredictor(pool, scale="ms", small_k_noise=s) for s in (0.0, 0.03)]
         for model in at_ten:
             fit_score(model, table, "mix", k=10)
         assert at_ten[0].noise_ == at_ten[1].noise_  # ten samples and more: chosen on them
-        given = AdaProxyPredictor(pool, noise=0.2)
+        given = AdaProxyPredictor(pool, scale="ms", noise=0.2)
         fit_score(given, table, "mix", k=5)
         assert given.noise_ == 0.2  # a noise given by the user is kept
 
@@ -249,7 +261,7 @@ class TestAdaProxyPredictor:
         rows = np.random.default_rng(0).choice(len(table), 10, replace=False)
         archs = [table.archs[r] for r in rows]
         target = 3.0 * table.column("odd") ** 1.2
-        model = AdaProxyPredictor(single).fit(archs, target[rows])
+        model = AdaProxyPredictor(single, scale="ms").fit(archs, target[rows])
         assert model.adapt_share_ < 0.5
         assert model.loo_rmse_proxy_ < model.loo_rmse_adapted_ + 1e-9
         assert model.proxy_srcc_ == pytest.approx(1.0)
@@ -258,11 +270,11 @@ class TestAdaProxyPredictor:
     def test_guard_adapts_where_the_proxy_is_poor(self, synthetic_nb201):
         table, _ = synthetic_nb201
         single = ProxyPool(table, ["odd"])
-        model = AdaProxyPredictor(single)
+        model = AdaProxyPredictor(single, scale="ms")
         guarded = fit_score(model, table, "gpu_b", k=20)
         assert model.adapt_share_ > 0.9
         assert model.loo_rmse_adapted_ < model.loo_rmse_proxy_
-        unguarded = fit_score(AdaProxyPredictor(single, guard="none"), table, "gpu_b", k=20)
+        unguarded = fit_score(AdaProxyPredictor(single, scale="ms", guard="none"), table, "gpu_b", k=20)
         assert guarded == pytest.approx(unguarded, abs=0.01)
 
     @pytest.mark.parametrize("guard", ["loo", "select", "srcc", "none"])
@@ -271,9 +283,9 @@ class TestAdaProxyPredictor:
         single = ProxyPool(table, ["cpu_a"])
         rows = np.arange(10)
         archs, y = table.archs[:10], table.column("mix")[rows]
-        model = AdaProxyPredictor(single, guard=guard).fit(archs, y)
-        full = AdaProxyPredictor(single, guard="none").fit(archs, y)
-        raw = AdaProxyPredictor(single, guard="srcc", srcc_threshold=-1.0).fit(archs, y)
+        model = AdaProxyPredictor(single, scale="ms", guard=guard).fit(archs, y)
+        full = AdaProxyPredictor(single, scale="ms", guard="none").fit(archs, y)
+        raw = AdaProxyPredictor(single, scale="ms", guard="srcc", srcc_threshold=-1.0).fit(archs, y)
         assert raw.adapt_share_ == 0.0 and not raw.coef_features_.any()
         share = model.adapt_share_
         assert 0.0 <= share <= 1.0
@@ -316,13 +328,7 @@ class TestAdaProxyPredictor:
     def test_ms_scale_ranks_a_target_that_adds_up_in_milliseconds(self):
         # devices whose latency is a sum of per-op costs over a wide range (as NAS-Bench-201's
         # cells are): a log-linear model cannot hold the sum, a model in milliseconds can
-        from oneproxy_plugins.spaces import get_space
-
-        space = get_space("nasbench201")
-        rng = np.random.default_rng(7)
-        archs = [space.to_id(a) for a in space.sample_many(1500, rng=rng)]
-        x = space.encode_many(archs)
-        cost = [rng.uniform(0.0, 2.0, x.shape[1]) for _ in range(3)]
+        archs, x, cost, rng = _op_costs()
         values = np.stack([0.5 + x @ c + rng.normal(0, 0.05, len(x)) for c in cost], axis=1)
         table = LatencyTable(archs, ["p1", "p2", "t"], values, space="nasbench201")
         pool = ProxyPool(table, ["p1", "p2"])
@@ -349,6 +355,16 @@ class TestAdaProxyPredictor:
         fb = AdaProxyPredictor(fb_pool).fit(fb_table.archs[:10],
                                             fb_table.column(fb_table.devices[3])[:10])
         assert get_space("fbnet").latency_scale == "log" and fb.pool_ is fb_pool
+        # milliseconds become both scales below ten samples and with a single proxy
+        assert auto.components_ is None
+        for model, k in ((AdaProxyPredictor(pool), 5),
+                         (AdaProxyPredictor(ProxyPool(table, ["gpu_a"])), 10)):
+            fit_score(model, table, "mix", k=k)
+            assert [c.pool_.log for c in model.components_] == [True, False]
+            assert model.guard_evidence()["scale"] == "both"
+        fb = AdaProxyPredictor(ProxyPool(fb_table, fb_table.devices[:1])).fit(
+            fb_table.archs[:5], fb_table.column(fb_table.devices[3])[:5])
+        assert fb.components_ is None and fb.pool_.log  # log spaces stay in log
         best = BestProxyPredictor(pool)  # the baseline ranks by one column as is: log
         fit_score(best, table, "mix")
         assert best.pool_.log
@@ -381,9 +397,89 @@ class TestAdaProxyPredictor:
         np.testing.assert_allclose(loaded.predict(table.archs[:100]),
                                    model.predict(table.archs[:100]))
 
+    def test_both_scales_average_the_two_fits_in_log(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        model = AdaProxyPredictor(pool, scale="both")
+        fit_score(model, table, "mix")
+        log_fit, ms_fit = model.components_
+        assert log_fit.pool_ is pool and ms_fit.pool_ is pool.in_scale(False)
+        assert model.pool_ is pool and model.scale_weights_.sum() == pytest.approx(1.0)
+        archs = table.archs[:300]
+        parts = np.log([log_fit.predict(archs), ms_fit.predict(archs)])
+        np.testing.assert_allclose(np.log(model.predict(archs)), model.scale_weights_ @ parts)
+        # the weights: each fit's tempered leave-one-out likelihood in log latency
+        rows = np.random.default_rng(0).choice(len(table), size=10, replace=False)
+        y = table.column("mix")[rows]
+        mse = np.array([np.mean(m._log_loo_residuals(y) ** 2) for m in model.components_])
+        expected = np.exp(-5 * np.log(mse) / model.temperature)
+        np.testing.assert_allclose(model.scale_weights_, expected / expected.sum())
+        # an architecture outside the pool's table goes through each fit's own basis
+        outside = next(a for a in map(pool.space.to_id, pool.space.sample_many(50, rng=1))
+                       if a not in set(table.archs))
+        both = model.predict([outside, archs[0]])
+        np.testing.assert_allclose(np.log(both), model.scale_weights_ @ np.log(
+            [log_fit.predict([outside, archs[0]]), ms_fit.predict([outside, archs[0]])]))
+        with pytest.raises(ValueError, match="scale='both'.*predict"):
+            model.predict_log_basis(*pool.basis(archs))
+
+    def test_both_scales_weigh_the_scale_a_target_adds_up_in(self):
+        archs, x, cost, _ = _op_costs()
+        ms = np.stack([0.5 + x @ c for c in cost], axis=1)  # a sum of per-op costs
+        factors = np.exp(np.stack([x @ (0.05 * c) for c in cost], axis=1))  # a product
+        table = LatencyTable(archs, ["p1", "p2", "t", "q1", "q2", "u"], np.c_[ms, factors],
+                             space="nasbench201")
+        weights = {}
+        for target, proxies in (("t", ["p1", "p2"]), ("u", ["q1", "q2"])):
+            model = AdaProxyPredictor(ProxyPool(table, proxies), scale="both")
+            weights[target] = [fit_score(model, table, target, seed=s) and
+                               model.scale_weights_[1] for s in range(4)]
+        assert np.mean(weights["t"]) > 0.5 > np.mean(weights["u"]), weights
+
+    def test_both_scales_quantiles_evidence_and_save(self, pool, synthetic_nb201, tmp_path):
+        from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+        table, _ = synthetic_nb201
+        model = AdaProxyPredictor(pool, scale="both", live_boost=0)
+        fit_score(model, table, "mix")
+        archs = table.archs[:200]
+        q = model.predict_quantile(archs, [0.05, 0.5, 0.95])
+        assert (q[:, 0] < q[:, 1]).all() and (q[:, 1] < q[:, 2]).all()
+        np.testing.assert_allclose(q[:, 1], model.predict(archs))  # each fit's median
+        evidence = model.guard_evidence()
+        assert evidence["scale"] == "both" and set(evidence["scales"]) == {"log", "ms"}
+        assert sum(e["weight"] for e in evidence["scales"].values()) == pytest.approx(1.0)
+        assert evidence["adapt_share"] == pytest.approx(sum(
+            e["weight"] * e["adapt_share"] for e in evidence["scales"].values()))
+        save_predictor(model, tmp_path / "m.json")
+        loaded = load_predictor(tmp_path / "m.json")
+        assert loaded.get_params()["scale"] == "both"
+        # (the pool in milliseconds is rebuilt from the saved one: equal to rounding)
+        np.testing.assert_allclose(loaded.predict(archs), model.predict(archs), rtol=1e-12)
+        np.testing.assert_allclose(loaded.predict_quantile(archs, [0.05, 0.95]),
+                                   model.predict_quantile(archs, [0.05, 0.95]), rtol=1e-12)
+        assert loaded.guard_evidence() == evidence
+        # the pool is saved once, not once per scale
+        single = AdaProxyPredictor(pool, scale="log", live_boost=0)
+        fit_score(single, table, "mix")
+        save_predictor(single, tmp_path / "single.json")
+        size = (tmp_path / "single.json").stat().st_size
+        assert (tmp_path / "m.json").stat().st_size < 1.5 * size
+
+    def test_refit_in_another_scale_leaves_nothing_of_the_last(self, pool, synthetic_nb201):
+        table, _ = synthetic_nb201
+        model = AdaProxyPredictor(pool, scale="both")
+        fit_score(model, table, "mix")
+        assert not hasattr(model, "coef_proxy_")
+        model.set_params(scale="ms")
+        fit_score(model, table, "mix")
+        assert model.components_ is None and model.guard_evidence()["scale"] == "ms"
+        model.set_params(scale="both")
+        fit_score(model, table, "mix")
+        assert not hasattr(model, "coef_proxy_") and len(model.components_) == 2
+
     def test_bad_scale(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
-        with pytest.raises(ValueError, match=r"scale.*'auto', 'log', 'ms'"):
+        with pytest.raises(ValueError, match=r"scale.*'auto', 'log', 'ms', 'both'"):
             AdaProxyPredictor(pool, scale="linear").fit(table.archs[:5], [1.0, 2, 3, 4, 5])
         with pytest.raises(ValueError, match="ms_prior"):
             AdaProxyPredictor(pool, ms_prior=-1.0).fit(table.archs[:5], [1.0, 2, 3, 4, 5])
@@ -498,7 +594,7 @@ def test_live_boost_helps_a_vpu_proxy_alone(shared_data_dir):
     for seed in range(5):
         chosen = select_samples(pool, 10, random_state=seed)
         for boost, out in scores.items():
-            model = AdaProxyPredictor(pool, live_boost=boost)
+            model = AdaProxyPredictor(pool, scale="ms", live_boost=boost)
             model.fit(chosen, table.column("eagle_sd855_gpu")[table.rows_of(chosen)])
             basis = model.pool_  # the pool in the scale modelled
             out.append(spearmanr(model.predict_log_basis(basis.z, basis.features),

@@ -102,8 +102,10 @@ class TestRunFewshot:
         monkeypatch.setattr(fewshot, "get_adapter", lambda name: Spy())
         kw = dict(proxies=["gpu_a", "cpu_a"], targets=["mix"], samples=8, repeats=2)
         result = run_fewshot("nasbench201", [data_dir], adapter_params={"slope_var": 0.0}, **kw)
-        fitted = [m for m in built if hasattr(m, "coef_proxy_")]
+        fitted = [m for m in built if m.__sklearn_is_fitted__()]
         assert len(fitted) == 2 and all(m.slope_var == 0.0 for m in fitted)
+        # K=8 models both scales (scale="auto"): the parameter reaches each fit
+        assert all(c.slope_var == 0.0 for m in fitted for c in m.components_)
         assert result["adapter_params"] == {"slope_var": 0.0}
         monkeypatch.undo()
         with pytest.raises(TypeError, match="Method 'proxy' does not take the parameters "

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from scipy.stats import spearmanr
 
 from oneproxy_plugins.cli import main
+from oneproxy_plugins.predictors import load_predictor
 
 
 @pytest.fixture()
@@ -120,6 +121,29 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["archs"] == 7
     assert "90% predictive interval over the pool's 2000 architectures" in text.output
+
+
+def test_adapt_with_one_proxy_reports_both_scales(tmp_path, data_dir, synthetic_nb201):
+    import json
+
+    table, _ = synthetic_nb201
+    samples = _samples_csv(tmp_path, table, "gpu_b")
+    args = ["adapt", "--space", "nasbench201", "--data", str(data_dir), "--proxies", "gpu_a",
+            "--target-samples", str(samples), "--out", str(tmp_path / "p.json")]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    guard = json.loads(result.stdout)["guard"]  # one proxy: a fit in each scale, averaged
+    assert guard["scale"] == "both" and guard["guard"] == "loo"
+    weights = {s: e["weight"] for s, e in guard["scales"].items()}
+    assert set(weights) == {"log", "ms"} and np.isclose(sum(weights.values()), 1.0)
+    text = CliRunner().invoke(main, args).output
+    for scale, unit in (("log", "log ms"), ("ms", "ms")):
+        evidence = guard["scales"][scale]
+        assert (f"guard loo, fit in {scale} (weight {evidence['weight']:.2f}): moved "
+                f"{evidence['adapt_share']:.2f} of the way") in text
+        assert f"(leave-one-out RMSE, {unit}: raw proxies {evidence['loo_rmse_proxy']:.3f}" in text
+    model = load_predictor(tmp_path / "p.json")
+    assert model.guard_evidence() == guard
 
 
 @pytest.mark.parametrize("method", ["adaproxy", "proxy", "adaproxy-paper"])
