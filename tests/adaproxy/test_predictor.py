@@ -196,12 +196,14 @@ class TestAdaProxyPredictor:
         the prior as without it."""
         table = dead_op_table()
         skipping = AdaProxyPredictor(ProxyPool(table, ["skip"]), scale="ms", guard="none")
-        plain = AdaProxyPredictor(ProxyPool(table, ["skip"]), scale="ms", guard="none", live_boost=0.0)
+        plain = AdaProxyPredictor(ProxyPool(table, ["skip"]), scale="ms", guard="none",
+                                  live_boost=0.0)
         assert fit_score(skipping, table, "runs") > fit_score(plain, table, "runs") + 0.01
         assert skipping.live_boost_ > 15.0 and len(skipping.live_weights_) == 2
         assert plain.live_boost_ == 0.0 and np.array_equal(plain.live_weights_, [1.0])
         dense = ProxyPool(table, ["dense"])
-        auto, off = AdaProxyPredictor(dense, scale="ms"), AdaProxyPredictor(dense, scale="ms", live_boost=0.0)
+        auto = AdaProxyPredictor(dense, scale="ms")
+        off = AdaProxyPredictor(dense, scale="ms", live_boost=0.0)
         fit_score(auto, table, "runs"), fit_score(off, table, "runs")
         assert auto.live_boost_ == 0.0 and np.array_equal(auto.coef_features_, off.coef_features_)
 
@@ -274,7 +276,8 @@ class TestAdaProxyPredictor:
         guarded = fit_score(model, table, "gpu_b", k=20)
         assert model.adapt_share_ > 0.9
         assert model.loo_rmse_adapted_ < model.loo_rmse_proxy_
-        unguarded = fit_score(AdaProxyPredictor(single, scale="ms", guard="none"), table, "gpu_b", k=20)
+        unguarded = fit_score(AdaProxyPredictor(single, scale="ms", guard="none"), table,
+                              "gpu_b", k=20)
         assert guarded == pytest.approx(unguarded, abs=0.01)
 
     @pytest.mark.parametrize("guard", ["loo", "select", "srcc", "none"])
@@ -285,7 +288,8 @@ class TestAdaProxyPredictor:
         archs, y = table.archs[:10], table.column("mix")[rows]
         model = AdaProxyPredictor(single, scale="ms", guard=guard).fit(archs, y)
         full = AdaProxyPredictor(single, scale="ms", guard="none").fit(archs, y)
-        raw = AdaProxyPredictor(single, scale="ms", guard="srcc", srcc_threshold=-1.0).fit(archs, y)
+        raw = AdaProxyPredictor(single, scale="ms", guard="srcc",
+                                srcc_threshold=-1.0).fit(archs, y)
         assert raw.adapt_share_ == 0.0 and not raw.coef_features_.any()
         share = model.adapt_share_
         assert 0.0 <= share <= 1.0
