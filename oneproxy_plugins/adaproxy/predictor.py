@@ -761,7 +761,11 @@ class AdaProxyPredictor(BasePoolAdapter):
         Returns:
             ``{"guard", "adapt_share", "loo_rmse_proxy", "loo_rmse_adapted", "proxy_srcc",
             "scale"}`` (see the class's attributes; ``scale``, ``"log"`` or ``"ms"``, is the
-            scale modelled in, the two errors' unit).
+            scale modelled in, the two errors' unit). With ``scale="both"``, ``scale`` is
+            ``"both"``, ``scales`` maps ``"log"`` and ``"ms"`` to each fit's own evidence
+            with its ``weight``, and the rest summarises them in log latency: the weighted
+            ``adapt_share``, the log fit's ``loo_rmse_proxy`` and ``proxy_srcc``, and the
+            average's own ``loo_rmse_adapted`` (of ``loo_residuals_``).
 
         Raises:
             NotFittedError: Before ``fit``.
