@@ -82,13 +82,16 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
 @click.option("--method", type=RegistryChoice(adapter_names, "adaptation method"),
               default="adaproxy", show_default=True,
               help="Adaptation method (plugins add theirs).")
+@click.option("--params", "params_text", default=None,
+              help="Parameters of the method's adapter, e.g. 'scale=log,guard=none' "
+                   "(adaproxy: AdaProxyPredictor's; default: its defaults).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Where the fitted predictor (JSON) goes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str | None,
           device: str | None, devices_file: str | None, n_samples: int, seed: int,
           measurements: str | None, build_cfg: str | None, rounds: int, method: str,
-          out_path: str, as_json: bool) -> None:
+          params_text: str | None, out_path: str, as_json: bool) -> None:
     """Fit a target latency predictor from proxy tables and a few target measurements.
 
     The measurements come from --target-samples, or are taken now with --measure-on: the
@@ -102,6 +105,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             --target-samples samples.csv --out target.json
         oneproxy adapt --space nasbench201 --data mydata --proxies cpu-ort-t1-b1 \\
             --measure-on ssh://pi@raspberrypi.local/cpu-ort-t4-b1 --samples 10 --out pi.json
+        oneproxy adapt --space nasbench201 --data mydata --proxies pixel3 \\
+            --target-samples samples.csv --params scale=log --out target.json
     """
     from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
     from oneproxy_plugins.latency import load_data_dir
@@ -109,6 +114,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     from oneproxy_plugins.spaces import get_space
 
     space_obj = get_space(space)
+    params = _adapter_params(method, params_text)  # a typo fails before anything is read
     if (samples_csv is None) == (device is None):
         raise click.UsageError("pass either --target-samples FILE or --measure-on DEVICE.")
     if device is None and (devices_file or measurements or build_cfg):
@@ -131,11 +137,11 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             pool, device, k=n_samples, method=method, proxy=device_list[0], seed=seed,
             measurements=measurements_file,
             devices_file=devices_file, build_cfg=parse_build_cfg(build_cfg), n_rounds=rounds,
-            progress=not as_json)
+            progress=not as_json, method_params=params)
         archs, model = result.archs, result.predictor
     else:
         archs, ms = read_target_samples(space_obj, samples_csv)
-        model = make_adapter(method, pool, proxy=device_list[0]).fit(archs, ms)
+        model = make_adapter(method, pool, proxy=device_list[0], **params).fit(archs, ms)
     save_predictor(model, out_path)
     guard = model.guard_evidence() if hasattr(model, "guard_evidence") else None
     spread = _interval_spread(model, pool)
@@ -143,6 +149,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     if as_json:
         report = {"method": method, "space": space_obj.name, "proxies": device_list,
                   "samples": len(archs), "out": out_path}
+        if params:
+            report["params"] = params
         if result is not None:
             report.update(device=result.device, reused=result.n_reused,
                           loo_srcc=_number(result.loo_srcc),
@@ -179,6 +187,24 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                    f"upper/lower {spread:.2f} (median; oneproxy predict --interval 0.9 writes it)")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+
+
+def _adapter_params(method: str, text: str | None) -> dict[str, Any]:
+    """``--params``: ``KEY=VALUE`` pairs the method's adapter takes (checked on an unfitted
+    one, so that an unknown name fails at once, naming what the method does take)."""
+    from oneproxy_plugins.adaproxy import make_adapter
+    from oneproxy_plugins.cli.measure import parse_build_cfg
+
+    try:
+        params = parse_build_cfg(text)
+    except click.BadParameter as exc:
+        raise click.BadParameter(exc.message.replace("'C=4,N=1'", "'scale=log,guard=none'"),
+                                 param_hint="'--params'") from None
+    try:
+        make_adapter(method, None, **params)
+    except TypeError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--params'") from None
+    return params
 
 
 def _live_prior(model: Any) -> dict[str, list[float]] | None:

@@ -146,6 +146,31 @@ def test_adapt_with_one_proxy_reports_both_scales(tmp_path, data_dir, synthetic_
     assert model.guard_evidence() == guard
 
 
+def test_adapt_params_reach_the_adapter(tmp_path, data_dir, synthetic_nb201):
+    import json
+
+    table, _ = synthetic_nb201
+    samples = _samples_csv(tmp_path, table, "gpu_b")
+    result = _adapt(data_dir, samples, tmp_path / "p.json", "--params", "scale=log,guard=loo",
+                    "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["params"] == {"scale": "log", "guard": "loo"}
+    assert data["guard"]["scale"] == "log" and data["guard"]["guard"] == "loo"
+    model = load_predictor(tmp_path / "p.json")
+    assert model.get_params()["scale"] == "log" and model.pool_.log
+    for bad, message in (("bogus=1", "does not take the parameters ['bogus']"),
+                         ("scale", "expected KEY=VALUE pairs like 'scale=log,guard=none'"),
+                         ("slope_var=0", "does not take the parameters ['slope_var']")):
+        method = ["--method", "proxy"] if bad == "slope_var=0" else []
+        result = _adapt(data_dir, samples, tmp_path / "q.json", "--params", bad, *method)
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert not (tmp_path / "q.json").exists()
+    result = _adapt(data_dir, samples, tmp_path / "q.json", "--params", "scale=linear")
+    assert result.exit_code != 0 and "'scale' parameter must be one of" in result.output
+    assert not (tmp_path / "q.json").exists()
+
+
 @pytest.mark.parametrize("method", ["adaproxy", "proxy", "adaproxy-paper"])
 def test_predict_interval(tmp_path, data_dir, synthetic_nb201, method):
     table, _ = synthetic_nb201
