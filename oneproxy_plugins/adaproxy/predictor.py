@@ -405,7 +405,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         likelihood in log latency, as the proxies and the ``live_boost`` fits are."""
         for name in self._state_attrs:  # a single-scale fit's attributes do not apply
             self.__dict__.pop(name, None)
-        pool = self._fit_pool(log=True)
+        pool = self._fit_pool(log=True).in_scale(True)  # a pool given in ms: its log twin
         params = {**self.get_params(deep=False), "pool": pool}
         components = [type(self)(**{**params, "scale": s}).fit(archs, y) for s in ("log", "ms")]
         loo = np.array([c._log_loo_residuals(y) for c in components])

@@ -425,6 +425,11 @@ class TestAdaProxyPredictor:
             [log_fit.predict([outside, archs[0]]), ms_fit.predict([outside, archs[0]])]))
         with pytest.raises(ValueError, match="scale='both'.*predict"):
             model.predict_log_basis(*pool.basis(archs))
+        # the same pool given in milliseconds: the same two fits
+        from_ms = AdaProxyPredictor(pool.in_scale(False), scale="both")
+        fit_score(from_ms, table, "mix")
+        assert from_ms.pool_ is pool
+        np.testing.assert_allclose(from_ms.predict(archs), model.predict(archs))
 
     def test_both_scales_weigh_the_scale_a_target_adds_up_in(self):
         archs, x, cost, _ = _op_costs()
