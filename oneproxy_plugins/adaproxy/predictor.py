@@ -403,8 +403,8 @@ class AdaProxyPredictor(BasePoolAdapter):
         """``scale="both"``: a fit in log latency and one in milliseconds (each with its own
         guard), averaged in log latency with weights from their tempered leave-one-out
         likelihood in log latency, as the proxies and the ``live_boost`` fits are."""
-        for name in self._state_attrs:  # a single-scale fit's attributes do not apply
-            self.__dict__.pop(name, None)
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
+            del self.__dict__[name]  # a single-scale fit's attributes do not apply
         pool = self._fit_pool(log=True).in_scale(True)  # a pool given in ms: its log twin
         params = {**self.get_params(deep=False), "pool": pool}
         components = [type(self)(**{**params, "scale": s}).fit(archs, y) for s in ("log", "ms")]

@@ -485,6 +485,7 @@ class TestAdaProxyPredictor:
         model.set_params(scale="both")
         fit_score(model, table, "mix")
         assert not hasattr(model, "coef_proxy_") and len(model.components_) == 2
+        assert not hasattr(model, "live_weights_")  # each fit has its own
 
     def test_bad_scale(self, pool, synthetic_nb201):
         table, _ = synthetic_nb201
