@@ -195,11 +195,7 @@ def _adapter_params(method: str, text: str | None) -> dict[str, Any]:
     from oneproxy_plugins.adaproxy import make_adapter
     from oneproxy_plugins.cli.measure import parse_build_cfg
 
-    try:
-        params = parse_build_cfg(text)
-    except click.BadParameter as exc:
-        raise click.BadParameter(exc.message.replace("'C=4,N=1'", "'scale=log,guard=none'"),
-                                 param_hint="'--params'") from None
+    params = parse_build_cfg(text, "--params", "scale=log,guard=none")
     try:
         make_adapter(method, None, **params)
     except TypeError as exc:

@@ -115,7 +115,8 @@ def fit(space: str, data_dirs: tuple[str, ...], table_path: str | None, device: 
     if bool(data_dirs) == bool(table_path):
         raise click.UsageError("pass either --data DIR or --table FILE.")
     sp = get_space(space)
-    settings = parse_build_cfg(params)  # parsed before any reading: a typo fails at once
+    # parsed before any reading: a typo fails at once
+    settings = parse_build_cfg(params, "--params", "alpha=0.1,log_target=false")
     table = (LatencyTable.from_csv(table_path, space=sp.name) if table_path
              else load_data_dir(list(data_dirs), sp))
     device = pick_device(table, device, Path(table_path).name if table_path else "--data")

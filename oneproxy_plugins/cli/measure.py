@@ -21,14 +21,16 @@ def _parse_value(text: str) -> Any:
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def parse_build_cfg(value: str | None) -> dict[str, Any]:
-    """``"C=4,N=1"`` -> ``{"C": 4, "N": 1}`` (ints, floats, true/false, else strings)."""
+def parse_build_cfg(value: str | None, option: str = "--build-cfg",
+                    example: str = "C=4,N=1") -> dict[str, Any]:
+    """``"C=4,N=1"`` -> ``{"C": 4, "N": 1}`` (ints, floats, true/false, else strings); a
+    malformed pair is an error on ``option``, with ``example`` as the form expected."""
     cfg: dict[str, Any] = {}
     for item in split_list(value, "KEY=VALUE pairs"):
         key, sep, text = item.partition("=")
         if not sep or not key.strip() or not text.strip():
-            raise click.BadParameter(f"expected KEY=VALUE pairs like 'C=4,N=1'; got {item!r}.",
-                                     param_hint="'--build-cfg'")
+            raise click.BadParameter(f"expected KEY=VALUE pairs like {example!r}; got "
+                                     f"{item!r}.", param_hint=f"'{option}'")
         cfg[key.strip()] = _parse_value(text.strip())
     return cfg
 
