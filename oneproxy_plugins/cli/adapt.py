@@ -191,7 +191,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
 
 def _adapter_params(method: str, text: str | None) -> dict[str, Any]:
     """``--params``: ``KEY=VALUE`` pairs the method's adapter takes (checked on an unfitted
-    one, so that an unknown name fails at once, naming what the method does take)."""
+    one, so that an unknown name fails at once, naming it)."""
     from oneproxy_plugins.adaproxy import make_adapter
     from oneproxy_plugins.cli.measure import parse_build_cfg
 
