@@ -46,6 +46,13 @@ them built once, once 5,000 lookups have missed the table (see ``ProxyPool._spac
 _SPACE_BUILD_AFTER = 5_000
 
 
+
+def _lookup(index: Mapping[str, int], archs: Sequence[Any], missing: int = -1) -> np.ndarray:
+    """``index``'s row of each architecture given as an id, ``missing`` for the rest."""
+    get = index.get
+    return np.fromiter((get(a, missing) if isinstance(a, str) else missing for a in archs),
+                       dtype=np.int64, count=len(archs))
+
 class ProxyPool:
     """Proxy devices measured in full, the basis that adapters build on.
 
@@ -260,8 +267,7 @@ class ProxyPool:
     def rows(self, archs: Sequence[Any]) -> np.ndarray:
         """Pool row of each architecture, -1 where it is not in the pool."""
         get = self._row.get
-        out = np.fromiter((get(a, -2) if isinstance(a, str) else -2 for a in archs),
-                          dtype=np.int64, count=len(archs))
+        out = _lookup(self._row, archs, missing=-2)
         missing = np.flatnonzero(out == -2)
         if len(missing):
             self._n_missed += len(missing)
@@ -306,9 +312,7 @@ class ProxyPool:
         """Standardised proxy log latencies ``(n, m)`` and centred features ``(n, d)``."""
         cache = self._space_basis()
         if cache is not None:  # one lookup per architecture, when all are canonical ids
-            get = cache[0].get
-            at = np.fromiter((get(a, -1) if isinstance(a, str) else -1 for a in archs),
-                             dtype=np.int64, count=len(archs))
+            at = _lookup(cache[0], archs)
             if (at >= 0).all():
                 return cache[1][at], cache[2][at]
         rows = self.rows(archs)
@@ -322,8 +326,7 @@ class ProxyPool:
         unknown = np.flatnonzero(~known)
         cache = self._space_basis()
         index = cache[0] if cache is not None else {}
-        at = np.array([index.get(archs[i], -1) if isinstance(archs[i], str) else -1
-                       for i in unknown], dtype=np.int64)
+        at = _lookup(index, [archs[i] for i in unknown])
         if cache is not None and (at >= 0).any():
             feats[unknown[at >= 0]] = cache[2][at[at >= 0]]
             z[unknown[at >= 0]] = cache[1][at[at >= 0]]
@@ -345,9 +348,7 @@ class ProxyPool:
             index, z, z_other, features = cache[0], cache[1], other_cache[1], cache[2]
         else:
             index, z, z_other, features = self._row, self.z, other.z, self.features
-        get = index.get
-        at = np.fromiter((get(a, -1) if isinstance(a, str) else -1 for a in archs),
-                         dtype=np.int64, count=len(archs))
+        at = _lookup(index, archs)
         if (at >= 0).all():
             return z[at], z_other[at], features[at]
         z, features = self.basis(archs)
