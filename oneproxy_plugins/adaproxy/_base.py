@@ -99,13 +99,15 @@ class BasePoolAdapter(RegressorMixin, BaseEstimator):
     # ---------------------------------------------------------------- save format protocol
     def _to_state(self) -> dict[str, Any]:
         """JSON-able learned state, the proxy pool included (see ``predictors.io``)."""
+        return {**self._attrs_state(), "pool": self.pool_.to_state()}
+
+    def _attrs_state(self) -> dict[str, Any]:
+        """The JSON-able learned attributes of ``_state_attrs``, without the pool."""
         from oneproxy_plugins.predictors.io import encode_value
 
         self._check_fitted()
-        state = {name: encode_value(getattr(self, name, None), name)
-                 for name in self._state_attrs}
-        state["pool"] = self.pool_.to_state()
-        return state
+        return {name: encode_value(getattr(self, name, None), name)
+                for name in self._state_attrs}
 
     @classmethod
     def _from_state(cls, params: Mapping[str, Any], state: Mapping[str, Any]) -> Any:

@@ -722,8 +722,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         state = {"pool": self.pool_.to_state(),
                  "scale_weights_": encode_value(self.scale_weights_, "scale_weights_"),
                  "loo_residuals_": encode_value(self.loo_residuals_, "loo_residuals_")}
-        state["components"] = [{k: v for k, v in c._to_state().items() if k != "pool"}
-                               for c in self.components_]  # one pool, saved once
+        state["components"] = [c._attrs_state() for c in self.components_]  # one pool
         return state
 
     @classmethod
