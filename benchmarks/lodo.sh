@@ -14,6 +14,16 @@ K5_GRID='[{"guard": "loo", "small_k_noise": 0}, {"guard": "none", "small_k_noise
 NOISE_GRID='[{"guard": "none"}, {"guard": "none", "noise": 0.03}, {"guard": "none", "noise": 0.03, "rank_weight": 5}, {"guard": "none", "noise": 0.1}]'
 run() { local name=$1; shift; echo "== $name"; $OP bench fewshot --no-progress --json "$OUT/$name.json" "$@" | tail -1; }
 
+# NAS-Bench-201's four cases of a grid: nb201-TAG-{k10-all,k10-help,k5-all,k10-pixel3}.json
+# (HELP's nine proxies at K=10, on HELP's split, at K=5; pixel3 alone, with a third grid if given)
+nb201_cases() {
+  local tag=$1 grid=$2 pixel3_grid=${3:-$2}
+  run nb201-$tag-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$grid"
+  run nb201-$tag-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid "$grid"
+  run nb201-$tag-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$grid"
+  run nb201-$tag-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid "$pixel3_grid"
+}
+
 run nb201-lodo-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo
 run nb201-lodo-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help
 run nb201-lodo-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$K5_GRID"
@@ -42,10 +52,7 @@ done
 # so there the averaged pair is the candidate; then the boost's size and the averaging's
 # temperature (docs/benchmarks.md, "A live-path prior for every pool")
 LIVE_GRID='[{}, {"live_boost": [0, 10]}, {"live_boost": [0, 100]}, {"live_boost": [0, 30], "temperature": 30}, {"live_boost": 0}]'
-run nb201-live-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid '[{"live_boost": 0}, {}]'
-run nb201-live-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid '[{"live_boost": 0}, {}]'
-run nb201-live-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid '[{"live_boost": 0}, {}]'
-run nb201-live-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{"live_boost": 0}, {"live_boost": [0, 30]}]'
+nb201_cases live '[{"live_boost": 0}, {}]' '[{"live_boost": 0}, {"live_boost": [0, 30]}]'
 run nb201-livesize-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$LIVE_GRID"
 run nb201-livesize-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$LIVE_GRID"
 # which architectures to measure (docs/benchmarks.md, "Which architectures to measure"): the
@@ -62,19 +69,13 @@ run nb201-sampler-integrated-k10-pixel3 --space nasbench201 --data "$DATA" --pro
 # the scale modelled (docs/benchmarks.md, "Milliseconds or log"): log against milliseconds,
 # chosen per left-out device; "auto", the default, is the space's latency_scale
 SCALE_GRID='[{"scale": "log"}, {"scale": "ms"}]'
-run nb201-scale-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$SCALE_GRID"
-run nb201-scale-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid "$SCALE_GRID"
-run nb201-scale-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$SCALE_GRID"
-run nb201-scale-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid "$SCALE_GRID"
+nb201_cases scale "$SCALE_GRID"
 run fbnet-scale-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid "$SCALE_GRID"
 run fbnet-scale-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo-help --grid "$SCALE_GRID"
 # a fit in each scale averaged (scale="both"; docs/benchmarks.md, "Both scales"): "auto" is
 # "both" on NAS-Bench-201 below ten samples and with a single proxy
 BOTH_GRID='[{"scale": "ms"}, {"scale": "both"}]'
-run nb201-both-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "$BOTH_GRID"
-run nb201-both-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid "$BOTH_GRID"
-run nb201-both-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$BOTH_GRID"
-run nb201-both-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid "$BOTH_GRID"
+nb201_cases both "$BOTH_GRID"
 run nb201-bothonly-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{"scale": "both"}]'
 run fbnet-both-k5-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 5 --protocol lodo --grid '[{"scale": "log"}, {"scale": "both"}]'
 run fbnet-both-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid '[{"scale": "log"}, {"scale": "both"}]'
