@@ -205,17 +205,20 @@ def _adapter_params(method: str, text: str | None) -> dict[str, Any]:
 
 def _live_prior(model: Any) -> dict[str, list[float]] | None:
     """The live-path prior's candidates and their weights in the adapter's average, where
-    it averaged more than one (``None`` otherwise)."""
-    fits = getattr(model, "components_", None) or [model]  # scale="both": two fits
+    it averaged more than one (``None`` otherwise). With ``scale="both"`` the two fits may
+    differ in their candidates (``live_boost="auto"`` asks each scale's pool): a candidate's
+    weight is its share of the average of both."""
+    fits = getattr(model, "components_", None) or [model]
     scale_weights = getattr(model, "scale_weights_", None)
     scale_weights = [1.0] if scale_weights is None else scale_weights
-    candidates = getattr(fits[0], "live_candidates_", None)
-    if candidates is None or len(candidates) < 2:
+    weights: dict[float, float] = {}
+    for share, fit in zip(scale_weights, fits):
+        for boost, weight in zip(getattr(fit, "live_candidates_", ()),
+                                 getattr(fit, "live_weights_", ())):
+            weights[float(boost)] = weights.get(float(boost), 0.0) + float(share * weight)
+    if len(weights) < 2:
         return None
-    # the two fits share the candidates; each one's weight in the average of both
-    return {"live_boost": [float(b) for b in candidates],
-            "weight": [float(sum(w * f.live_weights_[i] for w, f in zip(scale_weights, fits)))
-                       for i in range(len(candidates))]}
+    return {"live_boost": list(weights), "weight": list(weights.values())}
 
 
 def _interval_spread(model: Any, pool: Any) -> float | None:

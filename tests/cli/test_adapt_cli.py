@@ -171,6 +171,30 @@ def test_adapt_params_reach_the_adapter(tmp_path, data_dir, synthetic_nb201):
     assert not (tmp_path / "q.json").exists()
 
 
+def test_live_prior_of_two_fits_with_different_candidates(synthetic_nb201):
+    # live_boost="auto" asks each scale's pool, so the two fits of scale="both" may differ
+    # (a proxy whose live-path share is below the threshold in one scale only)
+    from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+    from oneproxy_plugins.cli.adapt import _live_prior
+
+    table, _ = synthetic_nb201
+    pool = ProxyPool(table, ["gpu_a"])
+    rows = np.arange(0, 2000, 200)
+    archs, y = [table.archs[r] for r in rows], table.column("gpu_b")[rows]
+    model = AdaProxyPredictor(pool, scale="both").fit(archs, y)
+    model.components_ = [AdaProxyPredictor(pool, scale="log", live_boost=[0, 30]).fit(archs, y),
+                         AdaProxyPredictor(pool, scale="ms", live_boost=0).fit(archs, y)]
+    w_log, w_ms = model.scale_weights_
+    live = _live_prior(model)
+    assert live["live_boost"] == [0.0, 30.0]
+    log_weights = model.components_[0].live_weights_
+    np.testing.assert_allclose(live["weight"], [w_log * log_weights[0] + w_ms,
+                                                w_log * log_weights[1]])
+    assert sum(live["weight"]) == pytest.approx(1.0)
+    model.components_.reverse()  # the ms fit with both candidates, the log fit with one
+    assert _live_prior(model)["live_boost"] == [0.0, 30.0]
+
+
 @pytest.mark.parametrize("method", ["adaproxy", "proxy", "adaproxy-paper"])
 def test_predict_interval(tmp_path, data_dir, synthetic_nb201, method):
     table, _ = synthetic_nb201
