@@ -177,7 +177,10 @@ class AdaProxyPredictor(BasePoolAdapter):
             front by more than 0.01 in 5 of 320 (target, seed) instead of 1, and its front
             recall went 0.378 -> 0.359 (with each of six other HELP devices alone, the pair
             raised that search's front recall by 0.009-0.026: ``(0, 30)`` is the better
-            setting for a single PyTorch-measured proxy; docs/benchmarks.md).
+            setting for a single PyTorch-measured proxy; docs/benchmarks.md). The share is
+            that of the pool in the scale modelled (figures above: log): in milliseconds
+            ``pixel3``'s is 0.24 (log 0.04), so its fits in milliseconds, the default's since
+            ``scale``, average ``(0, 30)``; ``1080ti_256`` and ``2080ti_256`` likewise.
         slope_var: Prior variance of the slope of the proxy average around 1, refitted jointly
             with the residual. 0 keeps the slope the averaging chose and lets the residual fit
             only what is left, so a poor proxy's quirks stay in the model; with a loose prior
