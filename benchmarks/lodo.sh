@@ -79,3 +79,9 @@ nb201_cases both "$BOTH_GRID"
 run nb201-bothonly-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10 --protocol lodo --grid '[{"scale": "both"}]'
 run fbnet-both-k5-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 5 --protocol lodo --grid '[{"scale": "log"}, {"scale": "both"}]'
 run fbnet-both-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid '[{"scale": "log"}, {"scale": "both"}]'
+# live_boost="auto" with pixel3 alone asks the pool in the scale modelled: (0, 30) in the
+# millisecond fit (share 0.24), 0 in the log fit (0.04); against 0 in both (the share in log)
+for k in 10 5; do
+  run nb201-liveshare-k$k-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples $k --protocol lodo --grid '[{}, {"live_boost": 0}]'
+  run nb201-live0only-k$k-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples $k --protocol lodo --grid '[{"live_boost": 0}]'
+done
