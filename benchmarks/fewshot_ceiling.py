@@ -2,21 +2,24 @@
 same linear model family reaches with the device measured on every architecture.
 
 Usage: python benchmarks/fewshot_ceiling.py DATA_DIR LODO.json [LODO.json ...]
+           [--scale auto|log|ms]
 LODO.json: an `oneproxy bench fewshot --protocol lodo` result (benchmarks/lodo.sh). For each of
 its devices measured on every architecture, the pool is the result's proxies less the device,
-as in the run; `full-data` is a ridge regression (RidgeCV) of the device's log latency on what
+as in the run; `full-data` is a ridge regression (RidgeCV) of the device's latency on what
 the adapter combines (the pool's standardised proxy latencies and their smoothed fits, and the
-space's latency features) over every architecture, each predicted by the model trained on the
-other four fifths (5-fold): not a method, a ceiling of the linear family the adapter belongs
-to. For a `--protocol lodo-help` result the same ridge is fitted on every architecture outside
+space's latency features) over every architecture, in ``--scale``: log latency or
+milliseconds (``auto``, the default: the space's ``latency_scale``, as the default adapter
+models K=10 with several proxies: milliseconds on NAS-Bench-201, log on FBNet), each
+predicted by the model trained on the other four fifths (5-fold): not a method, a ceiling of
+the linear family the adapter belongs to. For a `--protocol lodo-help` result the same ridge is fitted on every architecture outside
 HELP's scored thousand and scored on them, as the K samples are. Prints per device and the
 means over all of them and over those outside the pool.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +30,22 @@ from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.bench.fewshot import protocol_split
 from oneproxy_plugins.latency import load_data_dir
 from oneproxy_plugins.monotonicity import srcc
+from oneproxy_plugins.spaces import get_space
+
+SCALES = ("auto", "log", "ms")
 
 
-def ceiling(data: str, result: dict) -> dict[str, tuple[float, float]]:
-    """``{device: (K-sample LODO SRCC, full-data SRCC)}`` over the fully measured."""
+def resolve_scale(scale: str, space: str) -> str:
+    """``"log"`` or ``"ms"``: ``scale``, where ``"auto"`` is the space's ``latency_scale``."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}.")
+    return get_space(space).latency_scale if scale == "auto" else scale
+
+
+def ceiling(data: str, result: dict, scale: str = "auto") -> dict[str, tuple[float, float]]:
+    """``{device: (K-sample LODO SRCC, full-data SRCC)}`` over the fully measured, the ridge
+    fitted in ``scale`` (see :func:`resolve_scale`)."""
+    log = resolve_scale(scale, result["space"]) == "log"
     table = load_data_dir([data], result["space"])
     model = RidgeCV(alphas=np.logspace(-3, 3, 13))
     rows = {}
@@ -38,26 +53,26 @@ def ceiling(data: str, result: dict) -> dict[str, tuple[float, float]]:
         y = table.column(device)
         if np.isnan(y).any():
             continue
-        pool = ProxyPool(table, [p for p in result["proxies"] if p != device])
+        pool = ProxyPool(table, [p for p in result["proxies"] if p != device], log=log)
         z, features = pool.basis(table.archs)
-        x, log_y = np.c_[z, features], np.log(y)
+        x, target = np.c_[z, features], pool.forward(y)
         if result["protocol"] == "lodo-help":
             scored = protocol_split(table, device, "help")[1]
             train = np.setdiff1d(np.arange(len(y)), scored)
-            full = srcc(model.fit(x[train], log_y[train]).predict(x[scored]), y[scored])
+            full = srcc(model.fit(x[train], target[train]).predict(x[scored]), y[scored])
         else:
-            pred = cross_val_predict(model, x, log_y, cv=KFold(5, shuffle=True, random_state=0))
+            pred = cross_val_predict(model, x, target, cv=KFold(5, shuffle=True, random_state=0))
             full = srcc(pred, y)
         rows[device] = (scores["srcc_mean"], full)
     return rows
 
 
-def main(data: str, paths: list[str]) -> None:
+def main(data: str, paths: list[str], scale: str = "auto") -> None:
     for path in paths:
         result = json.loads(Path(path).read_text())
-        rows = ceiling(data, result)
+        rows = ceiling(data, result, scale)
         print(f"## {Path(path).stem}: K={result['samples']}, {len(rows)} devices measured on "
-              "every architecture")
+              f"every architecture; full-data ridge in {resolve_scale(scale, result['space'])}")
         fit = ("every cell but HELP's scored ones" if result["protocol"] == "lodo-help"
                else "5-fold")
         print(f"| device | K-sample LODO | full-data ridge ({fit}) |\n| --- | --- | --- |")
@@ -73,4 +88,10 @@ def main(data: str, paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data")
+    parser.add_argument("results", nargs="+", metavar="LODO.json")
+    parser.add_argument("--scale", default="auto", choices=SCALES,
+                        help="the ridge's scale (auto: the space's latency_scale)")
+    args = parser.parse_args()
+    main(args.data, args.results, args.scale)

@@ -1,7 +1,7 @@
 """What do predictors that see every target cell give `oneproxy bench search`'s one-proxy set?
 
 Usage:
-    python benchmarks/search_ceiling.py DATA_DIR [TARGET ...]
+    python benchmarks/search_ceiling.py DATA_DIR [TARGET ...] [--scale auto|log|ms]
 
 For each target (default: every NAS-Bench-201 device of the data but ``pixel3``, the proxy of
 the search goals) this scores, with the bench's own hv_ratio and front_recall, two predictors
@@ -10,9 +10,11 @@ method; they show what pixel3 and the space's latency features carry about each 
 front (not a strict bound: a few-shot model that fits the front's region better can beat
 them on a target):
 
-- ``lsq-all``: least squares of the target's log latency on what `AdaProxyPredictor` combines
-  (the pool's latency features, pixel3's standardised log latency and its smoothed fit),
-  fitted on every measured cell (about 40 parameters on 1,740-15,625 cells);
+- ``lsq-all``: least squares of the target's latency on what `AdaProxyPredictor` combines
+  (the pool's latency features, pixel3's standardised latency and its smoothed fit),
+  fitted on every measured cell (about 40 parameters on 1,740-15,625 cells), in ``--scale``
+  (``auto``, the default: NAS-Bench-201's ``latency_scale``, milliseconds; ``log`` gives the
+  figures of docs/benchmarks.md before the millisecond default);
 - ``gbm-cv5``: scikit-learn's HistGradientBoostingRegressor on the same inputs, each cell
   predicted by the model trained on the other four fifths (5-fold, seeded).
 
@@ -22,7 +24,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -44,14 +46,16 @@ def score(acc: np.ndarray, true_ms: np.ndarray, predicted_ms: np.ndarray) -> tup
     return result["hv_ratio"], result["front_recall"]
 
 
-def main(data_dir: str, targets: list[str], proxy: str = PROXY
+def main(data_dir: str, targets: list[str], proxy: str = PROXY, scale: str = "auto"
          ) -> dict[str, tuple[int, list[tuple[float, float]]]]:
-    """Print the table and summary; return ``{target: (cells, [(hv, recall) per predictor])}``."""
+    """Print the table and summary; return ``{target: (cells, [(hv, recall) per predictor])}``;
+    both predictors fitted in ``scale`` (``"auto"``: the space's ``latency_scale``)."""
     space = get_space("nasbench201")
+    log = (space.latency_scale if scale == "auto" else scale) == "log"
     table = load_data_dir([data_dir], space.name)
     _, accuracy_table = load_tabular(space, [data_dir], [proxy], "cifar10")
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column("cifar10")))
-    pool = ProxyPool(table, [proxy], space=space)
+    pool = ProxyPool(table, [proxy], space=space, log=log)
     inputs = np.c_[pool.features, pool.z]
     acc = np.array([acc_of.get(a, np.nan) for a in pool.archs])
     pool_rows = table.rows_of(pool.archs)
@@ -61,12 +65,12 @@ def main(data_dir: str, targets: list[str], proxy: str = PROXY
     for target in targets or [d for d in table.devices if d != proxy]:
         true_ms = table.column(target)[pool_rows]
         keep = np.isfinite(true_ms) & np.isfinite(acc)
-        x, log_ms = inputs[keep], np.log(true_ms[keep])
+        x, target_values = inputs[keep], pool.forward(true_ms[keep])
         design = np.c_[x, np.ones(len(x))]
-        lsq = design @ np.linalg.lstsq(design, log_ms, rcond=None)[0]
-        gbm = cross_val_predict(HistGradientBoostingRegressor(random_state=0), x, log_ms,
+        lsq = design @ np.linalg.lstsq(design, target_values, rcond=None)[0]
+        gbm = cross_val_predict(HistGradientBoostingRegressor(random_state=0), x, target_values,
                                 cv=KFold(5, shuffle=True, random_state=0))
-        row = [score(acc[keep], true_ms[keep], np.exp(p)) for p in (lsq, gbm)]
+        row = [score(acc[keep], true_ms[keep], pool.inverse(p)) for p in (lsq, gbm)]
         results[target] = (int(keep.sum()), row)
         print(f"| {target} | {keep.sum()} | {row[0][0]:.4f} / {row[0][1]:.2f} | "
               f"{row[1][0]:.4f} / {row[1][1]:.2f} |", flush=True)
@@ -83,6 +87,10 @@ def main(data_dir: str, targets: list[str], proxy: str = PROXY
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data")
+    parser.add_argument("targets", nargs="*", metavar="TARGET")
+    parser.add_argument("--scale", default="auto", choices=("auto", "log", "ms"),
+                        help="the predictors' scale (auto: the space's latency_scale)")
+    args = parser.parse_args()
+    main(args.data, args.targets, scale=args.scale)

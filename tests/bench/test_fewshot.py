@@ -287,6 +287,35 @@ class TestSummarize:
         assert row.startswith("| run | adaproxy (features=encoding) | greedy | all | 5 | 1 |")
 
 
+class TestFewshotCeiling:
+    """``benchmarks/fewshot_ceiling.py``: the linear family fitted on every architecture, in
+    the scale asked for."""
+
+    def test_each_scale_fits_the_device_that_adds_up_in_it(self, make_data_dir,
+                                                            synthetic_nb201):
+        from oneproxy_plugins.spaces import get_space
+
+        module = _script("fewshot_ceiling")
+        table = synthetic_nb201[0]
+        x = get_space("nasbench201").encode_many(table.archs)
+        weights = np.abs(np.random.default_rng(3).normal(0, 1.0, x.shape[1]))
+        adds_up = 0.1 + x @ weights  # linear in milliseconds, not in log
+        data = make_data_dir(LatencyTable(table.archs, [*table.devices, "adds_up"],
+                                          np.c_[table.values, adds_up], space="nasbench201"))
+        result = {"space": "nasbench201", "protocol": "lodo", "proxies": ["gpu_a", "cpu_a"],
+                  "targets": {"gpu_b": {"srcc_mean": 0.5}, "adds_up": {"srcc_mean": 0.5}}}
+        log = module.ceiling(str(data), result, "log")
+        ms = module.ceiling(str(data), result, "ms")
+        assert module.ceiling(str(data), result) == ms  # NAS-Bench-201's latency_scale
+        assert ms["adds_up"][1] > 0.99999 > log["adds_up"][1]
+        assert log["gpu_b"][1] > 0.9995 > ms["gpu_b"][1]
+        assert log["gpu_b"][0] == 0.5  # the K-sample figure is the result's own
+
+    def test_unknown_scale(self):
+        with pytest.raises(ValueError, match="scale must be one of auto, log, ms; got 'sqrt'"):
+            _script("fewshot_ceiling").resolve_scale("sqrt", "nasbench201")
+
+
 class TestCostDevices:
     """``benchmarks/cost_devices.py`` writes made-up FBNet devices beside a data directory."""
 

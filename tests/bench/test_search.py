@@ -345,7 +345,8 @@ class TestSearchCeiling:
         spec.loader.exec_module(module)
         n_cells = 3000  # a fifth of the space: five gradient-boosted fits per target
         data_dir = _write_data_dir(tmp_path, n_cells)
-        results = module.main(str(data_dir), ["same", "other", "part"], proxy="proxy")
+        results = module.main(str(data_dir), ["same", "other", "part"], proxy="proxy",
+                              scale="log")
         assert {t: n for t, (n, _) in results.items()} == {
             "same": n_cells, "other": n_cells, "part": n_cells // 3}
         # 'same' is a monotone function of the proxy: least squares on its log ranks it exactly
@@ -356,3 +357,6 @@ class TestSearchCeiling:
         assert lsq_other[0] > proxy_other["hv_ratio"] and lsq_other[0] > 0.99
         out = capsys.readouterr().out
         assert f"| other | {n_cells} |" in out and "lsq-all: hv_ratio min" in out
+        # in milliseconds (the space's scale, the default) 'other' adds up exactly
+        in_ms = module.main(str(data_dir), ["other"], proxy="proxy")
+        assert in_ms["other"][1][0] == pytest.approx((1.0, 1.0))
