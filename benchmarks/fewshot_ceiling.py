@@ -11,9 +11,9 @@ space's latency features) over every architecture, in ``--scale``: log latency o
 milliseconds (``auto``, the default: the space's ``latency_scale``, as the default adapter
 models K=10 with several proxies: milliseconds on NAS-Bench-201, log on FBNet), each
 predicted by the model trained on the other four fifths (5-fold): not a method, a ceiling of
-the linear family the adapter belongs to. For a `--protocol lodo-help` result the same ridge is fitted on every architecture outside
-HELP's scored thousand and scored on them, as the K samples are. Prints per device and the
-means over all of them and over those outside the pool.
+the linear family the adapter belongs to. For a `--protocol lodo-help` result the same ridge
+is fitted on every architecture outside HELP's scored thousand and scored on them, as the K
+samples are. Prints per device and the means over all of them and over those outside the pool.
 """
 
 from __future__ import annotations
