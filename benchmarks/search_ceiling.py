@@ -38,6 +38,7 @@ from oneproxy_plugins.spaces import get_space
 
 PROXY = "pixel3"
 DIRECTIONS = ["maximize", "minimize"]
+SCALES = ("auto", "log", "ms")
 
 
 def score(acc: np.ndarray, true_ms: np.ndarray, predicted_ms: np.ndarray) -> tuple[float, float]:
@@ -50,6 +51,8 @@ def main(data_dir: str, targets: list[str], proxy: str = PROXY, scale: str = "au
          ) -> dict[str, tuple[int, list[tuple[float, float]]]]:
     """Print the table and summary; return ``{target: (cells, [(hv, recall) per predictor])}``;
     both predictors fitted in ``scale`` (``"auto"``: the space's ``latency_scale``)."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}.")
     space = get_space("nasbench201")
     log = (space.latency_scale if scale == "auto" else scale) == "log"
     table = load_data_dir([data_dir], space.name)
@@ -90,7 +93,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data")
     parser.add_argument("targets", nargs="*", metavar="TARGET")
-    parser.add_argument("--scale", default="auto", choices=("auto", "log", "ms"),
+    parser.add_argument("--scale", default="auto", choices=SCALES,
                         help="the predictors' scale (auto: the space's latency_scale)")
     args = parser.parse_args()
     main(args.data, args.targets, scale=args.scale)

@@ -360,3 +360,5 @@ class TestSearchCeiling:
         # in milliseconds (the space's scale, the default) 'other' adds up exactly
         in_ms = module.main(str(data_dir), ["other"], proxy="proxy")
         assert in_ms["other"][1][0] == pytest.approx((1.0, 1.0))
+        with pytest.raises(ValueError, match="scale must be one of auto, log, ms; got 'sqrt'"):
+            module.main(str(data_dir), ["other"], proxy="proxy", scale="sqrt")
