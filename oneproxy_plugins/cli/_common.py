@@ -118,3 +118,18 @@ def adapter_names() -> list[str]:
     from oneproxy_plugins.adaproxy import list_adapters
 
     return list(list_adapters())
+
+
+def adapter_params(method: str, text: str | None,
+                   example: str = "scale=log,guard=none") -> dict[str, Any]:
+    """``--params``: ``KEY=VALUE`` pairs the method's adapter takes (checked on an unfitted
+    one, so that an unknown name fails at once, naming it)."""
+    from oneproxy_plugins.adaproxy import make_adapter
+    from oneproxy_plugins.cli.measure import parse_build_cfg
+
+    params = parse_build_cfg(text, "--params", example)
+    try:
+        make_adapter(method, None, **params)
+    except TypeError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--params'") from None
+    return params

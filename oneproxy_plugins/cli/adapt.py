@@ -23,7 +23,8 @@ from typing import Any
 import click
 
 from oneproxy_plugins._io import atomic_write_text
-from oneproxy_plugins.cli._common import RegistryChoice, adapter_names, echo_json, split_list
+from oneproxy_plugins.cli._common import (RegistryChoice, adapter_names, adapter_params, echo_json,
+                                          split_list)
 from oneproxy_plugins.exceptions import DataFormatError
 
 
@@ -114,7 +115,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     from oneproxy_plugins.spaces import get_space
 
     space_obj = get_space(space)
-    params = _adapter_params(method, params_text)  # a typo fails before anything is read
+    params = adapter_params(method, params_text)  # a typo fails before anything is read
     if (samples_csv is None) == (device is None):
         raise click.UsageError("pass either --target-samples FILE or --measure-on DEVICE.")
     if device is None and (devices_file or measurements or build_cfg):
@@ -187,20 +188,6 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                    f"upper/lower {spread:.2f} (median; oneproxy predict --interval 0.9 writes it)")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
-
-
-def _adapter_params(method: str, text: str | None) -> dict[str, Any]:
-    """``--params``: ``KEY=VALUE`` pairs the method's adapter takes (checked on an unfitted
-    one, so that an unknown name fails at once, naming it)."""
-    from oneproxy_plugins.adaproxy import make_adapter
-    from oneproxy_plugins.cli.measure import parse_build_cfg
-
-    params = parse_build_cfg(text, "--params", "scale=log,guard=none")
-    try:
-        make_adapter(method, None, **params)
-    except TypeError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--params'") from None
-    return params
 
 
 def _live_prior(model: Any) -> dict[str, list[float]] | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from oneproxy_plugins.cli._common import quiet_optuna, split_list, write_json
+from oneproxy_plugins.cli._common import adapter_params, quiet_optuna, split_list, write_json
 
 __all__ = ["search"]
 
@@ -49,6 +49,9 @@ __all__ = ["search"]
               help="How far the adapter moves from the proxy as is (AdaProxyPredictor's guard): "
                    "leave-one-out blend, the better of the two, the paper's SRCC < 0.9 rule, "
                    "always adapt; auto is loo with one proxy, none with --adapt-with.")
+@click.option("--params", "params_text", default=None,
+              help="Further AdaProxyPredictor parameters, e.g. 'scale=log' or "
+                   "'live_boost=0,noise=0.03' (the guard is --guard's).")
 @click.option("--oracle", is_flag=True,
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
                    "allows (a diagnostic; --samples then only steers an nsga2 study).")
@@ -57,7 +60,7 @@ __all__ = ["search"]
 def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
            adapt_with: str | None, targets: str, samples: int, optimizer: str, trials: int,
            steer: str, population: int | None, seed: int, sampler: str, guard: str,
-           oracle: bool, json_out: str) -> None:
+           params_text: str | None, oracle: bool, json_out: str) -> None:
     """One-proxy search: the Pareto set found with the proxy, scored on each target.
 
     \b
@@ -73,9 +76,21 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
         oneproxy bench search --space nasbench201 --data ../shared/data --accuracy cifar10 \\
             --proxy pixel3 --adapt-with 1080ti_1,silver_4114,samsung_a50 \\
             --targets titanx_1,gold_6240 --samples 10 --json search.json
+
+    --params passes further AdaProxyPredictor parameters, e.g. for a phone whose fronts the
+    log fit holds better (docs/benchmarks.md, "Both scales"):
+
+    \b
+        oneproxy bench search --space nasbench201 --data ../shared/data --accuracy cifar10 \\
+            --proxy pixel3 --targets samsung_s7 --samples 10 --params scale=log \\
+            --json search.json
     """
     from oneproxy_plugins.bench.search import run_search_bench
 
+    params = adapter_params("adaproxy", params_text, "scale=log,live_boost=0")
+    if "guard" in params:
+        raise click.BadParameter("the guard is set with --guard, not in --params.",
+                                 param_hint="'--params'")
     if optimizer == "nsga2":  # the one optimiser that is an Optuna study
         from oneproxy_plugins._imports import optional_import
 
@@ -84,7 +99,7 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
                               targets=split_list(targets, "devices"), samples=samples,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,
                               sampler=sampler, steer=steer, population=population,
-                              adapter_params={"guard": guard},
+                              adapter_params={"guard": guard, **params},
                               adapt_with=split_list(adapt_with, "devices"))
     if write_json(json_out, result):
         return

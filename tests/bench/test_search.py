@@ -303,6 +303,36 @@ class TestCLI:
         assert f"{part} of the study's cells measured there" in lines["part"]
         assert "measured there" not in lines["same"]
 
+    def test_params_reach_the_adapter(self, data_dir, tmp_path):
+        def run(*extra):
+            out = tmp_path / "p.json"
+            result = CliRunner().invoke(_bench, [
+                "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy",
+                "cifar10", "--proxy", "proxy", "--targets", "other", "--samples", "10",
+                "--json", str(out), *extra])
+            assert result.exit_code == 0, result.output
+            return json.loads(out.read_text())
+
+        raw = _run(data_dir, targets=["other"])["targets"]["other"]["hv_ratio"]
+        adapted = run()["targets"]["other"]["hv_ratio"]
+        # no residual: an affine map of the one proxy, whose front is the proxy's own
+        affine = run("--params", "residual=false,noise=0.03")
+        assert affine["adapter_params"] == {"guard": "auto", "residual": False, "noise": 0.03}
+        assert affine["targets"]["other"]["hv_ratio"] == pytest.approx(raw)
+        assert adapted > raw + 0.01
+
+    @pytest.mark.parametrize("params, match", [
+        ("nope=1", "nope"), ("guard=none", "the guard is set with --guard"),
+        ("scale", "expected KEY=VALUE pairs like 'scale=log,live_boost=0'")])
+    def test_bad_params(self, data_dir, tmp_path, params, match):
+        result = CliRunner().invoke(_bench, [
+            "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
+            "--proxy", "proxy", "--targets", "other", "--samples", "10", "--params", params,
+            "--json", str(tmp_path / "x.json")])
+        assert result.exit_code == 2 and "'--params'" in result.output
+        assert match in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "x.json").exists()
+
     def test_adapt_with(self, data_dir, tmp_path):
         out = tmp_path / "pooled.json"
         result = CliRunner().invoke(_bench, [
