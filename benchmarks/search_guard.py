@@ -55,18 +55,25 @@ def main(data: str, out: str, guards: list[str], seeds: list[int],
         runs = [run(f"{name}_s{seed}", samples=10, seed=seed,
                     adapter_params={**(params or {}), "guard": guard})
                 for seed in seeds]
-        c = compare_with_proxy(raw, runs)
-        n_far = compare_with_proxy(raw, runs, tolerance=0.01)["n_worse"]
-        f = compare_with_proxy(raw, [{**r, "targets": {t: v for t, v in r["targets"].items()
-                                                       if t in full}} for r in runs])
-        w = c["worst"]
-        print(f"guard {name}: below the proxy by > 0.005 in {c['n_worse']}/{c['n']} "
-              f"({c['share_worse']:.1%}), by > 0.01 in {n_far}; worst {w['difference']:+.4f} "
-              f"({w['target']}, seed {w['seed']}: {w['hv_ratio']:.4f} vs "
-              f"{w['raw_hv_ratio']:.4f}); hv_ratio min {c['hv_ratio_min']:.4f} mean "
-              f"{c['hv_ratio_mean']:.4f}, front_recall {c['front_recall_mean']:.3f}; full-table "
-              f"targets: {f['n_worse']}/{f['n']} worse, min {f['hv_ratio_min']:.4f} mean "
-              f"{f['hv_ratio_mean']:.4f}, recall {f['front_recall_mean']:.3f}")
+        print(f"guard {name}: {summary(raw, runs, full)}")
+
+
+def summary(raw: dict, runs: list[dict], full: list[str]) -> str:
+    """The summary of adapted runs against the proxy as is (``raw``): how many (target, seed)
+    below it by more than 0.005 and 0.01, the worst, the hv_ratio and recall over all targets
+    and over the ``full``-table ones."""
+    c = compare_with_proxy(raw, runs)
+    n_far = compare_with_proxy(raw, runs, tolerance=0.01)["n_worse"]
+    f = compare_with_proxy(raw, [{**r, "targets": {t: v for t, v in r["targets"].items()
+                                                   if t in full}} for r in runs])
+    w = c["worst"]
+    return (f"below the proxy by > 0.005 in {c['n_worse']}/{c['n']} "
+            f"({c['share_worse']:.1%}), by > 0.01 in {n_far}; worst {w['difference']:+.4f} "
+            f"({w['target']}, seed {w['seed']}: {w['hv_ratio']:.4f} vs "
+            f"{w['raw_hv_ratio']:.4f}); hv_ratio min {c['hv_ratio_min']:.4f} mean "
+            f"{c['hv_ratio_mean']:.4f}, front_recall {c['front_recall_mean']:.3f}; full-table "
+            f"targets: {f['n_worse']}/{f['n']} worse, min {f['hv_ratio_min']:.4f} mean "
+            f"{f['hv_ratio_mean']:.4f}, recall {f['front_recall_mean']:.3f}")
 
 
 if __name__ == "__main__":

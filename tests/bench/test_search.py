@@ -270,6 +270,70 @@ class TestCompareWithProxy:
         assert adapted["adapter_params"] == {"guard": "none"}
 
 
+@pytest.fixture(scope="module")
+def chooser():
+    """``benchmarks/search_chooser.py`` imported (a script, not part of the package)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "benchmarks"
+    sys.path.insert(0, str(folder))  # its sibling imports (search_guard, search_steer)
+    try:
+        spec = importlib.util.spec_from_file_location("search_chooser",
+                                                      folder / "search_chooser.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+    return module
+
+
+@pytest.fixture(scope="module")
+def chooser_setting(data_dir):
+    """The fixture's tables read once, and the proxy's pool."""
+    from oneproxy_plugins.adaproxy import ProxyPool
+    from oneproxy_plugins.latency import load_accuracy, load_data_dir
+
+    table = load_data_dir(data_dir, "nasbench201")
+    accuracy = load_accuracy(data_dir, "nasbench201")
+    acc_of = dict(zip(accuracy.archs, accuracy.column("cifar10")))
+    return table, acc_of, ProxyPool(table, ["proxy"], space="nasbench201")
+
+
+class TestSearchChooser:
+    """``benchmarks/search_chooser.py``: variants of the front chooser, scored like the bench."""
+
+    def test_without_a_variant_it_is_the_bench(self, chooser, chooser_setting, data_dir):
+        result = chooser.run_seed(*chooser_setting, ["same", "other"], 3, {}, None, 0.1, "proxy")
+        bench = _run(data_dir, samples=10, seed=3)
+        for target in ("same", "other"):
+            for key in ("hv_ratio", "front_recall", "set_size"):
+                assert result["targets"][target][key] == bench["targets"][target][key]
+
+    def test_second_round(self, chooser, chooser_setting):
+        from oneproxy_plugins.adaproxy import AdaProxyPredictor
+        from oneproxy_plugins.sampling import select_front_samples
+
+        table, acc_of, pool = chooser_setting
+        ids = table.archs
+        acc = np.array([acc_of[a] for a in ids])
+        first = select_front_samples(pool, 5, acc, candidates=ids, random_state=0)
+        model = AdaProxyPredictor(pool).fit(first, table.column("other")[table.rows_of(first)])
+        more = chooser.second_round(pool, model, ids, acc, first, 5, share=0.05)
+        assert len(set(more)) == 5 and not set(more) & set(first)
+        # from the best twentieth under the fit's own predictions, above the metric's floor
+        from oneproxy_plugins.fronts import nondominated_rank
+
+        rank = nondominated_rank(np.c_[acc, model.predict(ids)], ["maximize", "minimize"])
+        row = {a: i for i, a in enumerate(ids)}
+        cutoff = np.sort(rank)[int(np.ceil(0.05 * len(ids))) - 1]
+        assert all(rank[row[a]] <= cutoff for a in more)
+        assert all(acc[row[a]] - acc.min() >= 0.1 * np.ptp(acc) for a in more)
+        two = chooser.run_seed(*chooser_setting, ["other"], 0, {}, 5, 0.05, "proxy")
+        assert two["first_round"] == 5 and 0 < two["targets"]["other"]["hv_ratio"] <= 1
+
+
 @click.group(cls=OneProxyGroup)
 def _bench() -> None:
     """Stands in for the ``bench`` group under ``oneproxy``."""
