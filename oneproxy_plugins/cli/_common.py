@@ -120,12 +120,34 @@ def adapter_names() -> list[str]:
     return list(list_adapters())
 
 
+def _parse_value(text: str) -> Any:
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def parse_build_cfg(value: str | None, option: str = "--build-cfg",
+                    example: str = "C=4,N=1") -> dict[str, Any]:
+    """``"C=4,N=1"`` -> ``{"C": 4, "N": 1}`` (ints, floats, true/false, else strings); a
+    malformed pair is an error on ``option``, with ``example`` as the form expected."""
+    cfg: dict[str, Any] = {}
+    for item in split_list(value, "KEY=VALUE pairs"):
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip() or not text.strip():
+            raise click.BadParameter(f"expected KEY=VALUE pairs like {example!r}; got "
+                                     f"{item!r}.", param_hint=f"'{option}'")
+        cfg[key.strip()] = _parse_value(text.strip())
+    return cfg
+
+
 def adapter_params(method: str, text: str | None,
                    example: str = "scale=log,guard=none") -> dict[str, Any]:
     """``--params``: ``KEY=VALUE`` pairs the method's adapter takes (checked on an unfitted
     one, so that an unknown name fails at once, naming it)."""
     from oneproxy_plugins.adaproxy import make_adapter
-    from oneproxy_plugins.cli.measure import parse_build_cfg
 
     params = parse_build_cfg(text, "--params", example)
     try:

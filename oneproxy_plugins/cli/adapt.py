@@ -24,7 +24,7 @@ import click
 
 from oneproxy_plugins._io import atomic_write_text
 from oneproxy_plugins.cli._common import (RegistryChoice, adapter_names, adapter_params, echo_json,
-                                          split_list)
+                                          parse_build_cfg, split_list)
 from oneproxy_plugins.exceptions import DataFormatError
 
 
@@ -129,7 +129,6 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     pool = ProxyPool(table, device_list, space=space_obj)
     result = None
     if device is not None:
-        from oneproxy_plugins.cli.measure import parse_build_cfg
         from oneproxy_plugins.targets import adapt_on_device
 
         measurements_file = (measurements

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from oneproxy_plugins.cli._common import RegistryChoice, echo_json
+from oneproxy_plugins.cli._common import RegistryChoice, echo_json, parse_build_cfg
 
 __all__ = ["fit", "fit_device_predictor", "RIDGE_DEFAULTS"]
 
@@ -107,7 +107,6 @@ def fit(space: str, data_dirs: tuple[str, ...], table_path: str | None, device: 
     import numpy as np
 
     from oneproxy_plugins.cli.data import pick_device
-    from oneproxy_plugins.cli.measure import parse_build_cfg
     from oneproxy_plugins.latency import LatencyTable, load_data_dir
     from oneproxy_plugins.predictors import save_predictor
     from oneproxy_plugins.spaces import get_space

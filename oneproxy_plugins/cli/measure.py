@@ -9,30 +9,7 @@ from typing import Any
 
 import click
 
-from oneproxy_plugins.cli._common import echo_json, split_list
-
-
-def _parse_value(text: str) -> Any:
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(text.lower(), text)
-
-
-def parse_build_cfg(value: str | None, option: str = "--build-cfg",
-                    example: str = "C=4,N=1") -> dict[str, Any]:
-    """``"C=4,N=1"`` -> ``{"C": 4, "N": 1}`` (ints, floats, true/false, else strings); a
-    malformed pair is an error on ``option``, with ``example`` as the form expected."""
-    cfg: dict[str, Any] = {}
-    for item in split_list(value, "KEY=VALUE pairs"):
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip() or not text.strip():
-            raise click.BadParameter(f"expected KEY=VALUE pairs like {example!r}; got "
-                                     f"{item!r}.", param_hint=f"'{option}'")
-        cfg[key.strip()] = _parse_value(text.strip())
-    return cfg
+from oneproxy_plugins.cli._common import echo_json, parse_build_cfg
 
 
 def read_archs(space: Any, path: str) -> list[Any]:
