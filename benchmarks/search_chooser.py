@@ -34,8 +34,7 @@ from oneproxy_plugins.fronts import nondominated_rank, pareto_mask
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.sampling import _feature_map, select_front_samples
 from oneproxy_plugins.spaces import get_space
-from search_guard import FULL, SUBSET, summary
-from search_steer import seeds_of
+from search_guard import FULL, SUBSET, seeds_of, summary
 
 K = 10
 DIRECTIONS = ["maximize", "minimize"]

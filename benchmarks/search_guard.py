@@ -23,7 +23,6 @@ from oneproxy_plugins._io import cached_json
 from oneproxy_plugins.bench.search import compare_with_proxy, run_search_bench
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.spaces import get_space
-from search_steer import seeds_of
 
 FULL = ("1080ti_1,1080ti_256,1080ti_32,2080ti_1,2080ti_256,2080ti_32,essential_ph_1,gold_6240,"
         "samsung_a50,samsung_s7,silver_4114,silver_4210r,titan_rtx_1,titan_rtx_32,titanx_1,"
@@ -31,6 +30,14 @@ FULL = ("1080ti_1,1080ti_256,1080ti_32,2080ti_1,2080ti_256,2080ti_32,essential_p
 SUBSET = ("nnmeter_adreno630,nnmeter_adreno640,nnmeter_myriadvpu,eagle_i7_7820x,eagle_sd855_cpu,"
           "eagle_sd855_gpu,eagle_sd855_dsp,eagle_jetson_nano_fp32,eagle_jetson_nano_fp16,"
           "eagle_edgetpu,hwnasbench_edgegpu,hwnasbench_edgetpu").split(",")
+
+
+def seeds_of(text: str) -> list[int]:
+    """``"0-9"`` or ``"0,3,5"`` as a list of ints."""
+    if "-" in text:
+        first, last = map(int, text.split("-"))
+        return list(range(first, last + 1))
+    return [int(s) for s in text.split(",")]
 
 
 def main(data: str, out: str, guards: list[str], seeds: list[int],

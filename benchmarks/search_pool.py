@@ -25,8 +25,7 @@ import numpy as np
 from oneproxy_plugins.bench.search import run_search_bench
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.spaces import get_space
-from search_guard import FULL, SUBSET
-from search_steer import seeds_of
+from search_guard import FULL, SUBSET, seeds_of
 
 ADAPT_WITH = ("1080ti_1,1080ti_32,1080ti_256,silver_4114,silver_4210r,samsung_a50,"
               "essential_ph_1,samsung_s7").split(",")

@@ -33,6 +33,7 @@ from oneproxy_plugins._io import cached_json
 from oneproxy_plugins.bench.search import run_search_bench
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.spaces import get_space
+from search_guard import seeds_of
 
 PROXY = "pixel3"
 SETTINGS = {
@@ -41,14 +42,6 @@ SETTINGS = {
     "proxy-pop16": {"steer": "proxy", "population": 16},
     "targets-oracle": {"steer": "targets", "oracle": True},
 }
-
-
-def seeds_of(text: str) -> list[int]:
-    """``"0-9"`` or ``"0,3,5"`` as a list of ints."""
-    if "-" in text:
-        first, last = map(int, text.split("-"))
-        return list(range(first, last + 1))
-    return [int(s) for s in text.split(",")]
 
 
 def main() -> None:
