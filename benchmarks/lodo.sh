@@ -106,3 +106,7 @@ slope100|{"slope_var": 100}
 raw0|{"raw_prior": 0}
 raw2|{"raw_prior": 2}
 CFG
+# small_k_noise one value at a time at K=5 under the ms / both-scales defaults ("Small K")
+for cfg in 'base|{}' 'skn01|{"small_k_noise": 0.01}' 'skn1|{"small_k_noise": 0.1}'; do
+  run nb201-k5noise-${cfg%%|*}-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "[${cfg#*|}]"
+done
