@@ -35,10 +35,10 @@ from oneproxy_plugins.bench.search import score_set
 from oneproxy_plugins.fronts import pareto_mask
 from oneproxy_plugins.latency import load_data_dir, load_tabular
 from oneproxy_plugins.spaces import get_space
+from fewshot_ceiling import SCALES, resolve_scale
 
 PROXY = "pixel3"
 DIRECTIONS = ["maximize", "minimize"]
-SCALES = ("auto", "log", "ms")
 
 
 def score(acc: np.ndarray, true_ms: np.ndarray, predicted_ms: np.ndarray) -> tuple[float, float]:
@@ -51,10 +51,8 @@ def main(data_dir: str, targets: list[str], proxy: str = PROXY, scale: str = "au
          ) -> dict[str, tuple[int, list[tuple[float, float]]]]:
     """Print the table and summary; return ``{target: (cells, [(hv, recall) per predictor])}``;
     both predictors fitted in ``scale`` (``"auto"``: the space's ``latency_scale``)."""
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}.")
+    log = resolve_scale(scale, "nasbench201") == "log"
     space = get_space("nasbench201")
-    log = (space.latency_scale if scale == "auto" else scale) == "log"
     table = load_data_dir([data_dir], space.name)
     _, accuracy_table = load_tabular(space, [data_dir], [proxy], "cifar10")
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column("cifar10")))

@@ -25,18 +25,6 @@ def data_dir(make_data_dir, synthetic_nb201):
                                                     "latency_more.csv": ["gpu_b", "mix", "cpu_b"]})
 
 
-def _script(name):
-    """Import ``benchmarks/<name>.py`` (a script, not part of the package)."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _args(data_dir, out, *extra):
     return ["bench", "fewshot", "--space", "nasbench201", "--data", str(data_dir),
             "--proxies", "gpu_a,cpu_a,odd", "--targets", "gpu_b,mix", "--samples", "10",
@@ -267,8 +255,8 @@ class TestSummarize:
     """``benchmarks/summarize.py`` labels ablation runs by what they changed."""
 
     @pytest.fixture()
-    def summarize(self):
-        return _script("summarize")
+    def summarize(self, benchmark_script):
+        return benchmark_script("summarize")
 
     def test_method_label(self, summarize):
         assert summarize.method_label({"method": "adaproxy"}) == "adaproxy"  # older JSON files
@@ -291,11 +279,11 @@ class TestFewshotCeiling:
     """``benchmarks/fewshot_ceiling.py``: the linear family fitted on every architecture, in
     the scale asked for."""
 
-    def test_each_scale_fits_the_device_that_adds_up_in_it(self, make_data_dir,
-                                                            synthetic_nb201):
+    def test_each_scale_fits_the_device_that_adds_up_in_it(self, make_data_dir, synthetic_nb201,
+                                                            benchmark_script):
         from oneproxy_plugins.spaces import get_space
 
-        module = _script("fewshot_ceiling")
+        module = benchmark_script("fewshot_ceiling")
         table = synthetic_nb201[0]
         x = get_space("nasbench201").encode_many(table.archs)
         weights = np.abs(np.random.default_rng(3).normal(0, 1.0, x.shape[1]))
@@ -311,19 +299,20 @@ class TestFewshotCeiling:
         assert log["gpu_b"][1] > 0.9995 > ms["gpu_b"][1]
         assert log["gpu_b"][0] == 0.5  # the K-sample figure is the result's own
 
-    def test_unknown_scale(self):
+    def test_unknown_scale(self, benchmark_script):
         with pytest.raises(ValueError, match="scale must be one of auto, log, ms; got 'sqrt'"):
-            _script("fewshot_ceiling").resolve_scale("sqrt", "nasbench201")
+            benchmark_script("fewshot_ceiling").resolve_scale("sqrt", "nasbench201")
 
 
 class TestCostDevices:
     """``benchmarks/cost_devices.py`` writes made-up FBNet devices beside a data directory."""
 
-    def test_devices_follow_the_costs_and_join_the_real_tables(self, tmp_path):
+    def test_devices_follow_the_costs_and_join_the_real_tables(self, tmp_path,
+                                                                benchmark_script):
         from oneproxy_plugins.latency import load_data_dir
         from oneproxy_plugins.spaces import get_space
 
-        module = _script("cost_devices")
+        module = benchmark_script("cost_devices")
         space = get_space("fbnet")
         archs = [space.to_id(a) for a in space.sample_many(60, rng=0)]
         data = tmp_path / "data" / "fbnet"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,12 +11,8 @@ from oneproxy_plugins.monotonicity import srcc
 
 
 @pytest.fixture(scope="module")
-def script():
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "runtime_devices.py"
-    spec = importlib.util.spec_from_file_location("runtime_devices", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(benchmark_script):
+    return benchmark_script("runtime_devices")
 
 
 @pytest.fixture()

@@ -271,22 +271,9 @@ class TestCompareWithProxy:
 
 
 @pytest.fixture(scope="module")
-def chooser():
-    """``benchmarks/search_chooser.py`` imported (a script, not part of the package)."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parents[2] / "benchmarks"
-    sys.path.insert(0, str(folder))  # its sibling imports (search_guard, search_steer)
-    try:
-        spec = importlib.util.spec_from_file_location("search_chooser",
-                                                      folder / "search_chooser.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(folder))
-    return module
+def chooser(benchmark_script):
+    """``benchmarks/search_chooser.py``."""
+    return benchmark_script("search_chooser")
 
 
 @pytest.fixture(scope="module")
@@ -429,14 +416,8 @@ class TestSharedData:
 class TestSearchCeiling:
     """``benchmarks/search_ceiling.py``: the one-proxy set of predictors fitted on every cell."""
 
-    def test_scores_like_the_bench(self, tmp_path, capsys):
-        import importlib.util
-        from pathlib import Path
-
-        path = Path(__file__).resolve().parents[2] / "benchmarks" / "search_ceiling.py"
-        spec = importlib.util.spec_from_file_location("search_ceiling", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    def test_scores_like_the_bench(self, tmp_path, capsys, benchmark_script):
+        module = benchmark_script("search_ceiling")
         n_cells = 3000  # a fifth of the space: five gradient-boosted fits per target
         data_dir = _write_data_dir(tmp_path, n_cells)
         results = module.main(str(data_dir), ["same", "other", "part"], proxy="proxy",
