@@ -87,25 +87,13 @@ for k in 10 5; do
 done
 # the prior settings one at a time in milliseconds, HELP's split (each its own one-entry grid:
 # its outer leave-one-device-out score; docs/benchmarks.md, "Both scales")
-while IFS='|' read -r name cfg; do
-  run nb201-mssweep-$name-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid "[$cfg]" </dev/null
-done <<'CFG'
-base|{}
-msprior01|{"ms_prior": 0.01}
-msprior1|{"ms_prior": 0.1}
-eps03|{"prior_eps": 0.03}
-eps3|{"prior_eps": 0.3}
-mix01|{"mix_var": 0.01}
-mix1|{"mix_var": 0.1}
-rank5|{"rank_weight": 5}
-rank20|{"rank_weight": 20}
-temp5|{"temperature": 5}
-temp20|{"temperature": 20}
-slope1|{"slope_var": 1}
-slope100|{"slope_var": 100}
-raw0|{"raw_prior": 0}
-raw2|{"raw_prior": 2}
-CFG
+for cfg in 'base|{}' 'msprior01|{"ms_prior": 0.01}' 'msprior1|{"ms_prior": 0.1}' \
+    'eps03|{"prior_eps": 0.03}' 'eps3|{"prior_eps": 0.3}' 'mix01|{"mix_var": 0.01}' \
+    'mix1|{"mix_var": 0.1}' 'rank5|{"rank_weight": 5}' 'rank20|{"rank_weight": 20}' \
+    'temp5|{"temperature": 5}' 'temp20|{"temperature": 20}' 'slope1|{"slope_var": 1}' \
+    'slope100|{"slope_var": 100}' 'raw0|{"raw_prior": 0}' 'raw2|{"raw_prior": 2}'; do
+  run nb201-mssweep-${cfg%%|*}-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid "[${cfg#*|}]"
+done
 # small_k_noise one value at a time at K=5 under the ms / both-scales defaults ("Small K")
 for cfg in 'base|{}' 'skn01|{"small_k_noise": 0.01}' 'skn1|{"small_k_noise": 0.1}'; do
   run nb201-k5noise-${cfg%%|*}-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "[${cfg#*|}]"
