@@ -416,14 +416,17 @@ class AdaProxyPredictor(BasePoolAdapter):
         params = {**self.get_params(deep=False), "pool": pool}
         components = [type(self)(**{**params, "scale": s}).fit(archs, y) for s in ("log", "ms")]
         loo = np.array([c._log_loo_residuals(y) for c in components])
-        k = len(y)
-        self.scale_weights_ = weights = _normalised(
-            self._loo_log_likelihood(np.mean(loo ** 2, axis=1), k))
-        self.components_ = components
-        self.pool_ = pool
-        self.loo_residuals_ = weights @ loo
+        weights = _normalised(self._loo_log_likelihood(np.mean(loo ** 2, axis=1), len(y)))
+        return self._adopt(pool, components, weights, weights @ loo)
+
+    def _adopt(self, pool: ProxyPool, components: list[AdaProxyPredictor],
+               weights: np.ndarray, loo_residuals: np.ndarray) -> AdaProxyPredictor:
+        """``scale="both"``'s fitted state from its two fits (fitted or loaded): the fits,
+        their weights and leave-one-out residuals, and what the fits share."""
+        self.pool_, self.components_, self.scale_weights_ = pool, components, weights
+        self.loo_residuals_ = loo_residuals
         self.guard_rule_ = components[0].guard_rule_
-        self.n_samples_ = k
+        self.n_samples_ = components[0].n_samples_
         self.n_features_in_ = components[0].n_features_in_
         return self
 
@@ -739,20 +742,14 @@ class AdaProxyPredictor(BasePoolAdapter):
         from oneproxy_plugins.predictors.io import decode_value
 
         pool = ProxyPool.from_state(state["pool"])
-        est = cls(pool, **params)
-        est.pool_ = pool
         components = []
         for scale, sub in zip(("log", "ms"), state["components"]):
             component = cls._restore(pool, {**params, "scale": scale}, sub)
             component.pool_ = pool.in_scale(scale == "log")
             components.append(component)
-        est.components_ = components
-        est.scale_weights_ = decode_value(state["scale_weights_"], "scale_weights_")
-        est.loo_residuals_ = decode_value(state["loo_residuals_"], "loo_residuals_")
-        est.guard_rule_ = components[0].guard_rule_
-        est.n_samples_ = components[0].n_samples_
-        est.n_features_in_ = components[0].n_features_in_
-        return est
+        return cls(pool, **params)._adopt(
+            pool, components, decode_value(state["scale_weights_"], "scale_weights_"),
+            decode_value(state["loo_residuals_"], "loo_residuals_"))
 
     _state_attrs = ("proxy_weights_", "coef_proxy_", "coef_features_", "intercept_", "noise_",
                     "n_samples_", "n_features_in_", "cost_scale_", "guard_rule_", "adapt_share_",
