@@ -5,8 +5,9 @@ For each result: the mean over every left-out device, over those outside the pro
 with the whole pool, as a user's new device is) and over the proxies (scored with the pool less
 themselves), over the devices measured on every architecture and over those of a subset
 (OneProxy's 1,999 cells), the worst device and the worst single repeat, the share of the
-architectures inside the adapter's 90 % predictive interval (mean and lowest device), and how
-often each candidate of the grid was chosen (without the device it scored).
+architectures inside the adapter's 90 % predictive interval (mean and lowest device), the SRCC
+the fits expected by themselves (``posterior_srcc``) against the measured, and how often each
+candidate of the grid was chosen (without the device it scored).
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ def summarize(result: dict) -> str:
                      f"{np.mean(full_cov):.3f} over the {len(full_cov)} measured on the most; "
                      f"lowest {low} {targets[low]['coverage90']:.3f}, "
                      f"{sum(v['coverage90'] < 0.8 for v in targets.values())} devices below 0.8)")
+    if result.get("srcc_expected_mean") is not None:
+        gap = {t: v["srcc_expected"] - v["srcc_mean"] for t, v in targets.items()}
+        over, under = max(gap, key=gap.get), min(gap, key=gap.get)
+        corr = np.corrcoef([v["srcc_expected"] for v in targets.values()],
+                           [v["srcc_mean"] for v in targets.values()])[0, 1]
+        parts.append(f"the fits expected {result['srcc_expected_mean']:.4f} (devices: "
+                     f"correlation {corr:.3f} with the measured, most above {over} "
+                     f"{gap[over]:+.3f}, most below {under} {gap[under]:+.3f})")
     parts += [
               "chosen " + ", ".join(f"{json.dumps(g)} x{n}"
                                     for g, n in zip(result["grid"], result["chosen_counts"]))]

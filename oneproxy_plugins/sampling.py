@@ -42,7 +42,7 @@ from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.fronts import nondominated_rank
 from oneproxy_plugins.spaces import as_rng
 
-__all__ = ["select_samples", "select_front_samples", "SAMPLERS"]
+__all__ = ["select_samples", "select_front_samples", "greedy_method", "SAMPLERS"]
 
 SAMPLERS = {
     "random": "uniformly at random among the candidates",
@@ -121,10 +121,18 @@ def select_samples(pool: ProxyPool, k: int, *, candidates: Sequence[Any] | None 
         return [cands[i] for i in rng.choice(len(cands), size=k, replace=False)]
     rows = _pool_rows(pool, cands, f"; the {method!r} sampler chooses among the pool's "
                                    "architectures (use 'random')")
-    if method == "greedy":
-        integrated = len(pool.devices) >= _INTEGRATED_MIN_PROXIES and k >= _INTEGRATED_MIN_K
-        method = "integrated" if integrated else "max-variance"
+    method = greedy_method(pool, k) if method == "greedy" else method
     return _greedy(pool, rows, k, rng, noise, integrated=method == "integrated")
+
+
+def greedy_method(pool: ProxyPool, k: int) -> str:
+    """The chooser ``"greedy"`` is for ``k`` samples on ``pool``: ``"integrated"`` from three
+    proxies and ten samples on (the pool's prior is then learned, and the proxies' slopes
+    need fewer extremes), else ``"max-variance"``. Each is a sequence: the first ``k`` of
+    ``k + n`` chosen with the same seed are the ``k``, so a campaign that measures more
+    later names the method this gives for its first round."""
+    integrated = len(pool.devices) >= _INTEGRATED_MIN_PROXIES and k >= _INTEGRATED_MIN_K
+    return "integrated" if integrated else "max-variance"
 
 
 def _greedy(pool: ProxyPool, rows: np.ndarray, k: int, rng: np.random.Generator, noise: float,

@@ -90,3 +90,42 @@ def test_an_architecture_that_fails_on_the_device_is_named(pool, monkeypatch):
     monkeypatch.setattr(NASBench201Space, "build", build)
     with pytest.raises(MeasurementError, match="failed on cpu-torch-t1-b1.*does not fit"):
         adapt_on_device(pool, "cpu-torch-t1-b1", samples=[bad, *pool.archs[1:4]], **TINY)
+
+
+@pytest.mark.needs("torch")
+def test_until_srcc_measures_more_until_the_fit_expects_it(pool, tmp_path):
+    from oneproxy_plugins.sampling import greedy_method, select_samples
+
+    out = tmp_path / "m.csv"
+    # the synthetic proxy and this host's CPU agree only roughly: 0.999 is out of reach
+    grown = adapt_on_device(pool, "cpu-torch-t1-b1", k=4, until_srcc=0.999, max_samples=8,
+                            step=2, measurements=out, **TINY)
+    assert [n for n, _ in grown.rounds] == [4, 6, 8]
+    assert all(e < 0.999 for _, e in grown.rounds)
+    # each round continues the first round's sequence of the chooser
+    assert grown.archs == select_samples(pool, 8, method=greedy_method(pool, 4), random_state=0)
+    assert grown.predictor.n_samples_ == 8 and grown.n_reused == 0
+    assert grown.srcc_expected == grown.rounds[-1][1] == pytest.approx(
+        np.mean(grown.predictor.posterior_srcc()))
+    again = adapt_on_device(pool, "cpu-torch-t1-b1", k=4, until_srcc=0.999, max_samples=8,
+                            step=2, measurements=out, **TINY)
+    assert again.archs == grown.archs and again.n_reused == 8  # resumed, nothing remeasured
+    # a target already met stops after the first round
+    met = adapt_on_device(pool, "cpu-torch-t1-b1", k=4, until_srcc=0.01, measurements=out,
+                          **TINY)
+    assert met.rounds == [(4, met.srcc_expected)] and met.archs == grown.archs[:4]
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"until_srcc": 0.0}, "until_srcc"), ({"until_srcc": 1.5}, "until_srcc"),
+    ({"until_srcc": 0.9, "max_samples": 3}, "max_samples.*at least k"),
+    ({"until_srcc": 0.9, "step": 0}, "step"),
+    ({"until_srcc": 0.9, "samples": ["x"]}, "pass k, not samples"),
+    ({"until_srcc": 0.9, "method": "adaproxy-paper"}, "'adaproxy-paper' has none"),
+])
+def test_until_srcc_bad_arguments_fail_before_measuring(pool, monkeypatch, kw, match):
+    import oneproxy_plugins.targets as targets
+
+    monkeypatch.setattr(targets, "_measure", lambda *a, **k: pytest.fail("measured"))
+    with pytest.raises(ValueError, match=match):
+        adapt_on_device(pool, "cpu-torch-t1-b1", k=4, **kw)

@@ -160,7 +160,9 @@ class _Runner:
               ) -> tuple[float, float, float, dict[str, float] | None]:
         """SRCC, fit ms, predict ms and (``interval``) the model's central 90 % predictive
         interval scored on the architectures (:func:`interval_scores`; ``None`` for a method
-        without one) of one repeat (seed ``seed * 1_000_003 + 1000 * index + repeat``)."""
+        without one), with the SRCC the fit expects there (``srcc_expected``, the mean of
+        ``posterior_srcc``; ``None`` for a method without it), of one repeat (seed
+        ``seed * 1_000_003 + 1000 * index + repeat``)."""
         pool, _ = self.pool(proxies)
         sample_rows, scored_rows = self.split(proxies, target)
         y = self.table.column(target)
@@ -181,8 +183,10 @@ class _Runner:
         predict_ms = 1e3 * (time.perf_counter() - start)
         scores = None
         if interval and hasattr(model, "predict_interval"):
-            scores = interval_scores(y[scored_rows],
-                                     *model.predict_interval(scored_archs, INTERVAL_COVERAGE))
+            scores = {**interval_scores(y[scored_rows],
+                                        *model.predict_interval(scored_archs, INTERVAL_COVERAGE)),
+                      "srcc_expected": (float(np.mean(model.posterior_srcc(scored_archs)))
+                                        if hasattr(model, "posterior_srcc") else None)}
         return srcc(pred, y[scored_rows]), fit_ms, predict_ms, scores
 
 
@@ -241,12 +245,16 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
         "feature_set", "adapter_params",
         "targets": {T: {"srcc_mean", "srcc_std", "n_scored", "coverage90",
-        "interval_score90"}}, "srcc_mean", "coverage90_mean", "coverage90_min",
-        "interval_score90_mean", "fit_ms_median", "predict_ms_median"}`` (``lodo``:
+        "interval_score90", "srcc_expected"}}, "srcc_mean", "coverage90_mean",
+        "coverage90_min", "interval_score90_mean", "srcc_expected_mean",
+        "srcc_expected_worst_over", "fit_ms_median", "predict_ms_median"}`` (``lodo``:
         :func:`run_lodo`'s). ``coverage90`` and ``interval_score90``: the adapter's central
         90 % predictive interval (``predict_interval``) on the scored architectures, means
         over the repeats (:func:`interval_scores`); ``coverage90_min``: the lowest target's;
-        ``None`` for a method without intervals.
+        ``None`` for a method without intervals. ``srcc_expected``: the SRCC the fit expects
+        on the scored architectures, judged by itself (the mean of ``posterior_srcc``), mean
+        over the repeats; ``srcc_expected_worst_over``: the most a target's exceeds its
+        measured ``srcc_mean``; ``None`` for a method without it.
 
     Raises:
         UnknownDeviceError: A proxy or target is not in the data.
@@ -309,24 +317,39 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     }
 
 
-def _interval_means(repeats: Sequence[dict[str, float] | None]) -> dict[str, float | None]:
-    """A target's ``coverage90`` and ``interval_score90``, means over its repeats (``None``
-    for a method without a predictive interval)."""
-    if any(r is None for r in repeats):
-        return {"coverage90": None, "interval_score90": None}
-    return {key: float(np.mean([r[key] for r in repeats]))  # type: ignore[index]
-            for key in ("coverage90", "interval_score90")}
+_UNCERTAINTY_KEYS = ("coverage90", "interval_score90", "srcc_expected")
+
+
+def _interval_means(repeats: Sequence[dict[str, float | None] | None]
+                    ) -> dict[str, float | None]:
+    """A target's ``coverage90``, ``interval_score90`` and ``srcc_expected``, means over its
+    repeats (``None`` for a method without a predictive interval, or without
+    ``posterior_srcc``)."""
+    return {key: (None if any(r is None or r[key] is None for r in repeats)
+                  else float(np.mean([r[key] for r in repeats])))  # type: ignore[index]
+            for key in _UNCERTAINTY_KEYS}
 
 
 def _coverage_summary(per_target: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """``coverage90_mean`` and ``interval_score90_mean`` over the targets, and the lowest
-    target's coverage, ``coverage90_min`` (``None`` for a method without intervals)."""
-    coverage = [v["coverage90"] for v in per_target.values()]
-    if any(v is None for v in coverage):
-        return {"coverage90_mean": None, "coverage90_min": None, "interval_score90_mean": None}
-    return {"coverage90_mean": float(np.mean(coverage)), "coverage90_min": float(np.min(coverage)),
-            "interval_score90_mean": float(np.mean([v["interval_score90"]
-                                                    for v in per_target.values()]))}
+    target's coverage, ``coverage90_min`` (``None`` for a method without intervals); the
+    targets' mean ``srcc_expected`` and the most a target's exceeded its measured SRCC,
+    ``srcc_expected_mean`` and ``srcc_expected_worst_over`` (``None`` without it)."""
+    summary: dict[str, Any] = {"coverage90_mean": None, "coverage90_min": None,
+                               "interval_score90_mean": None, "srcc_expected_mean": None,
+                               "srcc_expected_worst_over": None}
+    targets = list(per_target.values())
+    if all(v["coverage90"] is not None for v in targets):
+        coverage = [v["coverage90"] for v in targets]
+        summary.update(coverage90_mean=float(np.mean(coverage)),
+                       coverage90_min=float(np.min(coverage)),
+                       interval_score90_mean=float(np.mean([v["interval_score90"]
+                                                            for v in targets])))
+    if all(v["srcc_expected"] is not None for v in targets):
+        summary.update(srcc_expected_mean=float(np.mean([v["srcc_expected"] for v in targets])),
+                       srcc_expected_worst_over=float(max(v["srcc_expected"] - v["srcc_mean"]
+                                                          for v in targets)))
+    return summary
 
 
 def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
@@ -359,13 +382,14 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
     Returns:
         :func:`run_fewshot`'s keys, with ``"targets"``:
         ``{T: {"srcc_mean", "srcc_std", "srcc_min", "coverage90", "interval_score90",
-        "n_scored", "n_measured", "chosen", "inner"}}`` (``n_measured``: the architectures
+        "srcc_expected", "n_scored", "n_measured", "chosen", "inner"}}`` (``n_measured``: the architectures
         measured on ``T``)
         (``chosen``: the grid index picked without ``T``; ``inner``: each candidate's mean
         over the other devices), and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
         (the lowest device mean, and its name in ``"worst_device"``), ``"srcc_worst"`` (the
         lowest single repeat), ``"coverage90_mean"``, ``"coverage90_min"``,
-        ``"interval_score90_mean"`` and
+        ``"interval_score90_mean"``, ``"srcc_expected_mean"``, ``"srcc_expected_worst_over"``
+        and
         ``"chosen_counts"`` (how often each candidate was picked).
 
     Raises:

@@ -71,6 +71,13 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               help="Devices file (TOML) naming remote boards.")
 @click.option("--samples", "n_samples", type=click.IntRange(min=2), default=10,
               show_default=True, help="With --measure-on: architectures to measure.")
+@click.option("--until-srcc", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+              help="With --measure-on: after the first --samples, measure 5 more at a time "
+                   "until the fit expects this SRCC over the pool's architectures (e.g. "
+                   "0.95), at most --max-samples.")
+@click.option("--max-samples", type=click.IntRange(min=2), default=None,
+              help="With --until-srcc: the most architectures to measure [default: 3 x "
+                   "--samples].")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="With --measure-on: seed of the sample chooser.")
 @click.option("--measurements", type=click.Path(dir_okay=False),
@@ -90,15 +97,17 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               help="Where the fitted predictor (JSON) goes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str | None,
-          device: str | None, devices_file: str | None, n_samples: int, seed: int,
-          measurements: str | None, build_cfg: str | None, rounds: int, method: str,
+          device: str | None, devices_file: str | None, n_samples: int,
+          until_srcc: float | None, max_samples: int | None, seed: int, measurements: str | None, build_cfg: str | None, rounds: int, method: str,
           params_text: str | None, out_path: str, as_json: bool) -> None:
     """Fit a target latency predictor from proxy tables and a few target measurements.
 
     The measurements come from --target-samples, or are taken now with --measure-on: the
     sample chooser picks --samples architectures, they are measured on the device (here or
     on a board over SSH) and kept in a resumable results file, the adapter is fitted, and its
-    leave-one-out SRCC on the samples is printed beside the proxy's own.
+    leave-one-out SRCC on the samples is printed beside the proxy's own. Then the SRCC the
+    fit expects over the pool's architectures, judged by its own predictive distribution: low
+    where the target is unlike the proxies, where more samples help.
 
     \b
     Examples:
@@ -113,13 +122,20 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     from oneproxy_plugins.latency import load_data_dir
     from oneproxy_plugins.predictors.io import save_predictor
     from oneproxy_plugins.spaces import get_space
+    from oneproxy_plugins.targets import expected_srcc
 
     space_obj = get_space(space)
     params = adapter_params(method, params_text)  # a typo fails before anything is read
     if (samples_csv is None) == (device is None):
         raise click.UsageError("pass either --target-samples FILE or --measure-on DEVICE.")
-    if device is None and (devices_file or measurements or build_cfg):
-        raise click.UsageError("--devices, --measurements and --build-cfg go with --measure-on.")
+    if device is None and (devices_file or measurements or build_cfg or until_srcc
+                           or max_samples):
+        raise click.UsageError("--devices, --measurements, --build-cfg, --until-srcc and "
+                               "--max-samples go with --measure-on.")
+    if max_samples is not None and until_srcc is None:
+        raise click.UsageError("--max-samples goes with --until-srcc.")
+    if max_samples is not None and max_samples < n_samples:
+        raise click.UsageError(f"--max-samples {max_samples} is below --samples {n_samples}.")
     if device is not None:
         from oneproxy_plugins.measure.remote import resolve_device
 
@@ -137,7 +153,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             pool, device, k=n_samples, method=method, proxy=device_list[0], seed=seed,
             measurements=measurements_file,
             devices_file=devices_file, build_cfg=parse_build_cfg(build_cfg), n_rounds=rounds,
-            progress=not as_json, method_params=params)
+            progress=not as_json, method_params=params, until_srcc=until_srcc,
+            max_samples=max_samples)
         archs, model = result.archs, result.predictor
     else:
         archs, ms = read_target_samples(space_obj, samples_csv)
@@ -145,6 +162,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     save_predictor(model, out_path)
     guard = model.guard_evidence() if hasattr(model, "guard_evidence") else None
     spread = _interval_spread(model, pool)
+    expected = result.srcc_expected if result is not None else expected_srcc(model)
     live = _live_prior(model)
     if as_json:
         report = {"method": method, "space": space_obj.name, "proxies": device_list,
@@ -156,15 +174,24 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                           loo_srcc=_number(result.loo_srcc),
                           proxy_srcc=_number(result.proxy_srcc),
                           measured={a: v for a, v in zip(result.archs, result.latency_ms)})
+            if until_srcc is not None:
+                report["rounds"] = [{"samples": n, "srcc_expected": e}
+                                    for n, e in result.rounds]
         if guard is not None:
             report["guard"] = guard
         if live is not None:
             report["live_path_prior"] = live
         report["interval90_ratio_median"] = spread
+        report["srcc_expected"] = expected
         echo_json(report)
         return
     if result is not None:
         reused = f" ({result.n_reused} from {measurements_file})" if result.n_reused else ""
+        if until_srcc is not None:
+            steps = ", ".join(f"{n}: {e:.3f}" for n, e in result.rounds)
+            reached = "reached" if result.srcc_expected >= until_srcc else "not reached"
+            click.echo(f"--until-srcc {until_srcc:g} {reached}; expected SRCC after each round "
+                       f"(samples: SRCC) {steps}")
         click.echo(f"{len(archs)} architectures measured on {result.device}{reused}; "
                    f"leave-one-out SRCC on them: {result.method} {result.loo_srcc:.3f}, "
                    f"proxy {device_list[0]} as is {result.proxy_srcc:.3f}")
@@ -185,6 +212,11 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     if spread is not None:
         click.echo(f"90% predictive interval over the pool's {len(pool)} architectures: "
                    f"upper/lower {spread:.2f} (median; oneproxy predict --interval 0.9 writes it)")
+    if expected is not None:
+        hint = (": the target is unlike the proxies, and more samples help (--samples; with --measure-on, --until-srcc)"
+                if expected < _EXPECTED_LOW else "")
+        click.echo(f"expected SRCC over the pool's architectures, judged by the fit itself: "
+                   f"{expected:.3f}{hint}")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
 
@@ -216,6 +248,10 @@ def _interval_spread(model: Any, pool: Any) -> float | None:
 
     lower, upper = model.predict_interval(pool.archs, 0.9)
     return float(np.median(upper / lower))
+
+
+_EXPECTED_LOW = 0.9
+"""Below this expected SRCC, ``oneproxy adapt`` says that more samples help."""
 
 
 def _number(value: float) -> float | None:

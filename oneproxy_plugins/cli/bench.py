@@ -86,14 +86,19 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
         chosen = f"  (grid #{score['chosen']})" if lodo else ""
         covered = (f", 90% interval holds {score['coverage90']:.1%}"
                    if score["coverage90"] is not None else "")
+        expected = (f", expected {score['srcc_expected']:.4f}"
+                    if score["srcc_expected"] is not None else "")
         click.echo(f"{target:<28} SRCC {score['srcc_mean']:.4f} +- {score['srcc_std']:.4f}"
-                   f"{covered}{chosen}")
+                   f"{expected}{covered}{chosen}")
     worst = (f", worst device {result['worst_device']} {result['srcc_worst_device']:.4f}, "
              f"worst repeat {result['srcc_worst']:.4f}" if lodo else "")
     covered = (f"; 90% interval holds {result['coverage90_mean']:.1%} (lowest target "
                f"{result['coverage90_min']:.1%})" if result["coverage90_mean"] is not None else "")
-    click.echo(f"mean SRCC {result['srcc_mean']:.4f}{worst}{covered} ({method}, {sampler}, "
-               f"K={samples}, protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, "
+    expected = (f"; expected by the fits {result['srcc_expected_mean']:.4f} (a target's at "
+                f"most {result['srcc_expected_worst_over']:+.4f} above its own)"
+                if result["srcc_expected_mean"] is not None else "")
+    click.echo(f"mean SRCC {result['srcc_mean']:.4f}{worst}{covered}{expected} ({method}, "
+               f"{sampler}, K={samples}, protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, "
                f"predict {result['predict_ms_median']:.2f} ms (medians) -> {json_out}")
 
 

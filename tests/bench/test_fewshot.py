@@ -52,6 +52,15 @@ class TestRunFewshot:
             assert result["coverage90_mean"] == pytest.approx(np.mean(covered))
             assert result["coverage90_min"] == min(covered)
             assert result["interval_score90_mean"] == pytest.approx(np.mean(scored))
+        expected = [v["srcc_expected"] for v in result["targets"].values()]
+        if method == "adaproxy-paper":  # no posterior_srcc
+            assert expected == [None, None] and result["srcc_expected_mean"] is None
+            assert result["srcc_expected_worst_over"] is None
+        else:
+            assert all(-1 <= e <= 1 for e in expected)
+            assert result["srcc_expected_mean"] == pytest.approx(np.mean(expected))
+            assert result["srcc_expected_worst_over"] == pytest.approx(
+                max(v["srcc_expected"] - v["srcc_mean"] for v in result["targets"].values()))
 
     def test_adaptation_beats_no_adaptation_on_a_blend(self, data_dir):
         kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["mix"], samples=20, repeats=5)
@@ -352,3 +361,59 @@ def test_interval_scores():
     # a wider interval that holds everything scores its width alone
     assert interval_scores(truth, np.full(4, 0.5), np.full(4, 10.0))["interval_score90"] == \
         pytest.approx(np.log(20.0))
+
+
+class TestAdaptiveK:
+    """``benchmarks/adaptive_k.py`` replays ``oneproxy adapt --until-srcc`` on a table."""
+
+    def test_the_campaign_stops_where_the_fit_expects_enough(self, data_dir, tmp_path,
+                                                             benchmark_script):
+        module = benchmark_script("adaptive_k")
+        args = dict(space="nasbench201", proxies=["gpu_a", "cpu_a", "odd"], k=5, most=12,
+                    step=3, repeats=2)
+        never = module.main(str(data_dir), str(tmp_path / "never.json"), until=0.9999, **args)
+        now = module.main(str(data_dir), str(tmp_path / "now.json"), until=0.01, **args)
+        assert set(never["devices"]) == {"gpu_a", "cpu_a", "odd", "gpu_b", "mix", "cpu_b"}
+        for device, row in never["devices"].items():
+            assert list(row["fixed"]) == [5, 8, 11, 12]  # the rounds, the last one short
+            assert row["samples"] == 12 and row["srcc"] == row["fixed"][12]
+            assert now["devices"][device]["samples"] == 5
+            assert now["devices"][device]["srcc"] == row["fixed"][5]
+        assert now["adaptive"]["srcc_mean"] == pytest.approx(now["fixed"][5]["srcc_mean"])
+        saved = json.loads((tmp_path / "never.json").read_text())
+        assert saved["adaptive"] == never["adaptive"] and saved["until_srcc"] == 0.9999
+        first = np.array([row["fixed"][5] for row in never["devices"].values()])
+        for name in ("expected", "loo_srcc"):  # the estimates after the first round
+            estimate = np.array([row[name] for row in never["devices"].values()])
+            summary = never["estimates"][name]
+            assert summary["error_mean"] == pytest.approx(np.mean(estimate - first))
+            assert summary["error_most_above"] == pytest.approx(np.max(estimate - first))
+            assert summary["correlation"] == pytest.approx(np.corrcoef(estimate, first)[0, 1])
+
+    def test_a_replay_stops_at_its_first_round_at_the_target(self, data_dir, benchmark_script):
+        from oneproxy_plugins.adaproxy import ProxyPool
+        from oneproxy_plugins.latency import load_data_dir
+
+        module = benchmark_script("adaptive_k")
+        table = load_data_dir([str(data_dir)], "nasbench201")
+        pool = ProxyPool(table, ["gpu_a"])
+        run = module.replay(pool, table, "odd", k=4, until=0.0, most=10, step=2, seed=0)
+        middle = sorted(run["expected"].values())[2]  # stop at a round chosen in the middle
+        run = module.replay(pool, table, "odd", k=4, until=middle, most=10, step=2, seed=0)
+        first = next(n for n, e in run["expected"].items() if e >= middle)
+        assert run["samples"] == first and run["srcc"] == run["fixed"][first]
+
+
+class TestSummarizeLodo:
+    def test_the_fits_expected_srcc_beside_the_measured(self, data_dir, benchmark_script):
+        from oneproxy_plugins.bench.fewshot import run_lodo
+
+        result = run_lodo("nasbench201", [data_dir], proxies=["gpu_a", "cpu_a", "odd"],
+                          targets=["gpu_a", "cpu_a", "odd", "mix"], samples=10, repeats=2,
+                          inner_repeats=1, grid=[{}])
+        line = benchmark_script("summarize_lodo").summarize(result)
+        gap = {t: v["srcc_expected"] - v["srcc_mean"] for t, v in result["targets"].items()}
+        over = max(gap, key=gap.get)
+        assert f"the fits expected {result['srcc_expected_mean']:.4f} (devices: " in line
+        assert f"most above {over} {gap[over]:+.3f}" in line
+        assert result["srcc_expected_worst_over"] == pytest.approx(gap[over])

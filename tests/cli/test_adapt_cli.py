@@ -101,6 +101,8 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
     data = json.loads(result.stdout)
     guard = data.pop("guard")  # the adapter's decision: how far from the raw proxies
     assert data.pop("interval90_ratio_median") > 1.0  # the honest range's spread
+    expected = data.pop("srcc_expected")  # gpu_b follows gpu_a: the fit expects to rank it
+    assert expected > 0.9
     live = data.pop("live_path_prior")  # three proxies: fits with and without, averaged
     assert live["live_boost"] == [0.0, 30.0] and np.isclose(sum(live["weight"]), 1.0)
     assert data == {"method": "adaproxy", "space": "nasbench201",
@@ -121,6 +123,22 @@ def test_adapt_and_predict_json(tmp_path, data_dir, synthetic_nb201):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["archs"] == 7
     assert "90% predictive interval over the pool's 2000 architectures" in text.output
+    assert f"judged by the fit itself: {expected:.3f}\n" in text.output  # no 'unlike' hint
+    assert expected == pytest.approx(np.mean(load_predictor(tmp_path / "p.json")
+                                             .posterior_srcc()))
+
+
+def test_adapt_says_when_the_target_is_unlike_the_proxies(tmp_path, data_dir, synthetic_nb201):
+    import json
+
+    table, _ = synthetic_nb201
+    samples = _samples_csv(tmp_path, table, "odd")  # a pattern of its own
+    args = ["adapt", "--space", "nasbench201", "--data", str(data_dir), "--proxies", "gpu_a",
+            "--target-samples", str(samples), "--out", str(tmp_path / "p.json")]
+    expected = json.loads(CliRunner().invoke(main, [*args, "--json"]).stdout)["srcc_expected"]
+    assert expected < 0.9
+    assert (f"judged by the fit itself: {expected:.3f}: the target is unlike the proxies, and "
+            "more samples help") in CliRunner().invoke(main, args).output
 
 
 def test_adapt_with_one_proxy_reports_both_scales(tmp_path, data_dir, synthetic_nb201):
@@ -249,8 +267,31 @@ def test_adapt_measure_on_this_host(tmp_path, data_dir):
     assert "(5 from " in again.output and "leave-one-out SRCC" in again.output
 
 
+@pytest.mark.needs("torch")
+def test_adapt_measure_on_until_srcc(tmp_path, data_dir):
+    import json
+
+    args = ["--measure-on", "cpu-torch-t1-b1", "--samples", "4", "--build-cfg", "C=4,N=1",
+            "--rounds", "2", "--until-srcc", "0.999", "--max-samples", "9"]
+    result = _measure_on(data_dir, tmp_path / "host.json", *args, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    # 4, then 5 at a time, capped at 9; this host is not what the synthetic proxies model
+    assert [r["samples"] for r in report["rounds"]] == [4, 9] and report["samples"] == 9
+    assert len(report["measured"]) == 9
+    assert report["srcc_expected"] == report["rounds"][-1]["srcc_expected"] < 0.999
+    text = _measure_on(data_dir, tmp_path / "host.json", *args).output
+    assert "--until-srcc 0.999 not reached; expected SRCC after each round (samples: SRCC) 4: " \
+           in text and "(9 from " in text
+
+
 @pytest.mark.parametrize("extra, match", [
     ([], "pass either --target-samples FILE or --measure-on DEVICE"),
+    (["--target-samples", __file__, "--until-srcc", "0.9"], "go with --measure-on"),
+    (["--measure-on", "cpu-torch-t1-b1", "--max-samples", "20"], "goes with --until-srcc"),
+    (["--measure-on", "cpu-torch-t1-b1", "--until-srcc", "0.9", "--max-samples", "5"],
+     "--max-samples 5 is below --samples 10"),
+    (["--measure-on", "cpu-torch-t1-b1", "--until-srcc", "1.5"], "--until-srcc"),
     (["--measure-on", "cpu-torch-t1-b1", "--target-samples", __file__], "pass either"),
     (["--measure-on", "gpu-fast"], "gpu-fast"),
     (["--measure-on", "ssh://host/cuda-torch-b1"], "runtime among ort"),
