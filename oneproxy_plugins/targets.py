@@ -175,7 +175,9 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
                     measurements: str | os.PathLike | None = None,
                     method_params: Mapping[str, Any] | None = None,
                     until_srcc: float | None = None, max_samples: int | None = None,
-                    step: int = 5, **measure_options: Any) -> TargetAdaptation:
+                    step: int = 5,
+                    on_round: Callable[[int, float | None], None] | None = None,
+                    **measure_options: Any) -> TargetAdaptation:
     """Choose ``k`` architectures, measure them on ``device``, fit the adapter, estimate it;
     with ``until_srcc``, measure ``step`` more at a time until the fit expects that SRCC.
 
@@ -194,13 +196,15 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
         method_params: Further constructor arguments of the method's adapter.
         until_srcc: Measure more until the fit's expected SRCC over the pool's architectures
             (:func:`expected_srcc`) reaches this, in (0, 1]; default: ``k`` samples, once.
-            Nested leave-one-device-out on NAS-Bench-201 (HELP's nine proxies, ``k=10``,
-            0.95, at most 30): 13.7 samples on average, mean SRCC 0.964 and worst device
-            0.864, where 15 for every device give 0.962 and 0.836 (docs/benchmarks.md, "How
-            good is the fit?").
+            Replayed on NAS-Bench-201's devices, each left out of HELP's nine proxies
+            (``k=10``, 0.95, at most 30): 13.6 samples on average, mean SRCC 0.964 and worst
+            device 0.864, where 15 for every device give 0.962 and 0.836
+            (``benchmarks/adaptive_k.py``; docs/benchmarks.md, "How good is the fit?").
         max_samples: With ``until_srcc``: at most this many samples (default ``3 * k``).
         step: With ``until_srcc``: samples per further round, each chosen by the same
             sequence as the first ``k`` (the greedy choosers continue where they stopped).
+        on_round: Called with ``(samples, expected SRCC)`` after each round's fit (what
+            ``oneproxy adapt`` prints as the campaign goes).
         **measure_options: Arguments of :func:`~oneproxy_plugins.measure.measure_archs`.
 
     Returns:
@@ -240,6 +244,8 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
     model = fit(ids, ms)
     expected = expected_srcc(model)
     rounds = [(len(ids), expected)]
+    if on_round is not None:
+        on_round(len(ids), expected)
     while until_srcc is not None and expected < until_srcc and len(ids) < max_samples:
         wanted = min(len(ids) + step, max_samples, len(pool.archs))
         taken = set(ids)
@@ -252,6 +258,8 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
         model = fit(ids, ms)
         expected = expected_srcc(model)
         rounds.append((len(ids), expected))
+        if on_round is not None:
+            on_round(len(ids), expected)
 
     rows = pool.rows(ids)
     # The pool's standardised log latency ranks as the proxy's own column does.

@@ -98,9 +98,10 @@ def test_until_srcc_measures_more_until_the_fit_expects_it(pool, tmp_path):
 
     out = tmp_path / "m.csv"
     # the synthetic proxy and this host's CPU agree only roughly: 0.999 is out of reach
+    seen = []
     grown = adapt_on_device(pool, "cpu-torch-t1-b1", k=4, until_srcc=0.999, max_samples=8,
-                            step=2, measurements=out, **TINY)
-    assert [n for n, _ in grown.rounds] == [4, 6, 8]
+                            step=2, measurements=out, on_round=lambda *a: seen.append(a), **TINY)
+    assert [n for n, _ in grown.rounds] == [4, 6, 8] and seen == grown.rounds
     assert all(e < 0.999 for _, e in grown.rounds)
     # each round continues the first round's sequence of the chooser
     assert grown.archs == select_samples(pool, 8, method=greedy_method(pool, 4), random_state=0)

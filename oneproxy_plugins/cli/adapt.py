@@ -154,7 +154,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             measurements=measurements_file,
             devices_file=devices_file, build_cfg=parse_build_cfg(build_cfg), n_rounds=rounds,
             progress=not as_json, method_params=params, until_srcc=until_srcc,
-            max_samples=max_samples)
+            max_samples=max_samples,
+            on_round=None if as_json or until_srcc is None else _round_echo(until_srcc))
         archs, model = result.archs, result.predictor
     else:
         archs, ms = read_target_samples(space_obj, samples_csv)
@@ -248,6 +249,14 @@ def _interval_spread(model: Any, pool: Any) -> float | None:
 
     lower, upper = model.predict_interval(pool.archs, 0.9)
     return float(np.median(upper / lower))
+
+
+def _round_echo(until_srcc: float) -> Any:
+    """``--until-srcc``'s progress on stderr: each round's samples and expected SRCC."""
+    def echo(samples: int, expected: float | None) -> None:
+        click.echo(f"{samples} samples: expected SRCC {expected:.3f} (--until-srcc "
+                   f"{until_srcc:g})", err=True)
+    return echo
 
 
 _EXPECTED_LOW = 0.9

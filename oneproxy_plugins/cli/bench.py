@@ -98,8 +98,9 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
                 f"most {result['srcc_expected_worst_over']:+.4f} above its own)"
                 if result["srcc_expected_mean"] is not None else "")
     click.echo(f"mean SRCC {result['srcc_mean']:.4f}{worst}{covered}{expected} ({method}, "
-               f"{sampler}, K={samples}, protocol {protocol}); fit {result['fit_ms_median']:.2f} ms, "
-               f"predict {result['predict_ms_median']:.2f} ms (medians) -> {json_out}")
+               f"{sampler}, K={samples}, protocol {protocol}); fit "
+               f"{result['fit_ms_median']:.2f} ms, predict {result['predict_ms_median']:.2f} ms "
+               f"(medians) -> {json_out}")
 
 
 def _parse_grid(grid: str | None) -> list[dict] | None:

@@ -283,6 +283,8 @@ def test_adapt_measure_on_until_srcc(tmp_path, data_dir):
     text = _measure_on(data_dir, tmp_path / "host.json", *args).output
     assert "--until-srcc 0.999 not reached; expected SRCC after each round (samples: SRCC) 4: " \
            in text and "(9 from " in text
+    first = report["rounds"][0]["srcc_expected"]  # as it goes, on stderr
+    assert f"4 samples: expected SRCC {first:.3f} (--until-srcc 0.999)" in text
 
 
 @pytest.mark.parametrize("extra, match", [
