@@ -915,8 +915,8 @@ class AdaProxyPredictor(BasePoolAdapter):
         Without measuring anything more, it tells a device the pool knows (0.98-1.0) from
         one it does not: on the devices left out of HELP's nine proxies in turn, K=10, its
         mean follows the measured SRCC with a correlation of 0.973 across NAS-Bench-201's
-        devices (0.966 on FBNet's; 0.858 with ``pixel3`` alone), within +0.015 / -0.038 of it
-        on every device (docs/benchmarks.md, "How good is the fit?"). It is the model's own
+        devices, within +0.015 / -0.038 of it on every one (FBNet's: 0.966; with ``pixel3``
+        alone: 0.858; docs/benchmarks.md, "How good is the fit?"). It is the model's own
         view: optimistic where the target departs from what the pool's prior allows, and
         cautious below ten samples.
 

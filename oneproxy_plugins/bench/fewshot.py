@@ -382,8 +382,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
     Returns:
         :func:`run_fewshot`'s keys, with ``"targets"``:
         ``{T: {"srcc_mean", "srcc_std", "srcc_min", "coverage90", "interval_score90",
-        "srcc_expected", "n_scored", "n_measured", "chosen", "inner"}}`` (``n_measured``: the architectures
-        measured on ``T``)
+        "srcc_expected", "n_scored", "n_measured", "chosen", "inner"}}`` (``n_measured``: the
+        architectures measured on ``T``)
         (``chosen``: the grid index picked without ``T``; ``inner``: each candidate's mean
         over the other devices), and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
         (the lowest device mean, and its name in ``"worst_device"``), ``"srcc_worst"`` (the

@@ -98,7 +98,8 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str | None,
           device: str | None, devices_file: str | None, n_samples: int,
-          until_srcc: float | None, max_samples: int | None, seed: int, measurements: str | None, build_cfg: str | None, rounds: int, method: str,
+          until_srcc: float | None, max_samples: int | None, seed: int,
+          measurements: str | None, build_cfg: str | None, rounds: int, method: str,
           params_text: str | None, out_path: str, as_json: bool) -> None:
     """Fit a target latency predictor from proxy tables and a few target measurements.
 
@@ -214,8 +215,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         click.echo(f"90% predictive interval over the pool's {len(pool)} architectures: "
                    f"upper/lower {spread:.2f} (median; oneproxy predict --interval 0.9 writes it)")
     if expected is not None:
-        hint = (": the target is unlike the proxies, and more samples help (--samples; with --measure-on, --until-srcc)"
-                if expected < _EXPECTED_LOW else "")
+        hint = (": the target is unlike the proxies, and more samples help (--samples; with "
+                "--measure-on, --until-srcc)" if expected < _EXPECTED_LOW else "")
         click.echo(f"expected SRCC over the pool's architectures, judged by the fit itself: "
                    f"{expected:.3f}{hint}")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
