@@ -215,8 +215,9 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         click.echo(f"90% predictive interval over the pool's {len(pool)} architectures: "
                    f"upper/lower {spread:.2f} (median; oneproxy predict --interval 0.9 writes it)")
     if expected is not None:
-        hint = (": the target is unlike the proxies, and more samples help (--samples; with "
-                "--measure-on, --until-srcc)" if expected < _EXPECTED_LOW else "")
+        hint = (": the target is unlike the proxies, and more samples help (--measure-on "
+                "with --until-srcc measures until the fit expects enough)"
+                if expected < _EXPECTED_LOW else "")
         click.echo(f"expected SRCC over the pool's architectures, judged by the fit itself: "
                    f"{expected:.3f}{hint}")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
