@@ -4,16 +4,18 @@ same linear model family reaches with the device measured on every architecture.
 Usage: python benchmarks/fewshot_ceiling.py DATA_DIR LODO.json [LODO.json ...]
            [--scale auto|log|ms]
 LODO.json: an `oneproxy bench fewshot --protocol lodo` result (benchmarks/lodo.sh). For each of
-its devices measured on every architecture, the pool is the result's proxies less the device,
-as in the run; `full-data` is a ridge regression (RidgeCV) of the device's latency on what
-the adapter combines (the pool's standardised proxy latencies and their smoothed fits, and the
-space's latency features) over every architecture, in ``--scale``: log latency or
+its devices, the pool is the result's proxies less the device, as in the run; `full-data` is
+a ridge regression (RidgeCV) of the device's latency on what the adapter combines (the pool's
+standardised proxy latencies and their smoothed fits, and the space's latency features) over
+every architecture the device is measured on, in ``--scale``: log latency or
 milliseconds (``auto``, the default: the space's ``latency_scale``, as the default adapter
 models K=10 with several proxies: milliseconds on NAS-Bench-201, log on FBNet), each
 predicted by the model trained on the other four fifths (5-fold): not a method, a ceiling of
 the linear family the adapter belongs to. For a `--protocol lodo-help` result the same ridge
 is fitted on every architecture outside HELP's scored thousand and scored on them, as the K
-samples are. Prints per device and the means over all of them and over those outside the pool.
+samples are (devices measured on every architecture only). Prints per device and the means
+over all of them, over those outside the pool and over those measured on a subset (OneProxy's
+1,999 cells).
 """
 
 from __future__ import annotations
@@ -42,28 +44,30 @@ def resolve_scale(scale: str, space: str) -> str:
     return get_space(space).latency_scale if scale == "auto" else scale
 
 
-def ceiling(data: str, result: dict, scale: str = "auto") -> dict[str, tuple[float, float]]:
-    """``{device: (K-sample LODO SRCC, full-data SRCC)}`` over the fully measured, the ridge
-    fitted in ``scale`` (see :func:`resolve_scale`)."""
+def ceiling(data: str, result: dict, scale: str = "auto"
+            ) -> dict[str, tuple[float, float, bool]]:
+    """``{device: (K-sample LODO SRCC, full-data SRCC, measured on a subset)}``, the ridge
+    fitted in ``scale`` (see :func:`resolve_scale`); HELP's split: the fully measured only."""
     log = resolve_scale(scale, result["space"]) == "log"
     table = load_data_dir([data], result["space"])
     model = RidgeCV(alphas=np.logspace(-3, 3, 13))
     rows = {}
     for device, scores in result["targets"].items():
         y = table.column(device)
-        if np.isnan(y).any():
+        measured = np.flatnonzero(np.isfinite(y))
+        if result["protocol"] == "lodo-help" and len(measured) < len(y):
             continue
         pool = ProxyPool(table, [p for p in result["proxies"] if p != device], log=log)
-        z, features = pool.basis(table.archs)
-        x, target = np.c_[z, features], pool.forward(y)
+        z, features = pool.basis([table.archs[r] for r in measured])
+        x, target = np.c_[z, features], pool.forward(y[measured])
         if result["protocol"] == "lodo-help":
             scored = protocol_split(table, device, "help")[1]
             train = np.setdiff1d(np.arange(len(y)), scored)
             full = srcc(model.fit(x[train], target[train]).predict(x[scored]), y[scored])
         else:
             pred = cross_val_predict(model, x, target, cv=KFold(5, shuffle=True, random_state=0))
-            full = srcc(pred, y)
-        rows[device] = (scores["srcc_mean"], full)
+            full = srcc(pred, y[measured])
+        rows[device] = (scores["srcc_mean"], full, len(measured) < len(y))
     return rows
 
 
@@ -71,18 +75,23 @@ def main(data: str, paths: list[str], scale: str = "auto") -> None:
     for path in paths:
         result = json.loads(Path(path).read_text())
         rows = ceiling(data, result, scale)
-        print(f"## {Path(path).stem}: K={result['samples']}, {len(rows)} devices measured on "
-              f"every architecture; full-data ridge in {resolve_scale(scale, result['space'])}")
+        full_table = [d for d, row in rows.items() if not row[2]]
+        subset = [d for d, row in rows.items() if row[2]]
+        print(f"## {Path(path).stem}: K={result['samples']}, {len(full_table)} devices measured "
+              f"on every architecture, {len(subset)} on a subset; full-data ridge in "
+              f"{resolve_scale(scale, result['space'])}")
         fit = ("every cell but HELP's scored ones" if result["protocol"] == "lodo-help"
                else "5-fold")
         print(f"| device | K-sample LODO | full-data ridge ({fit}) |\n| --- | --- | --- |")
-        for device, (few, full) in sorted(rows.items(), key=lambda kv: kv[1][0]):
-            mark = " (proxy)" if device in result["proxies"] else ""
+        for device, (few, full, part) in sorted(rows.items(), key=lambda kv: kv[1][0]):
+            mark = " (proxy)" if device in result["proxies"] else " (subset)" if part else ""
             print(f"| {device}{mark} | {few:.4f} | {full:.4f} |")
-        for label, keep in (("all", rows), ("outside the pool",
-                                              [d for d in rows if d not in result["proxies"]])):
+        for label, keep in (("all measured on every architecture", full_table),
+                            ("those outside the pool",
+                             [d for d in full_table if d not in result["proxies"]]),
+                            ("those measured on a subset", subset)):
             if keep:
-                few, full = np.mean([rows[d] for d in keep], axis=0)
+                few, full = np.mean([rows[d][:2] for d in keep], axis=0)
                 print(f"- mean over {label} ({len(keep)}): K-sample {few:.4f}, full data "
                       f"{full:.4f}")
 

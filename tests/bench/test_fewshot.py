@@ -308,6 +308,23 @@ class TestFewshotCeiling:
         assert log["gpu_b"][1] > 0.9995 > ms["gpu_b"][1]
         assert log["gpu_b"][0] == 0.5  # the K-sample figure is the result's own
 
+    def test_a_device_measured_on_a_subset_is_fitted_on_its_cells(self, make_data_dir,
+                                                                   synthetic_nb201,
+                                                                   benchmark_script):
+        module = benchmark_script("fewshot_ceiling")
+        table = synthetic_nb201[0]
+        part = table.column("gpu_b").copy()
+        part[::3] = np.nan  # two thirds of the cells
+        data = make_data_dir(LatencyTable(table.archs, [*table.devices, "part"],
+                                          np.c_[table.values, part], space="nasbench201"))
+        result = {"space": "nasbench201", "protocol": "lodo", "proxies": ["gpu_a", "cpu_a"],
+                  "targets": {"gpu_b": {"srcc_mean": 0.5}, "part": {"srcc_mean": 0.4}}}
+        rows = module.ceiling(str(data), result, "log")
+        assert rows["part"][2] and not rows["gpu_b"][2]
+        assert rows["part"][1] > 0.999 and rows["part"][0] == 0.4  # gpu_b's cells, fitted
+        help_rows = module.ceiling(str(data), {**result, "protocol": "lodo-help"}, "log")
+        assert set(help_rows) == {"gpu_b"}  # HELP's split scores a fixed thousand cells
+
     def test_unknown_scale(self, benchmark_script):
         with pytest.raises(ValueError, match="scale must be one of auto, log, ms; got 'sqrt'"):
             benchmark_script("fewshot_ceiling").resolve_scale("sqrt", "nasbench201")
