@@ -40,12 +40,21 @@ run fbnet-noise-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets a
 run nb201-noise-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "$NOISE_GRID" --repeats 10
 # the floor of the noise below K=10 (small_k_noise, default 0.03) against none, FBNet K=5
 run fbnet-floor-k5-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 5 --protocol lodo --grid '[{"guard": "none"}, {"guard": "none", "small_k_noise": 0}]' --repeats 10
-# the predictive interval's prior (interval_prior_dof; "auto": 1 below ten samples, else 0):
+# the predictive interval's prior (interval_prior_dof; "auto": 0.25 below ten samples, else 0):
 # coverage90 and interval_score90 of each (the SRCC does not depend on it)
 for dof in 0 1; do
 run nb201-dof$dof-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
 run nb201-dof$dof-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
 run fbnet-dof$dof-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
+done
+# re-checked at K=5 under today's fit (auto: 0.25 below ten samples): nine proxies, pixel3
+# alone, FBNet (docs/benchmarks.md, "Predictive intervals")
+for dof in 0 0.25 0.5 1; do
+run nb201-dofk5-$dof-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
+run nb201-dofk5-$dof-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 5 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
+done
+for dof in 0 0.25 1; do
+run fbnet-dofk5-$dof-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 5 --protocol lodo --grid "[{\"interval_prior_dof\": $dof}]"
 done
 # the live-path prior of every pool (live_boost="auto": the fits with and without extra prior
 # variance on the live-path op counts, averaged) against none; with pixel3 alone "auto" is 0,

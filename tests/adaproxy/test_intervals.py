@@ -162,9 +162,10 @@ class TestPredictQuantile:
         with pytest.raises(ValueError, match="coverage"):
             model.predict_interval(table.archs[:3], coverage)
 
-    def test_auto_prior_dof_is_one_pseudo_sample_below_ten_samples(self, pool, synthetic_nb201):
+    def test_auto_prior_dof_is_a_quarter_pseudo_sample_below_ten_samples(self, pool,
+                                                                          synthetic_nb201):
         table, _ = synthetic_nb201
-        for k, dof in ((5, 6), (9, 10), (10, 10), (20, 20)):
+        for k, dof in ((5, 5.25), (9, 9.25), (10, 10), (20, 20)):
             assert _fit(pool, table, "odd", k=k)[0].interval_dof_ == dof
 
     @pytest.mark.parametrize("value", [-1.0, "x", None, float("inf")])
