@@ -62,7 +62,8 @@ def parse_latency(value: object, *, where: str = "value", unit: str = "ms") -> f
         unit: Unit of ``value``: ``"ms"``, ``"s"`` or ``"us"``.
 
     Raises:
-        DataFormatError: Not a number, infinite, zero or negative (other than the -1 marker).
+        DataFormatError: Not a number, infinite, zero or negative (other than the -1 marker),
+            in its unit or once in milliseconds.
     """
     factor = _unit_factor(unit)
     if value is None:
@@ -84,7 +85,11 @@ def parse_latency(value: object, *, where: str = "value", unit: str = "ms") -> f
     if not math.isfinite(number) or number <= 0:
         raise DataFormatError(f"{where}: {number!r} {unit}; latencies must be positive and finite "
                               "(missing values are NaN or -1).")
-    return number * factor
+    ms = number * factor
+    if not math.isfinite(ms) or ms <= 0:  # finite in its unit, out of range in milliseconds
+        raise DataFormatError(f"{where}: {number!r} {unit} is {ms!r} ms; latencies must be "
+                              "positive and finite in milliseconds.")
+    return ms
 
 
 class LatencyTable:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import oneproxy_plugins.latency as latency
@@ -774,6 +774,7 @@ class TestEagle:
         with pytest.raises(FileNotFoundError, match="x.pickle' does not exist or is not a file"):
             load_eagle(tmp_path / "x.pickle", allow_pickle=True)
 
+    @example({(0, 0, 0, 0, 0, 0): 1.797693134862316e305})  # inf once in milliseconds
     @settings(max_examples=100, deadline=None)
     @given(st.dictionaries(
         st.one_of(st.tuples(*[st.integers(-1, 5)] * 6), st.tuples(st.integers(0, 4)),

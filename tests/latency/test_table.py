@@ -70,6 +70,15 @@ class TestParseLatency:
                                                   r"finite \(missing values are NaN or -1\)\.$"):
             parse_latency(cell, where="here")
 
+    @pytest.mark.parametrize(("cell", "unit", "ms"), [(1.8e305, "s", "inf"),
+                                                      (5e-324, "us", "0.0")])
+    def test_out_of_range_once_in_milliseconds(self, cell, unit, ms):
+        # an Eagle pickle of seconds (Hypothesis found 1.8e305 s): named, not a bare table error
+        with pytest.raises(DataFormatError, match=re.escape(
+                f"g.pickle key (0,): {cell!r} {unit} is {ms} ms; latencies must be positive "
+                "and finite in milliseconds.")):
+            parse_latency(cell, where="g.pickle key (0,)", unit=unit)
+
     @pytest.mark.parametrize("cell", [True, [1.0], {"a": 1}, b"1", object()])
     def test_not_a_number_type(self, cell):
         with pytest.raises(DataFormatError, match=r"^cell: .* \(\w+\) is not a number\.$"):
