@@ -87,7 +87,10 @@ class ProxyPool:
 
     def __init__(self, table: LatencyTable, devices: Sequence[str] | None = None,
                  space: str | BaseSpace | None = None, *, log: bool = True,
-                 smooth: bool = True, feature_set: str = "latency") -> None:
+                 smooth: bool = True, feature_set: str = "latency",
+                 _encoded: tuple[list[str], np.ndarray] | None = None) -> None:
+        # _encoded: (archs, their features) of a pool this one is derived from (another
+        # scale, companion columns), reused where the architectures are the same, in order
         if not isinstance(table, LatencyTable):
             raise TypeError(f"The 'table' argument must be a LatencyTable; got "
                             f"{type(table).__name__}.")
@@ -123,7 +126,11 @@ class ProxyPool:
         self._log_mean = log.mean(axis=0)
         self._log_std = std
         self.z = (log - self._log_mean) / std  # (n, m) standardised log latency
-        features = self.encode(self.archs)
+        if _encoded is not None and _encoded[0] == self.archs:
+            features = _encoded[1]
+        else:
+            features = self.encode(self.archs)
+        self._encoded = features  # as encoded: what a derived pool reuses, bit for bit
         self._feature_mean = features.mean(axis=0)
         self.features = features - self._feature_mean  # (n, d) centred encoding
         self.feature_gram = self.features.T @ self.features  # (d, d)
@@ -246,10 +253,19 @@ class ProxyPool:
         if self._other_scale is None:
             table = LatencyTable(self.archs, self.devices, self.latency(self.archs),
                                  space=self.space.name)
-            other = ProxyPool(table, self.devices, space=self.space, log=bool(log),
-                              smooth=self.smooth, feature_set=self.feature_set)
+            other = self.derived(table, self.devices, log=bool(log))
             other._other_scale, self._other_scale = self, other
         return self._other_scale
+
+    def derived(self, table: LatencyTable, devices: Sequence[str] | None = None, *,
+                log: bool | None = None) -> ProxyPool:
+        """A pool of ``table``'s ``devices`` (default: all) with this pool's space, smoothing
+        and feature set, in ``log`` (default: this pool's scale); where ``table`` holds this
+        pool's architectures, in order, their encoding is reused rather than recomputed."""
+        return ProxyPool(table, devices, space=self.space,
+                         log=self.log if log is None else bool(log), smooth=self.smooth,
+                         feature_set=self.feature_set,
+                         _encoded=(self.archs, self._encoded))
 
     def forward(self, ms: np.ndarray) -> np.ndarray:
         """Milliseconds to the pool's modelling scale (log, or ms itself)."""
