@@ -35,6 +35,7 @@ MODULES = [
     "oneproxy_plugins.predictors",
     "oneproxy_plugins.monotonicity",
     "oneproxy_plugins.adaproxy",
+    "oneproxy_plugins.adaproxy.joint",
     "oneproxy_plugins.sampling",
     "oneproxy_plugins.optuna",
     "oneproxy_plugins.optuna.search",

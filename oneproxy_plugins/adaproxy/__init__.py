@@ -14,12 +14,14 @@ target, built on a :class:`ProxyPool` (the proxy devices measured in full):
 Methods are looked up by name in the plugin registry (:func:`make_adapter`,
 :func:`list_adapters`; :mod:`~oneproxy_plugins.adaproxy.methods`), so a plugin can add one.
 :func:`oneproxy_plugins.sampling.select_samples` chooses which architectures to measure on the
-target: greedy maximum posterior variance under the same prior.
+target: greedy maximum posterior variance under the same prior. Several targets measured
+``K`` times each can be adapted together (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`:
+each target's pool gains the other targets' first fits).
 
 The package: :mod:`~oneproxy_plugins.adaproxy.pool` (the pool),
 :mod:`~oneproxy_plugins.adaproxy._linalg` (the closed-form solves),
 :mod:`~oneproxy_plugins.adaproxy.predictor`, :mod:`~oneproxy_plugins.adaproxy.paper`,
-:mod:`~oneproxy_plugins.adaproxy.methods`.
+:mod:`~oneproxy_plugins.adaproxy.methods`, :mod:`~oneproxy_plugins.adaproxy.joint`.
 
 Example:
     >>> import numpy as np

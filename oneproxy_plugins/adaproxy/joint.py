@@ -1,0 +1,139 @@
+"""Several targets adapted together: each target's pool gains the other targets' first fits.
+
+A user who registers several target devices measures ``K`` architectures on each. Adapted one
+at a time, each target learns from its own ``K`` samples only, under a prior that the proxies
+alone give. Yet what a GPU's ten samples teach about how GPUs differ from a phone proxy holds
+for the next GPU too. :func:`adapt_jointly` adapts in two stages (stacking):
+
+1. every target alone, as :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor` does;
+2. every target again on a pool of the proxies, its own first fit (``~self``) and the other
+   targets' first fits (``~<target>``), each a column over the pool's architectures, so the
+   proxy averaging can lean on a similar target and the residual's prior is learned from how
+   the targets differ.
+
+A target's own samples enter only its own fits. Its ``~self`` column holds, at those samples,
+the first fit's leave-one-out predictions rather than its fitted values, so the second fit
+weighs it (against the companions) by how it predicts cells it has not seen: where the
+companions are unlike the target (a GPU among phones and CPUs), the second fit keeps to the
+first. With a single target (or ``companions=0``) this is the plain adaptation.
+
+Example:
+    >>> import numpy as np
+    >>> from oneproxy_plugins.adaproxy import ProxyPool
+    >>> from oneproxy_plugins.adaproxy.joint import adapt_jointly
+    >>> from oneproxy_plugins.latency import LatencyTable
+    >>> from oneproxy_plugins.spaces import get_space
+    >>> space = get_space("nasbench201")
+    >>> archs = [space.to_id(a) for a in space.sample_many(400, rng=0)]
+    >>> x = space.encode_many(archs)[:, 30:].astype(float)
+    >>> proxy = LatencyTable(archs, ["phone"], 1 + x @ [[0], [0], [1], [2], [.5]],
+    ...                      space=space.name)
+    >>> gpu = 1 + x @ [0, 1, .2, .1, 2]
+    >>> gpu2 = 2 + x @ [0, 1.1, .3, .1, 2]
+    >>> fits = adapt_jointly(ProxyPool(proxy), {"gpu": (archs[:10], gpu[:10]),
+    ...                                         "gpu2": (archs[10:20], gpu2[10:20])})
+    >>> sorted(fits), fits["gpu"].pool_.devices
+    (['gpu', 'gpu2'], ['phone', '~self', '~gpu2'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from oneproxy_plugins._checks import check_int
+from oneproxy_plugins.adaproxy.pool import ProxyPool
+from oneproxy_plugins.adaproxy.predictor import AdaProxyPredictor
+from oneproxy_plugins.latency import LatencyTable
+from oneproxy_plugins.monotonicity import srcc
+
+__all__ = ["adapt_jointly", "COMPANION_PREFIX", "SELF_NAME"]
+
+COMPANION_PREFIX = "~"
+"""A companion column's device name is this prefix and the other target's name."""
+
+SELF_NAME = "~self"
+"""The column of the target's own first fit (its leave-one-out predictions at its samples)."""
+
+
+def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], Any]], *,
+                  companions: int | None = None, targets: Sequence[str] | None = None,
+                  own: bool = True, **params: Any) -> dict[str, AdaProxyPredictor]:
+    """Adapt every target of ``samples`` with its own and the others' first fits as extra
+    proxies (see the module docstring).
+
+    Args:
+        pool: The proxies, measured in full.
+        samples: ``{target: (architectures, latencies in ms)}``, each target's own
+            measurements.
+        companions: How many other targets join a target's pool: the ``companions`` whose
+            first fits rank that target's samples best (Spearman), or all (``None``, the
+            default); 0 adapts each target alone.
+        targets: The targets to return (default: every target of ``samples``); the others
+            are fitted once, as companions.
+        own: Include the target's own first fit, stacked (``~self``; default). ``False``
+            leaves it out: the companions then replace more of the first fit, which helped
+            some search fronts (a phone's fast end) and cost a target among unlike companions
+            (docs/benchmarks.md, "Targets adapted together").
+        **params: :class:`AdaProxyPredictor` arguments, for both stages.
+
+    Returns:
+        ``{target: fitted AdaProxyPredictor}``, in the order of ``samples``.
+
+    Raises:
+        ValueError: ``samples`` is empty, ``companions`` is not an int >= 0, or a name of
+            ``targets`` is not in ``samples``.
+    """
+    if not samples:
+        raise ValueError("adapt_jointly needs at least one target's samples.")
+    companions = check_int("companions", companions, 0, allow_none=True)
+    wanted = list(samples) if targets is None else list(targets)
+    unknown = [t for t in wanted if t not in samples]
+    if unknown:
+        raise ValueError(f"targets {unknown} have no samples; the targets with samples are "
+                         f"{list(samples)}.")
+    first = {t: AdaProxyPredictor(pool, **params).fit(a, y) for t, (a, y) in samples.items()}
+    if len(first) == 1 or companions == 0:
+        return {t: first[t] for t in samples if t in wanted}
+    archs = pool.archs
+    columns = {t: m.predict(archs) for t, m in first.items()}
+    proxies = pool.latency(archs)
+    fitted: dict[str, AdaProxyPredictor] = {}
+    for target, (a, y) in samples.items():
+        if target not in wanted:
+            continue
+        others = [u for u in first if u != target]
+        if companions is not None and companions < len(others):
+            others = _closest(first, others, a, y, companions)
+        mine = [_stacked(first[target], pool, columns[target], a, y)] if own else []
+        values = np.column_stack([proxies, *mine, *(columns[u] for u in others)])
+        names = [*pool.devices, *([SELF_NAME] if own else []),
+                 *(COMPANION_PREFIX + u for u in others)]
+        table = LatencyTable(archs, names, values, space=pool.space.name)
+        joint = pool.derived(table)
+        fitted[target] = AdaProxyPredictor(joint, **params).fit(a, y)
+    return fitted
+
+
+def _stacked(fit: AdaProxyPredictor, pool: ProxyPool, column: np.ndarray, archs: Sequence[Any],
+             y: Any) -> np.ndarray:
+    """The target's own first fit over the pool's cells, its leave-one-out predictions at its
+    own samples (stacking: what the second fit weighs it by is what it predicts unseen)."""
+    y = np.asarray(y, dtype=np.float64)
+    own = column.copy()
+    rows = pool.rows(archs)
+    known = rows >= 0
+    loo = y * np.exp(-fit._log_loo_residuals(y))
+    own[rows[known]] = loo[known]
+    return own
+
+
+def _closest(first: Mapping[str, AdaProxyPredictor], others: list[str], archs: Sequence[Any],
+             y: Any, n: int) -> list[str]:
+    """The ``n`` other targets whose first fits rank these samples best."""
+    y = np.asarray(y, dtype=np.float64)
+    score = [srcc(first[u].predict(archs), y) for u in others]
+    order = np.argsort(score, kind="stable")[::-1][:n]
+    return [others[i] for i in sorted(order)]
