@@ -4,13 +4,17 @@ share of (target, seed) whose adapted front's hv_ratio is below the proxy's by m
 the worst case, and the summary over the targets measured on every cell.
 
 Usage: python benchmarks/search_guard.py DATA_DIR OUT_DIR [GUARD ...] [--seeds 0-9]
-           [--params JSON] [--tag NAME] [--proxy DEVICE]
+           [--params JSON] [--tag NAME] [--proxy DEVICE] [--alone] [--targets A,B,...]
 Same as running, for each guard and seed S in --seeds ("0-9", the default, or "10-19" held
 out, or "0,3,5") (and once with --samples 0); --params adds adapter parameters to each run
 (e.g. '{"live_boost": [0, 30]}'), whose files are then named <guard>-<tag>_s<seed>.json:
     oneproxy bench search --space nasbench201 --data DATA_DIR --accuracy cifar10 \
         --proxy pixel3 --targets <the 32 targets below> --samples 10 --seed S --guard GUARD
 Results are written to OUT_DIR/<guard>_s<seed>.json and reused when present (resumable).
+The targets are adapted together (the bench's default); --alone adapts each from its own
+samples only (`oneproxy bench search --alone`, every search table measured before that default;
+files <guard>-alone_s<seed>.json). --targets scores those devices instead of the 32 (a user's
+handful: the targets are then adapted together with each other only).
 """
 
 from __future__ import annotations
@@ -41,14 +45,17 @@ def seeds_of(text: str) -> list[int]:
 
 
 def main(data: str, out: str, guards: list[str], seeds: list[int],
-         params: dict | None = None, tag: str | None = None, proxy: str = "pixel3") -> None:
+         params: dict | None = None, tag: str | None = None, proxy: str = "pixel3",
+         joint: bool = True, targets: list[str] | None = None) -> None:
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     space = get_space("nasbench201")
     # another proxy than pixel3: pixel3 joins the full-table targets in its place
     full = [t for t in FULL if t != proxy] + (["pixel3"] if proxy != "pixel3" else [])
-    table, accuracy = load_tabular(space, [data], [proxy, *full, *SUBSET], "cifar10")
-    kw = dict(accuracy="cifar10", proxy=proxy, targets=full + SUBSET, table=table,
+    chosen = full + SUBSET if targets is None else targets
+    full = [t for t in chosen if t in full]
+    table, accuracy = load_tabular(space, [data], [proxy, *chosen], "cifar10")
+    kw = dict(accuracy="cifar10", proxy=proxy, targets=chosen, table=table,
               accuracy_table=accuracy)
     prefix = "" if proxy == "pixel3" else f"{proxy}-"
 
@@ -58,8 +65,8 @@ def main(data: str, out: str, guards: list[str], seeds: list[int],
 
     raw = run("raw", samples=0)
     for guard in guards:
-        name = guard if tag is None else f"{guard}-{tag}"
-        runs = [run(f"{name}_s{seed}", samples=10, seed=seed,
+        name = (guard if tag is None else f"{guard}-{tag}") + ("" if joint else "-alone")
+        runs = [run(f"{name}_s{seed}", samples=10, seed=seed, joint=joint,
                     adapter_params={**(params or {}), "guard": guard})
                 for seed in seeds]
         print(f"guard {name}: {summary(raw, runs, full)}")
@@ -94,6 +101,11 @@ if __name__ == "__main__":
     parser.add_argument("--tag", default="params", help="names the runs with --params")
     parser.add_argument("--proxy", default="pixel3",
                         help="the one proxy (another than pixel3: pixel3 becomes a target)")
+    parser.add_argument("--alone", action="store_true",
+                        help="each target adapted from its own samples only")
+    parser.add_argument("--targets", default=None,
+                        help="comma-separated targets instead of the 32 (OUT_DIR per set)")
     args = parser.parse_args()
     main(args.data, args.out, args.guards, seeds_of(args.seeds), args.params,
-         args.tag if args.params else None, args.proxy)
+         args.tag if args.params else None, args.proxy, joint=not args.alone,
+         targets=args.targets.split(",") if args.targets else None)

@@ -11,8 +11,10 @@ for each setting and seed S:
         --proxy pixel3 --adapt-with <the other eight> --targets <the 24 below> \
         --samples 10 --seed S --json OUT.json
 
-Usage: python benchmarks/search_pool.py DATA_DIR [--seeds 0-9] [--settings JSON]
-(default settings: '{"live_boost=0": {"live_boost": 0}, "default": {}}')
+Usage: python benchmarks/search_pool.py DATA_DIR [--seeds 0-9] [--settings JSON] [--alone]
+(default settings: '{"live_boost=0": {"live_boost": 0}, "default": {}}'; --alone: each
+target adapted from its own samples only, `oneproxy bench search --alone`, as before the
+targets were adapted together)
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ ADAPT_WITH = ("1080ti_1,1080ti_32,1080ti_256,silver_4114,silver_4210r,samsung_a5
               "essential_ph_1,samsung_s7").split(",")
 
 
-def main(data: str, seeds: list[int], settings: dict[str, dict]) -> None:
+def main(data: str, seeds: list[int], settings: dict[str, dict], joint: bool = True) -> None:
     pool = ["pixel3", *ADAPT_WITH]
     full = [t for t in FULL if t not in pool]
     table, accuracy = load_tabular(get_space("nasbench201"), [data], pool + full + SUBSET,
@@ -43,7 +45,8 @@ def main(data: str, seeds: list[int], settings: dict[str, dict]) -> None:
         runs = [run_search_bench("nasbench201", [data], accuracy="cifar10", proxy="pixel3",
                                  adapt_with=ADAPT_WITH, targets=full + SUBSET, samples=10,
                                  seed=seed, table=table, accuracy_table=accuracy,
-                                 adapter_params=params)["targets"] for seed in seeds]
+                                 adapter_params=params, joint=joint)["targets"]
+                for seed in seeds]
 
         def summary(group: list[str]) -> str:
             hv = [r[t]["hv_ratio"] for r in runs for t in group]
@@ -59,5 +62,7 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--settings", type=json.loads,
                         default={"live_boost=0": {"live_boost": 0}, "default": {}})
+    parser.add_argument("--alone", action="store_true",
+                        help="each target adapted from its own samples only")
     args = parser.parse_args()
-    main(args.data, seeds_of(args.seeds), args.settings)
+    main(args.data, seeds_of(args.seeds), args.settings, joint=not args.alone)

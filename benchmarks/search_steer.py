@@ -4,7 +4,10 @@ Runs ``oneproxy bench search --optimizer nsga2`` (the library call behind it, ta
 once) on NAS-Bench-201, CIFAR-10, pixel3 as the proxy and every device measured on all 15,625
 cells as a target, K=10 adapted samples per target, 500 trials, over seeds, for each setting:
 
-- ``targets``: the default, :func:`~oneproxy_plugins.optuna.target_steered_sampler`;
+- ``targets``: the default, :func:`~oneproxy_plugins.optuna.target_steered_sampler`, the
+  targets adapted together (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`);
+- ``targets-alone``: the same with each target adapted from its own samples only (every
+  steered table measured before the targets were adapted together);
 - ``proxy``: Optuna's NSGA-II on the study's values (population 50, and 16 as a control:
   the steered sampler's population);
 - ``targets-oracle``: the steered study ranked with the true target latencies (the most its
@@ -41,6 +44,7 @@ SETTINGS = {
     "proxy": {"steer": "proxy"},
     "proxy-pop16": {"steer": "proxy", "population": 16},
     "targets-oracle": {"steer": "targets", "oracle": True},
+    "targets-alone": {"steer": "targets", "joint": False},
 }
 
 

@@ -47,6 +47,7 @@ import numpy as np
 
 from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.adaproxy.joint import adapt_jointly
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.fronts import hypervolume_2d, pareto_mask
 from oneproxy_plugins.latency import LatencyTable, TableLatency, load_tabular
@@ -167,7 +168,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                      population: int | None = None, table: LatencyTable | None = None,
                      accuracy_table: LatencyTable | None = None,
                      adapter_params: Mapping[str, Any] | None = None,
-                     adapt_with: Sequence[str] = ()) -> dict[str, Any]:
+                     adapt_with: Sequence[str] = (), joint: bool = True) -> dict[str, Any]:
     """Run the search benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -203,10 +204,17 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             (a user who has several devices' tables): the K samples are chosen and each
             target adapted from ``[proxy, *adapt_with]``, while the study still searches on
             the proxy's latency alone. Default: none (the one-proxy benchmark).
+        joint: Adapt the targets together (default;
+            :func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`): each target's pool
+            gains the other targets' first fits, each made from that target's own K
+            measurements; every target still has K. ``False``: each target from its own K
+            alone (the benchmark before this default). Applies where two targets or more are
+            adapted (not with ``samples=0``, nor ranked with the truth); the result's
+            ``"joint"`` says whether it did.
 
     Returns:
         ``{"space", "proxy", "adapt_with", "accuracy", "samples", "sampler", "optimizer",
-        "seed", "oracle", "adapter_params", "targets": {T:
+        "seed", "oracle", "adapter_params", "joint", "targets": {T:
         {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
         ``"trials"``, ``"steer"``, ``"population"``, ``"evaluations"`` (architectures the
@@ -249,6 +257,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                               "oracle": bool(oracle), "adapter_params": params}
     rows_of: dict[str, tuple[np.ndarray, list[str]]] = {}  # scored rows, their ids
     predictors: dict[str, Any] = {}
+    measured: dict[str, tuple[list[str], np.ndarray]] = {}
     for target in targets:
         y = table.column(target)
         rows = np.flatnonzero(np.isfinite(y) & np.isfinite(proxy_ms) & np.isfinite(acc))
@@ -269,10 +278,14 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             else:
                 chosen = select_samples(pool, samples, candidates=ids, method=sampler,
                                         random_state=rng)
-            predictors[target] = AdaProxyPredictor(pool, **params).fit(
-                chosen, y[table.rows_of(chosen)])
+            measured[target] = chosen, y[table.rows_of(chosen)]
+            predictors[target] = AdaProxyPredictor(pool, **params).fit(*measured[target])
         else:
             predictors[target] = TableLatency(table, proxy, space=space_obj)
+
+    result["joint"] = joint = bool(joint) and len(measured) > 1
+    if joint:  # the targets adapted together, each from its own K and the others' fits
+        predictors.update(adapt_jointly(pool, measured, **params))
 
     study = None
     if optimizer == "nsga2":

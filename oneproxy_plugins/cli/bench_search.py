@@ -52,6 +52,10 @@ __all__ = ["search"]
 @click.option("--params", "params_text", default=None,
               help="Further AdaProxyPredictor parameters, e.g. 'scale=log' or "
                    "'live_boost=0,noise=0.03' (the guard is --guard's).")
+@click.option("--joint/--alone", default=True, show_default=True,
+              help="Adapt the targets together: each target's pool gains the other targets' "
+                   "own fits (oneproxy_plugins.adaproxy.joint; K measurements per target "
+                   "either way); --alone: each target from its own K only.")
 @click.option("--oracle", is_flag=True,
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
                    "allows (a diagnostic; --samples then only steers an nsga2 study).")
@@ -60,7 +64,7 @@ __all__ = ["search"]
 def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
            adapt_with: str | None, targets: str, samples: int, optimizer: str, trials: int,
            steer: str, population: int | None, seed: int, sampler: str, guard: str,
-           params_text: str | None, oracle: bool, json_out: str) -> None:
+           params_text: str | None, joint: bool, oracle: bool, json_out: str) -> None:
     """One-proxy search: the Pareto set found with the proxy, scored on each target.
 
     \b
@@ -100,7 +104,7 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,
                               sampler=sampler, steer=steer, population=population,
                               adapter_params={"guard": guard, **params},
-                              adapt_with=split_list(adapt_with, "devices"))
+                              adapt_with=split_list(adapt_with, "devices"), joint=joint)
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
@@ -117,6 +121,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
     k = "true target latency" if oracle else f"K={samples}"
     if result["adapt_with"]:
         k += f", adapted from a pool of {len(result['adapt_with']) + 1} devices"
+    if result["joint"]:
+        k += ", the targets adapted together"
     click.echo(f"hv_ratio min {result['hv_ratio_min']:.4f} mean {result['hv_ratio_mean']:.4f}, "
                f"front_recall mean {result['front_recall_mean']:.2f} ({optimizer}, {k}"
                f"{extra}) -> {json_out}")

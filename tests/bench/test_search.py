@@ -293,7 +293,7 @@ class TestSearchChooser:
 
     def test_without_a_variant_it_is_the_bench(self, chooser, chooser_setting, data_dir):
         result = chooser.run_seed(*chooser_setting, ["same", "other"], 3, {}, None, 0.1, "proxy")
-        bench = _run(data_dir, samples=10, seed=3)
+        bench = _run(data_dir, samples=10, seed=3, joint=False)
         for target in ("same", "other"):
             for key in ("hv_ratio", "front_recall", "set_size"):
                 assert result["targets"][target][key] == bench["targets"][target][key]
@@ -395,6 +395,24 @@ class TestCLI:
         assert payload["adapt_with"] == ["same"] and payload["proxy"] == "proxy"
         assert "K=5, adapted from a pool of 2 devices" in result.output
 
+    def test_joint(self, data_dir, tmp_path):
+        out = tmp_path / "joint.json"
+        result = CliRunner().invoke(_bench, [
+            "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
+            "--proxy", "proxy", "--targets", "same,other,part", "--samples", "5",
+            "--json", str(out)])
+        assert result.exit_code == 0, result.output
+        payload = json.loads(out.read_text())
+        assert payload["joint"] is True
+        assert {v["measurements"] for v in payload["targets"].values()} == {5}
+        assert "K=5, the targets adapted together" in result.output
+        alone = CliRunner().invoke(_bench, [
+            "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
+            "--proxy", "proxy", "--targets", "same,other,part", "--samples", "5", "--alone",
+            "--json", "-"])
+        assert alone.exit_code == 0, alone.output
+        assert json.loads(alone.output)["joint"] is False
+
     def test_user_mistake_is_one_line(self, data_dir, tmp_path):
         result = CliRunner().invoke(_bench, [
             "search", "--space", "nasbench201", "--data", str(data_dir), "--accuracy", "cifar10",
@@ -403,6 +421,28 @@ class TestCLI:
         assert result.exit_code == 2
         assert result.output.strip().splitlines() == ["Error: Unknown device 'gpu'; known: "
                                                       "other, part, proxy, same."]
+
+
+class TestJoint:
+    def test_targets_adapted_together_use_each_others_first_fits(self, data_dir):
+        alone = _run(data_dir, targets=["same", "other", "part"], samples=5, seed=3,
+                     joint=False)
+        joint = _run(data_dir, targets=["same", "other", "part"], samples=5, seed=3)
+        assert alone["joint"] is False and joint["joint"] is True
+        # the same K samples per target; the fits differ, so the sets may
+        assert [v["measurements"] for v in joint["targets"].values()] == [5, 5, 5]
+        assert any(joint["targets"][t]["set_size"] != alone["targets"][t]["set_size"]
+                   or joint["targets"][t]["hv_ratio"] != alone["targets"][t]["hv_ratio"]
+                   for t in alone["targets"])
+
+    def test_one_target_is_the_plain_adaptation(self, data_dir):
+        alone = _run(data_dir, targets=["other"], samples=5, seed=1, joint=False)
+        joint = _run(data_dir, targets=["other"], samples=5, seed=1)
+        assert joint["targets"] == alone["targets"] and joint["joint"] is False
+
+    def test_nothing_to_adapt_is_not_joint(self, data_dir):
+        assert _run(data_dir, samples=0)["joint"] is False
+        assert _run(data_dir, samples=5, oracle=True)["joint"] is False
 
 
 class TestSharedData:
