@@ -63,6 +63,11 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
 @click.option("--target-samples", "samples_csv",
               type=click.Path(dir_okay=False, exists=True),
               help="CSV with columns arch,latency_ms measured on the target.")
+@click.option("--companion-samples", "companion_csvs", multiple=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="With --target-samples, repeatable: another target's arch,latency_ms CSV. "
+                   "Each one's own fit joins this target's pool, so targets measured alike "
+                   "teach each other (adaproxy only; oneproxy_plugins.adaproxy.joint).")
 @click.option("--measure-on", "device",
               help="Instead of --target-samples: choose --samples architectures and measure "
                    "them on this device (a spec of this host, ssh://user@host/cpu-ort-t1-b1, "
@@ -97,8 +102,8 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               help="Where the fitted predictor (JSON) goes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str | None,
-          device: str | None, devices_file: str | None, n_samples: int,
-          until_srcc: float | None, max_samples: int | None, seed: int,
+          companion_csvs: tuple[str, ...], device: str | None, devices_file: str | None,
+          n_samples: int, until_srcc: float | None, max_samples: int | None, seed: int,
           measurements: str | None, build_cfg: str | None, rounds: int, method: str,
           params_text: str | None, out_path: str, as_json: bool) -> None:
     """Fit a target latency predictor from proxy tables and a few target measurements.
@@ -118,6 +123,14 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             --measure-on ssh://pi@raspberrypi.local/cpu-ort-t4-b1 --samples 10 --out pi.json
         oneproxy adapt --space nasbench201 --data mydata --proxies pixel3 \\
             --target-samples samples.csv --params scale=log --out target.json
+
+    Several targets measured alike are better adapted together: each run names the others'
+    samples, and each target's pool gains the others' own fits:
+
+    \b
+        oneproxy adapt --space nasbench201 --data mydata --proxies pixel3 \\
+            --target-samples gpu.csv --companion-samples cpu.csv \\
+            --companion-samples phone.csv --out gpu.json
     """
     from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
     from oneproxy_plugins.latency import load_data_dir
@@ -133,6 +146,10 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                            or max_samples):
         raise click.UsageError("--devices, --measurements, --build-cfg, --until-srcc and "
                                "--max-samples go with --measure-on.")
+    if companion_csvs and samples_csv is None:
+        raise click.UsageError("--companion-samples goes with --target-samples.")
+    if companion_csvs and method != "adaproxy":
+        raise click.UsageError(f"--companion-samples needs --method adaproxy; got {method!r}.")
     if max_samples is not None and until_srcc is None:
         raise click.UsageError("--max-samples goes with --until-srcc.")
     if max_samples is not None and max_samples < n_samples:
@@ -158,6 +175,13 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             max_samples=max_samples,
             on_round=None if as_json or until_srcc is None else _round_echo(until_srcc))
         archs, model = result.archs, result.predictor
+    elif companion_csvs:
+        from oneproxy_plugins.adaproxy.joint import adapt_jointly
+
+        samples = {"": read_target_samples(space_obj, samples_csv)}
+        samples.update(_companions(space_obj, companion_csvs, samples_csv))
+        archs = samples[""][0]
+        model = adapt_jointly(pool, samples, targets=[""], **params)[""]
     else:
         archs, ms = read_target_samples(space_obj, samples_csv)
         model = make_adapter(method, pool, proxy=device_list[0], **params).fit(archs, ms)
@@ -171,6 +195,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                   "samples": len(archs), "out": out_path}
         if params:
             report["params"] = params
+        if companion_csvs:
+            report["companions"] = list(samples)[1:]
         if result is not None:
             report.update(device=result.device, reused=result.n_reused,
                           loo_srcc=_number(result.loo_srcc),
@@ -220,8 +246,29 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                 if expected < _EXPECTED_LOW else "")
         click.echo(f"expected SRCC over the pool's architectures, judged by the fit itself: "
                    f"{expected:.3f}{hint}")
+    together = (f" and {len(companion_csvs)} companion target"
+                f"{'' if len(companion_csvs) == 1 else 's'} ({', '.join(list(samples)[1:])})"
+                if companion_csvs else "")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
-               f"prox{'y' if len(device_list) == 1 else 'ies'} -> {out_path}")
+               f"prox{'y' if len(device_list) == 1 else 'ies'}{together} -> {out_path}")
+
+
+def _companions(space: Any, paths: tuple[str, ...], own: str
+                ) -> dict[str, tuple[list[str], list[float]]]:
+    """``--companion-samples`` files read, each named by its file's stem. Usage errors: a
+    name given twice (the fits would be indistinguishable in the pool) and the target's own
+    file (its fit would rank its own samples perfectly, and take the weight)."""
+    out: dict[str, tuple[list[str], list[float]]] = {}
+    for path in paths:
+        if Path(path).resolve() == Path(own).resolve():
+            raise click.UsageError(f"--companion-samples {path} is the target's own "
+                                   "--target-samples; companions are other targets.")
+        name = Path(path).stem
+        if name in out or not name:
+            raise click.UsageError(f"--companion-samples: two files named {name!r}; each "
+                                   "companion is named by its file's stem.")
+        out[name] = read_target_samples(space, path)
+    return out
 
 
 def _live_prior(model: Any) -> dict[str, list[float]] | None:

@@ -302,3 +302,65 @@ def test_adapt_measure_on_errors(tmp_path, data_dir, extra, match):
     result = _measure_on(data_dir, tmp_path / "p.json", *extra)
     assert result.exit_code == 2 and match in result.output, result.output
     assert not (tmp_path / "p.json").exists()
+
+
+def test_adapt_with_companion_samples(tmp_path, data_dir, synthetic_nb201):
+    """Another target's samples join as a companion: the saved predictor is the joint fit of
+    :func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`, and it predicts after loading."""
+    import json
+
+    from oneproxy_plugins.adaproxy import ProxyPool
+    from oneproxy_plugins.adaproxy.joint import adapt_jointly
+    from oneproxy_plugins.cli.adapt import read_target_samples
+
+    table, _ = synthetic_nb201
+    samples = _samples_csv(tmp_path, table, "gpu_b")
+    y = table.column("mix")
+    other = _write(tmp_path / "mixdev.csv", ["arch", "latency_ms"],
+                   [(table.archs[i], y[i]) for i in range(100, 2000, 200)])
+    out = tmp_path / "p.json"
+    result = _adapt(data_dir, samples, out, "--companion-samples", str(other), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["companions"] == ["mixdev"]
+    model = load_predictor(out)
+    assert model.pool_.devices == ["gpu_a", "cpu_a", "odd", "~self", "~mixdev"]
+    from oneproxy_plugins.latency import load_data_dir
+
+    pool = ProxyPool(load_data_dir([data_dir], "nasbench201"), ["gpu_a", "cpu_a", "odd"])
+    expected = adapt_jointly(pool, {"t": read_target_samples("nasbench201", str(samples)),
+                                    "mixdev": read_target_samples("nasbench201", str(other))})
+    np.testing.assert_allclose(model.predict(table.archs[:200]),
+                               expected["t"].predict(table.archs[:200]), rtol=1e-6)
+    text = _adapt(data_dir, samples, out, "--companion-samples", str(other)).output
+    assert "with 3 proxies and 1 companion target (mixdev) ->" in text
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    (["--method", "proxy", "--companion-samples", "{other}"],
+     "--companion-samples needs --method adaproxy"),
+    (["--companion-samples", "{other}", "--companion-samples", "{twin}"],
+     "two files named 'other'"),
+    (["--companion-samples", "{same}"], "is the target's own --target-samples"),
+])
+def test_companion_samples_usage_errors(tmp_path, data_dir, synthetic_nb201, extra, match):
+    table, _ = synthetic_nb201
+    samples = _samples_csv(tmp_path, table, "gpu_b")
+    (tmp_path / "twin").mkdir()
+    files = {"same": samples, "other": tmp_path / "other.csv",
+             "twin": tmp_path / "twin" / "other.csv"}
+    for name in ("other", "twin"):
+        files[name].write_text(samples.read_text())
+    extra = [e.format(**files) for e in extra]
+    result = _adapt(data_dir, samples, tmp_path / "p.json", *extra)
+    assert result.exit_code == 2 and match in result.output, result.output
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_companion_samples_need_target_samples(tmp_path, data_dir, synthetic_nb201):
+    samples = _samples_csv(tmp_path, synthetic_nb201[0], "gpu_b")
+    result = CliRunner().invoke(main, ["adapt", "--space", "nasbench201", "--data",
+                                       str(data_dir), "--proxies", "gpu_a", "--measure-on",
+                                       "cpu-torch-t1-b1", "--companion-samples", str(samples),
+                                       "--out", str(tmp_path / "p.json")])
+    assert result.exit_code == 2
+    assert "--companion-samples goes with --target-samples" in result.output
