@@ -434,3 +434,41 @@ class TestSummarizeLodo:
         assert f"the fits expected {result['srcc_expected_mean']:.4f} (devices: " in line
         assert f"most above {over} {gap[over]:+.3f}" in line
         assert result["srcc_expected_worst_over"] == pytest.approx(gap[over])
+
+
+class TestJointFewshot:
+    """``benchmarks/joint_fewshot.py``: targets adapted together against one at a time."""
+
+    def test_scores_both_ways_like_the_library(self, data_dir, benchmark_script):
+        import zlib
+
+        from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+        from oneproxy_plugins.adaproxy.joint import adapt_jointly
+        from oneproxy_plugins.latency import load_data_dir
+        from oneproxy_plugins.monotonicity import srcc
+        from oneproxy_plugins.sampling import select_samples
+
+        module = benchmark_script("joint_fewshot")
+        targets = ["gpu_a", "gpu_b", "odd"]
+        scores = module.run(str(data_dir), ["cpu_a"], targets, 10, 2, "none", None)
+        assert list(scores) == targets
+        assert all(len(alone) == len(joint) == 2 for alone, joint in scores.values())
+        table = load_data_dir([str(data_dir)], "nasbench201")
+        pool, y = ProxyPool(table, ["cpu_a"]), table.column("gpu_b")
+        measured = {}
+        for t in targets:
+            chosen = select_samples(pool, 10, candidates=table.archs, method="greedy",
+                                    random_state=1_000_003 + zlib.crc32(t.encode()))
+            measured[t] = chosen, table.column(t)[table.rows_of(chosen)]
+        alone = AdaProxyPredictor(pool).fit(*measured["gpu_b"]).predict(table.archs)
+        joint = adapt_jointly(pool, measured)["gpu_b"].predict(table.archs)
+        assert scores["gpu_b"][0][1] == pytest.approx(srcc(alone, y))
+        assert scores["gpu_b"][1][1] == pytest.approx(srcc(joint, y))
+
+    def test_exclude_groups(self, benchmark_script):
+        group_of = benchmark_script("joint_fewshot").group_of
+        assert group_of("titanx_32", "model") == group_of("titanx_256", "model") == "titanx"
+        assert group_of("titanx_32", "model") != group_of("titanxp_32", "model")
+        assert group_of("titanxp_1", "gpu") == group_of("2080ti_256", "gpu")
+        assert group_of("gold_6240", "gpu") == "gold_6240"
+        assert group_of("titanx_32", "none") == "titanx_32"
