@@ -16,7 +16,7 @@ Methods are looked up by name in the plugin registry (:func:`make_adapter`,
 :func:`oneproxy_plugins.sampling.select_samples` chooses which architectures to measure on the
 target: greedy maximum posterior variance under the same prior. Several targets measured
 ``K`` times each can be adapted together (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`:
-each target's pool gains the other targets' first fits).
+each target's pool gains its own first fit, stacked, and the other targets').
 
 The package: :mod:`~oneproxy_plugins.adaproxy.pool` (the pool),
 :mod:`~oneproxy_plugins.adaproxy._linalg` (the closed-form solves),

@@ -1,4 +1,4 @@
-"""Several targets adapted together: each target's pool gains the other targets' first fits.
+"""Several targets adapted together: each target's pool gains its own and the others' first fits.
 
 A user who registers several target devices measures ``K`` architectures on each. Adapted one
 at a time, each target learns from its own ``K`` samples only, under a prior that the proxies
@@ -83,8 +83,9 @@ def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], An
         ``{target: fitted AdaProxyPredictor}``, in the order of ``samples``.
 
     Raises:
-        ValueError: ``samples`` is empty, ``companions`` is not an int >= 0, or a name of
-            ``targets`` is not in ``samples``.
+        ValueError: ``samples`` is empty, ``companions`` is not an int >= 0, a name of
+            ``targets`` is not in ``samples``, or (with ``own``) a target is named ``self``,
+            the own column's name.
     """
     if not samples:
         raise ValueError("adapt_jointly needs at least one target's samples.")
@@ -94,6 +95,9 @@ def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], An
     if unknown:
         raise ValueError(f"targets {unknown} have no samples; the targets with samples are "
                          f"{list(samples)}.")
+    if own and "self" in samples:
+        raise ValueError("A target named 'self' would share its column's name with the own "
+                         "column (~self); rename it, or pass own=False.")
     first = {t: AdaProxyPredictor(pool, **params).fit(a, y) for t, (a, y) in samples.items()}
     if len(first) == 1 or companions == 0:
         return {t: first[t] for t in samples if t in wanted}

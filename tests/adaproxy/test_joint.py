@@ -132,9 +132,13 @@ def test_targets_picks_which_get_the_second_stage(cpu_pool, synthetic_nb201):
     (None, -1, "'companions' argument must be"),
     (None, True, "'companions' argument must be"),
     (None, 1.5, "'companions' argument must be"),
+    ("self", None, "A target named 'self'"),
 ])
 def test_bad_arguments(cpu_pool, synthetic_nb201, samples, companions, match):
     if samples is None:
         samples = {"gpu_a": _samples(synthetic_nb201[0], "gpu_a", 0)}
+    elif samples == "self":
+        samples = {t: _samples(synthetic_nb201[0], "gpu_a", i)
+                   for i, t in enumerate(["gpu_a", "self"])}
     with pytest.raises(ValueError, match=match):
         adapt_jointly(cpu_pool, samples, companions=companions)
