@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from oneproxy_plugins._checks import check_int
-from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.adaproxy.joint import adapt_jointly
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.fronts import hypervolume_2d, pareto_mask
@@ -279,13 +279,13 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                 chosen = select_samples(pool, samples, candidates=ids, method=sampler,
                                         random_state=rng)
             measured[target] = chosen, y[table.rows_of(chosen)]
-            predictors[target] = AdaProxyPredictor(pool, **params).fit(*measured[target])
         else:
             predictors[target] = TableLatency(table, proxy, space=space_obj)
 
     result["joint"] = joint = bool(joint) and len(measured) > 1
-    if joint:  # the targets adapted together, each from its own K and the others' fits
-        predictors.update(adapt_jointly(pool, measured, **params))
+    if measured:  # each from its own K, and together: with the others' fits (0: alone)
+        predictors.update(adapt_jointly(pool, measured, companions=None if joint else 0,
+                                        **params))
 
     study = None
     if optimizer == "nsga2":
