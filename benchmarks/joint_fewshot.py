@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import zlib
 
 import numpy as np
 
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.adaproxy.joint import adapt_jointly
+from oneproxy_plugins.bench.search import _target_seed
 from oneproxy_plugins.latency import load_data_dir
 from oneproxy_plugins.monotonicity import srcc
 from oneproxy_plugins.sampling import select_samples
@@ -55,26 +55,30 @@ def run(data: str, proxies: list[str], targets: list[str] | None, samples: int, 
                    if d not in proxies and np.isfinite(table.column(d)).all()]
     pool = ProxyPool(table, proxies)
     archs = table.archs
+    truth = {t: table.column(t) for t in targets}
+    rows = {t: np.flatnonzero(np.isfinite(y)) for t, y in truth.items()}
+    ids = {t: [archs[r] for r in rows[t]] for t in targets}
+    # the targets that share a set of companions (their own group left out) are fitted at once
+    sharing: dict[frozenset[str], list[str]] = {}
+    for target in targets:
+        together = frozenset(u for u in targets if u == target
+                             or group_of(u, exclude) != group_of(target, exclude))
+        sharing.setdefault(together, []).append(target)
     scores: dict[str, tuple[list[float], list[float]]] = {t: ([], []) for t in targets}
     for repeat in range(repeats):
         measured = {}
-        for target in targets:
-            y = table.column(target)
-            rows = np.flatnonzero(np.isfinite(y))
-            seed = repeat * 1_000_003 + zlib.crc32(target.encode())
-            chosen = select_samples(pool, samples, candidates=[archs[r] for r in rows],
-                                    method="greedy", random_state=seed)
-            measured[target] = chosen, y[table.rows_of(chosen)]
-        for target in targets:
-            y = table.column(target)
-            rows = np.flatnonzero(np.isfinite(y))
-            ids = [archs[r] for r in rows]
-            others = {u: v for u, v in measured.items()
-                      if u == target or group_of(u, exclude) != group_of(target, exclude)}
-            joint = adapt_jointly(pool, others, companions=companions, targets=[target])
-            alone = AdaProxyPredictor(pool).fit(*measured[target])
-            scores[target][0].append(srcc(alone.predict(ids), y[rows]))
-            scores[target][1].append(srcc(joint[target].predict(ids), y[rows]))
+        for target in targets:  # the bench search's per-target seed
+            chosen = select_samples(pool, samples, candidates=ids[target], method="greedy",
+                                    random_state=_target_seed(repeat, target))
+            measured[target] = chosen, truth[target][table.rows_of(chosen)]
+        for together, members in sharing.items():
+            joint = adapt_jointly(pool, {u: v for u, v in measured.items() if u in together},
+                                  companions=companions, targets=members)
+            for target in members:
+                alone = AdaProxyPredictor(pool).fit(*measured[target])
+                y = truth[target][rows[target]]
+                scores[target][0].append(srcc(alone.predict(ids[target]), y))
+                scores[target][1].append(srcc(joint[target].predict(ids[target]), y))
         print(f"repeat {repeat} done", flush=True)
     return scores
 
