@@ -8,10 +8,12 @@ adapted alone (`AdaProxyPredictor`) and together with the others
 --exclude GROUP keeps a target's own hardware out of its companions, to see how much of the
 gain is a near twin (`model`: the same GPU model at another batch size; `gpu`: every desktop
 GPU for a desktop GPU target); --companions N keeps the N whose first fits rank the target's
-samples best.
+samples best. --same-samples measures the same cells on every target (the repeat's seed), as a
+measurement campaign or `adapt_target` with one seed does.
 
 Usage: python benchmarks/joint_fewshot.py DATA_DIR [--proxies pixel3] [--targets A,B,...]
            [--samples 10] [--repeats 3] [--exclude none|model|gpu] [--companions N]
+           [--same-samples]
 Prints per target the mean SRCC alone -> together (worst repeat in brackets), then the means
 over targets and the worst target.
 """
@@ -25,10 +27,9 @@ import numpy as np
 
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.adaproxy.joint import adapt_jointly
-from oneproxy_plugins.bench.search import _target_seed
 from oneproxy_plugins.latency import load_data_dir
 from oneproxy_plugins.monotonicity import srcc
-from oneproxy_plugins.sampling import select_samples
+from oneproxy_plugins.sampling import select_samples, target_seed
 
 DESKTOP_GPUS = ("1080ti", "2080ti", "titanx", "titanxp", "titan_rtx")
 EXCLUDES = ("none", "model", "gpu")
@@ -45,7 +46,8 @@ def group_of(device: str, exclude: str) -> str:
 
 
 def run(data: str, proxies: list[str], targets: list[str] | None, samples: int, repeats: int,
-        exclude: str, companions: int | None) -> dict[str, tuple[list[float], list[float]]]:
+        exclude: str, companions: int | None, same_samples: bool = False
+        ) -> dict[str, tuple[list[float], list[float]]]:
     """``{target: (SRCC alone per repeat, SRCC together per repeat)}``."""
     if exclude not in EXCLUDES:
         raise ValueError(f"--exclude must be one of {', '.join(EXCLUDES)}; got {exclude!r}.")
@@ -67,9 +69,10 @@ def run(data: str, proxies: list[str], targets: list[str] | None, samples: int, 
     scores: dict[str, tuple[list[float], list[float]]] = {t: ([], []) for t in targets}
     for repeat in range(repeats):
         measured = {}
-        for target in targets:  # the bench search's per-target seed
+        for target in targets:  # the bench search's per-target seed, or the repeat's
+            seed = repeat if same_samples else target_seed(repeat, target)
             chosen = select_samples(pool, samples, candidates=ids[target], method="greedy",
-                                    random_state=_target_seed(repeat, target))
+                                    random_state=seed)
             measured[target] = chosen, truth[target][table.rows_of(chosen)]
         for together, members in sharing.items():
             joint = adapt_jointly(pool, {u: v for u, v in measured.items() if u in together},
@@ -92,10 +95,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--exclude", default="none", choices=EXCLUDES)
     parser.add_argument("--companions", type=int, default=None)
+    parser.add_argument("--same-samples", action="store_true")
     args = parser.parse_args()
     scores = run(args.data, args.proxies.split(","),
                  args.targets.split(",") if args.targets else None, args.samples,
-                 args.repeats, args.exclude, args.companions)
+                 args.repeats, args.exclude, args.companions, args.same_samples)
     print("| target | alone | together |")
     print("| --- | --- | --- |")
     for target, (alone, joint) in scores.items():

@@ -30,10 +30,10 @@ import numpy as np
 
 from oneproxy_plugins._io import cached_json
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
-from oneproxy_plugins.bench.search import _target_seed, run_search_bench, score_set
+from oneproxy_plugins.bench.search import run_search_bench, score_set
 from oneproxy_plugins.fronts import nondominated_rank, pareto_mask
 from oneproxy_plugins.latency import load_tabular
-from oneproxy_plugins.sampling import _feature_map, select_front_samples
+from oneproxy_plugins.sampling import _feature_map, select_front_samples, target_seed
 from oneproxy_plugins.spaces import get_space
 from search_guard import FULL, SUBSET, seeds_of, summary
 
@@ -82,7 +82,7 @@ def run_seed(table: Any, acc_of: dict, pool: ProxyPool, targets: list[str], seed
         y = table.column(target)
         rows = np.flatnonzero(np.isfinite(y) & np.isfinite(proxy) & np.isfinite(acc_all))
         ids, acc = [archs[r] for r in rows], acc_all[rows]
-        rng = _target_seed(seed, target)
+        rng = target_seed(seed, target)
         chosen = select_front_samples(pool, first_k or K, acc, candidates=ids, random_state=rng,
                                       **chooser)
         if first_k:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -51,7 +50,7 @@ from oneproxy_plugins.adaproxy.joint import adapt_jointly
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.fronts import hypervolume_2d, pareto_mask
 from oneproxy_plugins.latency import LatencyTable, TableLatency, load_tabular
-from oneproxy_plugins.sampling import select_front_samples, select_samples
+from oneproxy_plugins.sampling import select_front_samples, select_samples, target_seed
 from oneproxy_plugins.spaces import get_space
 
 __all__ = ["run_search_bench", "normalised_hypervolume", "score_set", "compare_with_proxy",
@@ -108,10 +107,6 @@ def score_set(accuracy: np.ndarray, latency_ms: np.ndarray, in_set: np.ndarray
     return {"hv_ratio": float(hv_set / hv_true) if hv_true > 0 else float("nan"),
             "front_recall": float((in_set & true_front).sum() / true_front.sum()),
             "set_size": int(in_set.sum()), "front_size": int(true_front.sum())}
-
-
-def _target_seed(seed: int, target: str) -> int:
-    return seed * 1_000_003 + zlib.crc32(target.encode())
 
 
 def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
@@ -271,7 +266,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         if oracle and not (optimizer == "nsga2" and steer == "targets"):
             continue  # scored with the truth, and nothing to steer
         if samples:  # adapted from K measurements (also what steers the study, oracle or not)
-            rng = _target_seed(seed, target)
+            rng = target_seed(seed, target)
             if sampler == "front":
                 chosen = select_front_samples(pool, samples, acc[rows], candidates=ids,
                                               random_state=rng)

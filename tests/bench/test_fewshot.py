@@ -465,6 +465,25 @@ class TestJointFewshot:
         assert scores["gpu_b"][0][1] == pytest.approx(srcc(alone, y))
         assert scores["gpu_b"][1][1] == pytest.approx(srcc(joint, y))
 
+    def test_same_samples_for_every_target(self, data_dir, benchmark_script):
+        from oneproxy_plugins.adaproxy import ProxyPool
+        from oneproxy_plugins.adaproxy.joint import adapt_jointly
+        from oneproxy_plugins.latency import load_data_dir
+        from oneproxy_plugins.monotonicity import srcc
+        from oneproxy_plugins.sampling import select_samples
+
+        module = benchmark_script("joint_fewshot")
+        targets = ["gpu_a", "gpu_b", "odd"]
+        scores = module.run(str(data_dir), ["cpu_a"], targets, 10, 1, "none", None,
+                            same_samples=True)
+        table = load_data_dir([str(data_dir)], "nasbench201")
+        pool = ProxyPool(table, ["cpu_a"])
+        chosen = select_samples(pool, 10, candidates=table.archs, method="greedy",
+                                random_state=0)
+        measured = {t: (chosen, table.column(t)[table.rows_of(chosen)]) for t in targets}
+        joint = adapt_jointly(pool, measured)["odd"].predict(table.archs)
+        assert scores["odd"][1][0] == pytest.approx(srcc(joint, table.column("odd")))
+
     def test_exclude_groups(self, benchmark_script):
         group_of = benchmark_script("joint_fewshot").group_of
         assert group_of("titanx_32", "model") == group_of("titanx_256", "model") == "titanx"
