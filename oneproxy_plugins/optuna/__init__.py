@@ -15,7 +15,8 @@ space (see ``docs/optuna.md``):
 - :func:`target_steered_sampler` is NSGA-II steered by every target's predicted latency as well
   as the proxy's, so the one study holds each target's front, not only the proxy's.
 - :func:`adapt_target` serves a new target from ``k`` measurements with AdaProxy, without
-  searching again.
+  searching again (with ``companions=True``, together with the targets adapted before it);
+  :func:`refit_targets` refits them all together once every target is measured.
 - :func:`run_tabular_search` and :func:`load_target_fronts` run and read stored studies by URL.
 - :mod:`oneproxy_plugins.optuna.visualization`: each target's front of the one study, shaped
   like ``optuna.visualization.plot_pareto_front`` (plotly; a matplotlib twin in
@@ -76,7 +77,8 @@ __all__ = [
     "OneProxyCallback", "register_target", "list_targets", "recorded_latencies",
     "pareto_front_for", "target_values", "TargetValues",
     "target_steered_sampler", "TargetSteeredSelection",
-    "adapt_target", "choose_target_samples", "proxy_table", "target_predictor",
+    "adapt_target", "refit_targets", "choose_target_samples", "proxy_table",
+    "target_predictor",
     "TableLatency", "MeasuredLatency", "QuantileLatency",
     "run_search", "make_sampler", "SAMPLERS", "TabularAccuracy", "run_tabular_search",
     "load_target_fronts", "open_storage",
@@ -86,5 +88,6 @@ __all__ = [
 # AdaProxy in the loop loads scikit-learn (about a second); a campaign worker that only opens
 # a storage should not pay for it, so these names load on first use (PEP 562)
 _LAZY = {name: "oneproxy_plugins.optuna.adapt"
-         for name in ("adapt_target", "choose_target_samples", "proxy_table", "target_predictor")}
+         for name in ("adapt_target", "refit_targets", "choose_target_samples", "proxy_table",
+                      "target_predictor")}
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

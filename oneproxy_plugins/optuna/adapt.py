@@ -12,6 +12,11 @@ does it on a study, without re-running the search:
 2. :func:`adapt_target` measures them with the user's ``measure(arch) -> ms``, fits AdaProxy
    on them, and registers the target on the study (every trial's predicted latency, and the
    measured samples, go into storage), so ``pareto_front_for(study, name)`` answers at once.
+   With ``companions=True`` the targets adapted before it join its fit
+   (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`), and it measures its own choice
+   of architectures (the chooser is seeded by its name).
+3. :func:`refit_targets` refits every adapted target with all the others, once all are
+   measured, from the samples kept on the study.
 
 The proxy pool AdaProxy builds on is, by default, the study itself: the proxy latency of every
 architecture it evaluated. A fuller proxy table (e.g. a benchmark's whole column) can be given
@@ -53,15 +58,17 @@ from optuna.trial import TrialState
 
 from oneproxy_plugins._checks import check_fraction, check_int, check_latency
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.optuna.attrs import (LATENCY_KEY, TARGET_PREFIX, check_target_name,
                                            study_info, trial_arch_id)
 from oneproxy_plugins.optuna.callback import OneProxyCallback, register_target
 from oneproxy_plugins.optuna.fronts import target_values
-from oneproxy_plugins.sampling import select_front_samples
+from oneproxy_plugins.sampling import select_front_samples, target_seed
 from oneproxy_plugins.spaces import Arch, BaseSpace, get_space
 
-__all__ = ["proxy_table", "choose_target_samples", "adapt_target", "target_predictor"]
+__all__ = ["proxy_table", "choose_target_samples", "adapt_target", "refit_targets",
+           "target_predictor"]
 
 
 def _space(study: optuna.Study, space: str | BaseSpace | None) -> BaseSpace:
@@ -166,8 +173,18 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
                  samples: Sequence[str] | None = None, share: float = 0.25,
                  seed: int | None = 0, callback: OneProxyCallback | None = None,
                  space: str | BaseSpace | None = None,
-                 measure_options: Mapping[str, Any] | None = None) -> AdaProxyPredictor:
+                 measure_options: Mapping[str, Any] | None = None,
+                 companions: bool | Sequence[str] = False) -> AdaProxyPredictor:
     """Measure ``k`` architectures on a new target, fit AdaProxy and register the target.
+
+    With ``companions``, targets already adapted on the study join the fit
+    (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`): their measured samples are kept
+    in their records, and each one's own fit becomes one more proxy column of this target's
+    pool. A target adapted earlier keeps its fit; :func:`refit_targets` refits every adapted
+    target together once all are measured. It ranks a target's whole space better, also with
+    two to four targets, but on 500-trial NSGA-II studies with two to four targets it found
+    no more of each target's front among the trials than adapting each alone
+    (docs/benchmarks.md, "Targets adapted together"), so it is not the default.
 
     Args:
         study: The finished (or running) proxy study.
@@ -183,13 +200,19 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
         pool: The proxy pool (see :func:`choose_target_samples`).
         samples: Architecture ids to measure instead of choosing them.
         share: See :func:`choose_target_samples`.
-        seed: See :func:`choose_target_samples`.
+        seed: See :func:`choose_target_samples`. With ``companions``, the chooser's seed is
+            :func:`~oneproxy_plugins.sampling.target_seed` ``(seed, name)``: targets adapted
+            together teach each other more from different architectures.
         callback: A :class:`~oneproxy_plugins.optuna.OneProxyCallback` to add the target to,
             so trials still to come are recorded as well.
         space: The search space, when the study has none recorded.
         measure_options: With a device as ``measure``: arguments of
             :func:`~oneproxy_plugins.measure.measure_archs` (``out`` for a resumable results
             file, ``build_cfg``, ``n_rounds``, ``devices_file``, ...).
+        companions: ``False`` (default): this target is adapted from its own samples alone;
+            ``True``: every other target adapted on the study joins the fit; or the names of
+            the adapted targets that join. Their samples are copied into this target's record,
+            so :func:`target_predictor` refits the same predictor later.
 
     Returns:
         The fitted :class:`~oneproxy_plugins.adaproxy.AdaProxyPredictor`.
@@ -197,11 +220,15 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
     Raises:
         ValueError: A bad argument, or ``measure`` returned a latency that is not positive
             and finite (the architecture is named).
+        UnknownNameError: A name of ``companions`` is not an adapted target of the study.
     """
     check_target_name(name)
     pool_obj = _pool(study, pool, space)
     space_obj = pool_obj.space
+    others = _companion_samples(study, name, companions)  # a bad name fails before measuring
     if samples is None:
+        if others and seed is not None:
+            seed = target_seed(seed, name)
         ids = choose_target_samples(study, k, pool=pool_obj, share=share, seed=seed)
     else:
         ids = list(dict.fromkeys(space_obj.canonical_id(a) for a in samples))
@@ -216,12 +243,112 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
 
         options = dict(measure_options or {})
         ms = measure_samples(space_obj, ids, measure, out=options.pop("out", None), **options)
-    model = AdaProxyPredictor(pool_obj).fit(ids, ms)
-    register_target(study, name, model, space=space_obj,
-                    record={"method": "adaproxy", "samples": dict(zip(ids, ms))})
+    model = _fit_together(pool_obj, name, {name: (ids, ms), **others})
+    _register(study, name, model, space_obj, {name: (ids, ms), **others}, callback)
+    return model
+
+
+def refit_targets(study: optuna.Study, names: Sequence[str] | None = None, *,
+                  pool: ProxyPool | LatencyTable | None = None,
+                  space: str | BaseSpace | None = None,
+                  callback: OneProxyCallback | None = None) -> dict[str, AdaProxyPredictor]:
+    """Refit adapted targets together from the samples stored on the study, and register
+    them again.
+
+    :func:`adapt_target` fits each target alone, or (``companions=True``) with the targets
+    adapted before it. Once every target is measured, this refits each with all the others
+    (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`), without measuring again, and
+    records their new latencies of every trial.
+
+    Args:
+        study: The study the targets were adapted on.
+        names: The targets to refit (default: every adapted target); all adapted targets
+            join each fit as companions.
+        pool: The proxy pool (see :func:`choose_target_samples`).
+        space: The search space, when the study has none recorded.
+        callback: A :class:`~oneproxy_plugins.optuna.OneProxyCallback` whose targets are
+            replaced by the new fits, for trials still to come.
+
+    Returns:
+        ``{target: the refitted AdaProxyPredictor}``, in the order of ``names``.
+
+    Raises:
+        UnknownNameError: A name is not an adapted target of the study.
+    """
+    adapted = _adapted_samples(study)
+    wanted = list(adapted) if names is None else [check_target_name(n) for n in names]
+    for name in wanted:
+        if name not in adapted:
+            raise UnknownNameError("adapted target", name, list(adapted))
+    pool_obj = _pool(study, pool, space)
+    fits = _joint(pool_obj, adapted, wanted)
+    for name in wanted:
+        _register(study, name, fits[name], pool_obj.space, adapted, callback)
+    return {name: fits[name] for name in wanted}
+
+
+def _adapted_samples(study: optuna.Study) -> dict[str, tuple[list[str], list[float]]]:
+    """``{target: (architecture ids, ms)}`` of every target adapted on the study (its record
+    keeps its measured samples), in name order."""
+    out = {}
+    for key, record in sorted(study.user_attrs.items()):
+        if key.startswith(TARGET_PREFIX) and isinstance(record, Mapping):
+            samples = record.get("samples")
+            if samples:
+                out[key[len(TARGET_PREFIX):]] = (list(samples), [float(v) for v in
+                                                                 samples.values()])
+    return out
+
+
+def _companion_samples(study: optuna.Study, name: str, companions: bool | Sequence[str]
+                       ) -> dict[str, tuple[list[str], list[float]]]:
+    """The samples of the adapted targets that join ``name``'s fit."""
+    if isinstance(companions, (bool, np.bool_)) and not companions:
+        return {}
+    adapted = _adapted_samples(study)
+    adapted.pop(name, None)
+    if isinstance(companions, (bool, np.bool_)):
+        return adapted
+    if isinstance(companions, str) or not isinstance(companions, Sequence):
+        what = (f"the str {companions!r} (wrap one name in a list)"
+                if isinstance(companions, str) else repr(companions))
+        raise TypeError(f"The 'companions' argument must be True, False or a list of target "
+                        f"names; got {what}.")
+    out = {}
+    for other in companions:
+        if other not in adapted:
+            raise UnknownNameError("adapted target", other, list(adapted))
+        out[other] = adapted[other]
+    return out
+
+
+def _joint(pool: ProxyPool, samples: Mapping[str, tuple[list[str], list[float]]],
+           targets: Sequence[str]) -> dict[str, AdaProxyPredictor]:
+    from oneproxy_plugins.adaproxy.joint import adapt_jointly
+
+    return adapt_jointly(pool, samples, targets=targets)
+
+
+def _fit_together(pool: ProxyPool, name: str,
+                  samples: Mapping[str, tuple[list[str], list[float]]]) -> AdaProxyPredictor:
+    """``name``'s fit with the other targets of ``samples`` as companions."""
+    if len(samples) == 1:
+        return AdaProxyPredictor(pool).fit(*samples[name])
+    return _joint(pool, samples, [name])[name]
+
+
+def _register(study: optuna.Study, name: str, model: AdaProxyPredictor, space: BaseSpace,
+              samples: Mapping[str, tuple[list[str], list[float]]],
+              callback: OneProxyCallback | None) -> None:
+    """Record the target's latency of every trial, its samples and its companions'."""
+    ids, ms = samples[name]
+    record: dict[str, Any] = {"method": "adaproxy", "samples": dict(zip(ids, ms))}
+    others = {t: dict(zip(*v)) for t, v in samples.items() if t != name}
+    if others:
+        record["companions"] = others
+    register_target(study, name, model, space=space, record=record)
     if callback is not None:
         callback.add_target(name, model)
-    return model
 
 
 def target_predictor(study: optuna.Study, name: str, *,
@@ -229,8 +356,9 @@ def target_predictor(study: optuna.Study, name: str, *,
                      space: str | BaseSpace | None = None) -> AdaProxyPredictor:
     """Rebuild an adapted target's predictor from the samples stored on the study.
 
-    For a study reloaded from storage: the measured samples are kept in the target's record,
-    so the predictor is refitted without measuring again (on the same ``pool`` as before).
+    For a study reloaded from storage: the measured samples are kept in the target's record
+    (with its companions' samples, see :func:`adapt_target`), so the predictor is refitted
+    without measuring again (on the same ``pool`` as before).
 
     Raises:
         LookupError: No target of that name was adapted on the study.
@@ -238,10 +366,11 @@ def target_predictor(study: optuna.Study, name: str, *,
     record = study.user_attrs.get(f"{TARGET_PREFIX}{check_target_name(name)}") or {}
     samples = record.get("samples")
     if not samples:
-        from oneproxy_plugins.exceptions import UnknownNameError
-
         adapted = [k[len(TARGET_PREFIX):] for k, v in study.user_attrs.items()
                    if k.startswith(TARGET_PREFIX) and isinstance(v, dict) and v.get("samples")]
         raise UnknownNameError("adapted target", name, adapted)
     pool_obj = _pool(study, pool, space)
-    return AdaProxyPredictor(pool_obj).fit(list(samples), list(samples.values()))
+    together = {name: (list(samples), [float(v) for v in samples.values()])}
+    together.update((t, (list(s), [float(v) for v in s.values()]))
+                    for t, s in (record.get("companions") or {}).items())
+    return _fit_together(pool_obj, name, together)

@@ -10,7 +10,8 @@ from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.optuna import (OneProxyCallback, OneProxyObjective, TableLatency,
                                      adapt_target, choose_target_samples, pareto_front_for,
-                                     proxy_table, recorded_latencies, target_predictor)
+                                     proxy_table, recorded_latencies, refit_targets,
+                                     target_predictor)
 
 
 @pytest.fixture
@@ -123,6 +124,108 @@ class TestAdaptTarget:
             adapt_target(study, "other", lambda arch: -2.0, k=4)
         with pytest.raises(ValueError, match="returned: 'slow' ms"):
             adapt_target(study, "other", lambda arch: "slow", k=4)
+
+
+def _lookup(source):
+    return lambda arch: float(source.predict([arch])[0])
+
+
+class TestTargetsTogether:
+    """adapt_target(companions=...) fits a target with the targets adapted before it
+    (adapt_jointly), and refit_targets refits them all together from the samples stored on
+    the study."""
+
+    @pytest.fixture
+    def blend(self, nb201_tables):
+        return TableLatency(nb201_tables[0], "blend")
+
+    def test_the_earlier_targets_join_the_fit(self, study, other, blend):
+        first = adapt_target(study, "blend", _lookup(blend), k=6, seed=1)
+        assert first.pool_.devices == ["proxy"]  # nothing adapted before it
+        assert "companions" not in study.user_attrs["oneproxy:target:blend"]
+        model = adapt_target(study, "other", _lookup(other), k=6, companions=True)
+        assert model.pool_.devices == ["proxy", "~self", "~blend"]
+        record = study.user_attrs["oneproxy:target:other"]
+        blend_samples = study.user_attrs["oneproxy:target:blend"]["samples"]
+        assert record["companions"] == {"blend": blend_samples}
+        # what is recorded is the joint fit's latency, and it differs from the fit alone
+        alone = AdaProxyPredictor(ProxyPool(proxy_table(study))).fit(
+            list(record["samples"]), list(record["samples"].values()))
+        recorded = recorded_latencies(study, "other")
+        archs = {t.number: t.user_attrs["oneproxy:arch"] for t in study.trials}
+        numbers = sorted(recorded)
+        ids = [archs[n] for n in numbers]
+        np.testing.assert_allclose([recorded[n] for n in numbers], model.predict(ids))
+        assert not np.allclose(alone.predict(ids), model.predict(ids))
+
+    def test_with_companions_each_target_measures_its_own_choice(self, study, other, blend):
+        from oneproxy_plugins.sampling import target_seed
+
+        adapt_target(study, "blend", _lookup(blend), k=6)  # alone: the seed as given
+        adapt_target(study, "other", _lookup(other), k=6, companions=True)
+        chosen = {name: list(study.user_attrs[f"oneproxy:target:{name}"]["samples"])
+                  for name in ("blend", "other")}
+        assert chosen["blend"] == choose_target_samples(study, 6, seed=0)
+        assert chosen["other"] == choose_target_samples(study, 6, seed=target_seed(0, "other"))
+        assert chosen["blend"] != chosen["other"]
+
+    def test_alone_by_default_or_named(self, study, other, blend, nb201_tables):
+        adapt_target(study, "blend", _lookup(blend), k=6, seed=1)
+        adapt_target(study, "same", _lookup(TableLatency(nb201_tables[0], "same")), k=6, seed=2)
+        alone = adapt_target(study, "other", _lookup(other), k=6)
+        assert alone.pool_.devices == ["proxy"]
+        assert "companions" not in study.user_attrs["oneproxy:target:other"]
+        named = adapt_target(study, "other", _lookup(other), k=6, companions=["same"])
+        assert named.pool_.devices == ["proxy", "~self", "~same"]
+        assert list(study.user_attrs["oneproxy:target:other"]["companions"]) == ["same"]
+
+    def test_bad_companions_fail_before_measuring(self, study, blend):
+        adapt_target(study, "blend", _lookup(blend), k=6)
+        measured = []
+
+        def measure(arch):
+            measured.append(arch)
+            return 1.0
+
+        with pytest.raises(UnknownNameError, match="Unknown adapted target 'gpu'; known: blend"):
+            adapt_target(study, "other", measure, k=6, companions=["gpu"])
+        with pytest.raises(TypeError, match="got the str 'blend' .wrap one name in a list"):
+            adapt_target(study, "other", measure, k=6, companions="blend")
+        with pytest.raises(TypeError, match="True, False or a list of target names; got 1"):
+            adapt_target(study, "other", measure, k=6, companions=1)
+        assert measured == []
+
+    def test_refit_after_reload_and_refit_targets(self, nb201_tables, other, blend, tmp_path):
+        url = f"sqlite:///{tmp_path / 's.db'}"
+        stored = optuna.create_study(directions=["maximize", "minimize"], storage=url,
+                                     study_name="together",
+                                     sampler=optuna.samplers.RandomSampler(seed=0))
+        stored.optimize(OneProxyObjective(lambda t, a: a.count("nor_conv_3x3"),
+                                          TableLatency(nb201_tables[0], "proxy")), n_trials=40)
+        ids = [t.user_attrs["oneproxy:arch"] for t in stored.trials]
+        first = adapt_target(stored, "blend", _lookup(blend), samples=ids[:6])
+        second = adapt_target(stored, "other", _lookup(other), samples=ids[6:12],
+                              companions=True)
+        reloaded = optuna.load_study(study_name="together", storage=url)
+        np.testing.assert_allclose(target_predictor(reloaded, "other").predict(ids),
+                                   second.predict(ids))
+        callback = OneProxyCallback({})
+        fits = refit_targets(reloaded, callback=callback)
+        assert list(fits) == ["blend", "other"] and set(callback.targets) == {"blend", "other"}
+        # the first target gains the second as a companion; the second's fit is unchanged
+        assert fits["blend"].pool_.devices == ["proxy", "~self", "~other"]
+        assert not np.allclose(fits["blend"].predict(ids), first.predict(ids))
+        np.testing.assert_allclose(fits["other"].predict(ids), second.predict(ids))
+        recorded = recorded_latencies(reloaded, "blend")
+        np.testing.assert_allclose([recorded[t.number] for t in reloaded.trials],
+                                   fits["blend"].predict(ids))
+        again = optuna.load_study(study_name="together", storage=url)
+        np.testing.assert_allclose(target_predictor(again, "blend").predict(ids),
+                                   fits["blend"].predict(ids))
+        only = refit_targets(again, ["other"])
+        assert list(only) == ["other"]
+        with pytest.raises(UnknownNameError, match="Unknown adapted target 'gpu'"):
+            refit_targets(again, ["gpu"])
 
 
 @pytest.mark.needs("torch")
