@@ -177,6 +177,7 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
                     until_srcc: float | None = None, max_samples: int | None = None,
                     step: int = 5,
                     on_round: Callable[[int, float | None], None] | None = None,
+                    companions: Mapping[str, tuple[Sequence[Any], Sequence[float]]] | None = None,
                     **measure_options: Any) -> TargetAdaptation:
     """Choose ``k`` architectures, measure them on ``device``, fit the adapter, estimate it;
     with ``until_srcc``, measure ``step`` more at a time until the fit expects that SRCC.
@@ -205,6 +206,9 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
             sequence as the first ``k`` (the greedy choosers continue where they stopped).
         on_round: Called with ``(samples, expected SRCC)`` after each round's fit (what
             ``oneproxy adapt`` prints as the campaign goes).
+        companions: Other targets' measurements, ``{name: (architectures, ms)}``: every fit
+            (and every leave-one-out fit) is the ``adaproxy`` method's with their own fits as
+            more proxies (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`).
         **measure_options: Arguments of :func:`~oneproxy_plugins.measure.measure_archs`.
 
     Returns:
@@ -212,12 +216,24 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
 
     Raises:
         ValueError: Bad ``k``, ``until_srcc``, ``max_samples`` or ``step``, ``until_srcc``
-            with ``samples`` given, or a method without ``posterior_srcc``.
+            with ``samples`` given, a method without ``posterior_srcc``, or ``companions``
+            with a method other than ``"adaproxy"`` or a name that is not a non-empty str.
         MeasurementError: An architecture failed on the device.
     """
     params = dict(method_params or {})
+    others = dict(companions or {})
+    if others and method != "adaproxy":
+        raise ValueError(f"companions need method='adaproxy'; got {method!r}.")
+    bad = [n for n in others if not isinstance(n, str) or not n]
+    if bad:
+        raise ValueError(f"companion names must be non-empty strs; got {bad[0]!r}.")
 
     def fit(archs: list[str], latency: list[float]) -> Any:
+        if others:  # the target is named "": no companion is
+            from oneproxy_plugins.adaproxy.joint import adapt_jointly
+
+            return adapt_jointly(pool, {"": (archs, latency), **others}, targets=[""],
+                                 **params)[""]
         return make_adapter(method, pool, proxy=proxy, **params).fit(archs, latency)
 
     if samples is None:

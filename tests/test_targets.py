@@ -123,6 +123,8 @@ def test_until_srcc_measures_more_until_the_fit_expects_it(pool, tmp_path):
     ({"until_srcc": 0.9, "step": 0}, "step"),
     ({"until_srcc": 0.9, "samples": ["x"]}, "pass k, not samples"),
     ({"until_srcc": 0.9, "method": "adaproxy-paper"}, "'adaproxy-paper' has none"),
+    ({"companions": {"b": (["x"], [1.0])}, "method": "proxy"}, "need method='adaproxy'"),
+    ({"companions": {"": (["x"], [1.0])}}, "non-empty strs; got ''"),
 ])
 def test_until_srcc_bad_arguments_fail_before_measuring(pool, monkeypatch, kw, match):
     import oneproxy_plugins.targets as targets
@@ -130,3 +132,27 @@ def test_until_srcc_bad_arguments_fail_before_measuring(pool, monkeypatch, kw, m
     monkeypatch.setattr(targets, "_measure", lambda *a, **k: pytest.fail("measured"))
     with pytest.raises(ValueError, match=match):
         adapt_on_device(pool, "cpu-torch-t1-b1", k=4, **kw)
+
+
+def test_companions_join_every_fit(pool, monkeypatch):
+    """With companions, the fit and each leave-one-out fit are adapt_jointly's, the target's
+    measurements named "" (no companion can be)."""
+    import oneproxy_plugins.targets as targets
+    from oneproxy_plugins.adaproxy.joint import adapt_jointly
+
+    truth = dict(zip(pool.archs, np.exp(pool.z[:, 0] * 0.8 + 0.1 * np.arange(len(pool)) % 3)))
+    monkeypatch.setattr(targets, "_measure", lambda space, archs, *a: (
+        [float(truth[x]) for x in archs], type("Run", (), {"n_skipped": 0, "device": "d"})()))
+    twin = pool.archs[-8:], [2 * truth[x] for x in pool.archs[-8:]]
+    result = adapt_on_device(pool, "cpu-torch-t1-b1", k=6, companions={"twin": twin})
+    expected = adapt_jointly(pool, {"": (result.archs, result.latency_ms), "twin": twin},
+                             targets=[""])[""]
+    assert result.predictor.pool_.devices == ["proxy", "~self", "~twin"]
+    np.testing.assert_allclose(result.predictor.predict(pool.archs),
+                               expected.predict(pool.archs))
+    fits = []
+    monkeypatch.setattr("oneproxy_plugins.adaproxy.joint.adapt_jointly",
+                        lambda *a, **k: fits.append(a[1]) or adapt_jointly(*a, **k))
+    adapt_on_device(pool, "cpu-torch-t1-b1", k=6, companions={"twin": twin})
+    assert len(fits) == 1 + 6 and all(list(f) == ["", "twin"] for f in fits)
+    assert [len(f[""][0]) for f in fits] == [6] + [5] * 6  # the fit, then leave-one-out

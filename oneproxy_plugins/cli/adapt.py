@@ -65,9 +65,9 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               help="CSV with columns arch,latency_ms measured on the target.")
 @click.option("--companion-samples", "companion_csvs", multiple=True,
               type=click.Path(dir_okay=False, exists=True),
-              help="With --target-samples, repeatable: another target's arch,latency_ms CSV. "
-                   "Each one's own fit joins this target's pool, so targets measured alike "
-                   "teach each other (adaproxy only; oneproxy_plugins.adaproxy.joint).")
+              help="Repeatable: another target's arch,latency_ms CSV. Each one's own fit "
+                   "joins this target's pool, so targets measured alike teach each other "
+                   "(adaproxy only; oneproxy_plugins.adaproxy.joint).")
 @click.option("--measure-on", "device",
               help="Instead of --target-samples: choose --samples architectures and measure "
                    "them on this device (a spec of this host, ssh://user@host/cpu-ort-t1-b1, "
@@ -84,7 +84,9 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               help="With --until-srcc: the most architectures to measure [default: 3 x "
                    "--samples].")
 @click.option("--seed", type=int, default=0, show_default=True,
-              help="With --measure-on: seed of the sample chooser.")
+              help="With --measure-on: seed of the sample chooser (with --companion-samples, "
+                   "combined with the device's name, so that boards adapted together measure "
+                   "different architectures).")
 @click.option("--measurements", type=click.Path(dir_okay=False),
               help="With --measure-on: the measurement results file, continued if it exists "
                    "[default: <out stem>.measured.csv].")
@@ -146,8 +148,6 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                            or max_samples):
         raise click.UsageError("--devices, --measurements, --build-cfg, --until-srcc and "
                                "--max-samples go with --measure-on.")
-    if companion_csvs and samples_csv is None:
-        raise click.UsageError("--companion-samples goes with --target-samples.")
     if companion_csvs and method != "adaproxy":
         raise click.UsageError(f"--companion-samples needs --method adaproxy; got {method!r}.")
     if max_samples is not None and until_srcc is None:
@@ -162,24 +162,27 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     device_list = split_list(proxies, "devices")
     pool = ProxyPool(table, device_list, space=space_obj)
     result = None
+    measurements_file = (None if device is None else measurements
+                         or str(Path(out_path).with_suffix("")) + ".measured.csv")
+    others = _companions(space_obj, companion_csvs, samples_csv or measurements_file)
     if device is not None:
         from oneproxy_plugins.targets import adapt_on_device
 
-        measurements_file = (measurements
-                             or str(Path(out_path).with_suffix("")) + ".measured.csv")
+        from oneproxy_plugins.sampling import target_seed
+
         result = adapt_on_device(
-            pool, device, k=n_samples, method=method, proxy=device_list[0], seed=seed,
+            pool, device, k=n_samples, method=method, proxy=device_list[0],
+            seed=target_seed(seed, device) if others else seed,
             measurements=measurements_file,
             devices_file=devices_file, build_cfg=parse_build_cfg(build_cfg), n_rounds=rounds,
             progress=not as_json, method_params=params, until_srcc=until_srcc,
-            max_samples=max_samples,
+            max_samples=max_samples, companions=others,
             on_round=None if as_json or until_srcc is None else _round_echo(until_srcc))
         archs, model = result.archs, result.predictor
-    elif companion_csvs:
+    elif others:
         from oneproxy_plugins.adaproxy.joint import adapt_jointly
 
-        samples = {"": read_target_samples(space_obj, samples_csv)}
-        samples.update(_companions(space_obj, companion_csvs, samples_csv))
+        samples = {"": read_target_samples(space_obj, samples_csv), **others}
         archs = samples[""][0]
         model = adapt_jointly(pool, samples, targets=[""], **params)[""]
     else:
@@ -195,8 +198,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                   "samples": len(archs), "out": out_path}
         if params:
             report["params"] = params
-        if companion_csvs:
-            report["companions"] = list(samples)[1:]
+        if others:
+            report["companions"] = list(others)
         if result is not None:
             report.update(device=result.device, reused=result.n_reused,
                           loo_srcc=_number(result.loo_srcc),
@@ -246,23 +249,23 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                 if expected < _EXPECTED_LOW else "")
         click.echo(f"expected SRCC over the pool's architectures, judged by the fit itself: "
                    f"{expected:.3f}{hint}")
-    together = (f" and {len(companion_csvs)} companion target"
-                f"{'' if len(companion_csvs) == 1 else 's'} ({', '.join(list(samples)[1:])})"
-                if companion_csvs else "")
+    together = (f" and {len(others)} companion target{'' if len(others) == 1 else 's'} "
+                f"({', '.join(others)})" if others else "")
     click.echo(f"{method} fitted on {len(archs)} target samples with {len(device_list)} "
                f"prox{'y' if len(device_list) == 1 else 'ies'}{together} -> {out_path}")
 
 
-def _companions(space: Any, paths: tuple[str, ...], own: str
+def _companions(space: Any, paths: tuple[str, ...], own: str | None
                 ) -> dict[str, tuple[list[str], list[float]]]:
     """``--companion-samples`` files read, each named by its file's stem. Usage errors: a
     name given twice (the fits would be indistinguishable in the pool) and the target's own
-    file (its fit would rank its own samples perfectly, and take the weight)."""
+    file, ``own`` (its fit would rank its own samples perfectly, and take the weight)."""
     out: dict[str, tuple[list[str], list[float]]] = {}
     for path in paths:
-        if Path(path).resolve() == Path(own).resolve():
+        if own is not None and Path(path).resolve() == Path(own).resolve():
             raise click.UsageError(f"--companion-samples {path} is the target's own "
-                                   "--target-samples; companions are other targets.")
+                                   "--target-samples or --measurements; companions are other "
+                                   "targets.")
         name = Path(path).stem
         if name in out or not name:
             raise click.UsageError(f"--companion-samples: two files named {name!r}; each "

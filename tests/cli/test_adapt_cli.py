@@ -340,7 +340,7 @@ def test_adapt_with_companion_samples(tmp_path, data_dir, synthetic_nb201):
      "--companion-samples needs --method adaproxy"),
     (["--companion-samples", "{other}", "--companion-samples", "{twin}"],
      "two files named 'other'"),
-    (["--companion-samples", "{same}"], "is the target's own --target-samples"),
+    (["--companion-samples", "{same}"], "is the target's own --target-samples or"),
 ])
 def test_companion_samples_usage_errors(tmp_path, data_dir, synthetic_nb201, extra, match):
     table, _ = synthetic_nb201
@@ -356,11 +356,34 @@ def test_companion_samples_usage_errors(tmp_path, data_dir, synthetic_nb201, ext
     assert not (tmp_path / "p.json").exists()
 
 
-def test_companion_samples_need_target_samples(tmp_path, data_dir, synthetic_nb201):
-    samples = _samples_csv(tmp_path, synthetic_nb201[0], "gpu_b")
-    result = CliRunner().invoke(main, ["adapt", "--space", "nasbench201", "--data",
-                                       str(data_dir), "--proxies", "gpu_a", "--measure-on",
-                                       "cpu-torch-t1-b1", "--companion-samples", str(samples),
-                                       "--out", str(tmp_path / "p.json")])
-    assert result.exit_code == 2
-    assert "--companion-samples goes with --target-samples" in result.output
+@pytest.mark.needs("torch")
+def test_measure_on_with_companion_samples(tmp_path, data_dir, synthetic_nb201):
+    """A target measured now is fitted with a companion's samples, in its fit and in its
+    leave-one-out estimate; the target's own results file is not a companion."""
+    import json
+
+    table, _ = synthetic_nb201
+    companion = _write(tmp_path / "mixdev.csv", ["arch", "latency_ms"],
+                       [(table.archs[i], table.column("mix")[i]) for i in range(0, 2000, 200)])
+    out = tmp_path / "host.json"
+    args = ["--measure-on", "cpu-torch-t1-b1", "--samples", "5", "--build-cfg", "C=4,N=1",
+            "--rounds", "2", "--companion-samples", str(companion)]
+    result = _measure_on(data_dir, out, *args, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["companions"] == ["mixdev"] and len(report["measured"]) == 5
+    # the chooser's seed is the device's own: boards adapted together measure different cells
+    from oneproxy_plugins.adaproxy import ProxyPool
+    from oneproxy_plugins.latency import load_data_dir
+    from oneproxy_plugins.sampling import select_samples, target_seed
+
+    pool = ProxyPool(load_data_dir([data_dir], "nasbench201"), ["gpu_a", "cpu_a"])
+    assert list(report["measured"]) == select_samples(
+        pool, 5, random_state=target_seed(0, "cpu-torch-t1-b1"))
+    assert list(report["measured"]) != select_samples(pool, 5, random_state=0)
+    assert -1 <= report["loo_srcc"] <= 1
+    assert load_predictor(out).pool_.devices == ["gpu_a", "cpu_a", "~self", "~mixdev"]
+    again = _measure_on(data_dir, out, *args, "--companion-samples",
+                        str(tmp_path / "host.measured.csv"))
+    assert again.exit_code == 2, again.output
+    assert "is the target's own --target-samples or --measurements" in again.output
