@@ -62,12 +62,14 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
 @click.option("--proxies", required=True, help="Comma-separated proxy devices, used in full.")
 @click.option("--target-samples", "samples_csv",
               type=click.Path(dir_okay=False, exists=True),
-              help="CSV with columns arch,latency_ms measured on the target.")
+              help="CSV with columns arch,latency_ms measured on the target, or the results "
+                   "file of oneproxy measure or of --measure-on (arch,<device>).")
 @click.option("--companion-samples", "companion_csvs", multiple=True,
               type=click.Path(dir_okay=False, exists=True),
-              help="Repeatable: another target's arch,latency_ms CSV. Each one's own fit "
-                   "joins this target's pool, so targets measured alike teach each other "
-                   "(adaproxy only; oneproxy_plugins.adaproxy.joint).")
+              help="Repeatable: another target's samples, as --target-samples (e.g. the "
+                   "<out stem>.measured.csv of its --measure-on). Each one's own fit joins "
+                   "this target's pool, so targets measured alike teach each other (adaproxy "
+                   "only; oneproxy_plugins.adaproxy.joint).")
 @click.option("--measure-on", "device",
               help="Instead of --target-samples: choose --samples architectures and measure "
                    "them on this device (a spec of this host, ssh://user@host/cpu-ort-t1-b1, "
@@ -133,6 +135,15 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         oneproxy adapt --space nasbench201 --data mydata --proxies pixel3 \\
             --target-samples gpu.csv --companion-samples cpu.csv \\
             --companion-samples phone.csv --out gpu.json
+
+    A board measured now takes the results file of one measured before as a companion:
+
+    \b
+        oneproxy adapt --space nasbench201 --data mydata --proxies pixel3 \\
+            --measure-on ssh://pi@board-a/cpu-ort-t4-b1 --out a.json
+        oneproxy adapt --space nasbench201 --data mydata --proxies pixel3 \\
+            --measure-on ssh://pi@board-b/cpu-ort-t4-b1 --companion-samples a.measured.csv \\
+            --out b.json
     """
     from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
     from oneproxy_plugins.latency import load_data_dir
@@ -320,11 +331,17 @@ def _number(value: float) -> float | None:
 
 
 def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[float]]:
-    """Canonical ids and latencies (ms) of a ``arch,latency_ms`` CSV; errors name the line."""
+    """Canonical ids and latencies (ms) of a ``arch,latency_ms`` CSV, or of a measurement
+    results file (``arch,<device>`` beside its ``.details.jsonl``, as ``oneproxy measure`` and
+    ``oneproxy adapt --measure-on`` write them; the architectures that failed on the device,
+    its empty cells, are not samples); errors name the line."""
     from oneproxy_plugins.latency import parse_latency
+    from oneproxy_plugins.measure.store import details_path_for
     from oneproxy_plugins.spaces import get_space
 
     space_obj = get_space(space)
+    if details_path_for(samples_csv).exists():
+        return _read_results_file(space_obj, samples_csv)
     rows = _read_csv(samples_csv, ["arch", "latency_ms"])
     name = Path(samples_csv).name
     archs, ms = [], []
@@ -342,6 +359,24 @@ def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[f
         dup = next(a for a in archs if archs.count(a) > 1)
         raise DataFormatError(f"{name}: architecture {dup!r} appears more than once.")
     return archs, ms
+
+
+def _read_results_file(space: Any, path: str) -> tuple[list[str], list[float]]:
+    """The measured architectures of a results file and their latencies (ms)."""
+    import numpy as np
+
+    from oneproxy_plugins.latency import LatencyTable
+
+    table = LatencyTable.from_csv(path, space=space.name)
+    if len(table.devices) != 1:
+        raise DataFormatError(f"{Path(path).name}: a measurement results file has one device "
+                              f"column; got {', '.join(table.devices)}.")
+    ms = table.column(table.devices[0])
+    done = np.flatnonzero(np.isfinite(ms))
+    if not len(done):
+        raise DataFormatError(f"{Path(path).name}: no architecture measured yet (every "
+                              "row failed, or none was written).")
+    return [table.archs[i] for i in done], [float(ms[i]) for i in done]
 
 
 @click.command()

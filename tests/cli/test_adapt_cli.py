@@ -356,6 +356,43 @@ def test_companion_samples_usage_errors(tmp_path, data_dir, synthetic_nb201, ext
     assert not (tmp_path / "p.json").exists()
 
 
+def test_samples_from_a_measurement_results_file(tmp_path, data_dir, synthetic_nb201):
+    """A results file of `oneproxy measure` or `--measure-on` (arch,<device> beside its
+    sidecar) is read as samples, as a target's and as a companion's; its failed
+    architectures are not samples."""
+    import json
+
+    from oneproxy_plugins.measure.store import ArchResult, ResultStore
+
+    table, _ = synthetic_nb201
+    y = table.column("mix")
+    path = tmp_path / "board.measured.csv"
+    store = ResultStore(path, "board-cpu")
+    store.create({"space": "nasbench201"})
+    archs = [table.archs[i] for i in range(0, 2000, 200)]
+    store.append([ArchResult(a, "ok", ratio=float(y[table.row_of(a)]) / 2.0) for a in archs]
+                 + [ArchResult.failed(table.archs[7], "RuntimeError: out of memory")],
+                 reference_ms=2.0)
+    result = _adapt(data_dir, path, tmp_path / "p.json", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["samples"] == 10  # the failed one is not a sample
+    plain = _write(tmp_path / "plain.csv", ["arch", "latency_ms"],
+                   [(a, y[table.row_of(a)]) for a in archs])
+    assert _adapt(data_dir, plain, tmp_path / "plain.json").exit_code == 0
+    np.testing.assert_allclose(load_predictor(tmp_path / "p.json").predict(table.archs[:50]),
+                               load_predictor(tmp_path / "plain.json").predict(table.archs[:50]),
+                               rtol=1e-4)  # the results file keeps fewer digits
+    samples = _samples_csv(tmp_path, table, "gpu_b")
+    result = _adapt(data_dir, samples, tmp_path / "q.json", "--companion-samples", str(path),
+                    "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["companions"] == ["board.measured"]
+    assert load_predictor(tmp_path / "q.json").pool_.devices[-1] == "~board.measured"
+    path.write_text("arch,board-cpu\n" + f"{table.archs[7]},\n")
+    result = _adapt(data_dir, path, tmp_path / "p.json")
+    assert result.exit_code == 2 and "no architecture measured yet" in result.output
+
+
 @pytest.mark.needs("torch")
 def test_measure_on_with_companion_samples(tmp_path, data_dir, synthetic_nb201):
     """A target measured now is fitted with a companion's samples, in its fit and in its
