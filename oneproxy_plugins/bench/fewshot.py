@@ -164,8 +164,20 @@ class _Runner:
         ``posterior_srcc``; ``None`` for a method without it), of one repeat (seed
         ``seed * 1_000_003 + 1000 * index + repeat``)."""
         pool, _ = self.pool(proxies)
-        sample_rows, scored_rows = self.split(proxies, target)
-        y = self.table.column(target)
+        chosen, measured = self.measured(proxies, target, index, repeat)
+        model = self.adapter.build(pool, proxy=proxies[0], **params)
+        start = time.perf_counter()
+        model.fit(chosen, measured)
+        fit_ms = 1e3 * (time.perf_counter() - start)
+        score, predict_ms, scores = self.evaluate(model, proxies, target, interval=interval)
+        return score, fit_ms, predict_ms, scores
+
+    def measured(self, proxies: Sequence[str], target: str, index: int, repeat: int
+                 ) -> tuple[list[str], np.ndarray]:
+        """The architectures chosen for one repeat (seed ``seed * 1_000_003 + 1000 * index +
+        repeat``) and their target latencies."""
+        pool, _ = self.pool(proxies)
+        sample_rows, _ = self.split(proxies, target)
         key = (tuple(proxies), target, index, repeat)
         if key not in self._chosen:
             rng = np.random.default_rng(self.seed * 1_000_003 + 1000 * index + repeat)
@@ -173,10 +185,14 @@ class _Runner:
             self._chosen[key] = select_samples(pool, self.samples, candidates=candidates,
                                                method=self.sampler, random_state=rng)
         chosen = self._chosen[key]
-        model = self.adapter.build(pool, proxy=proxies[0], **params)
-        start = time.perf_counter()
-        model.fit(chosen, y[self.table.rows_of(chosen)])
-        fit_ms = 1e3 * (time.perf_counter() - start)
+        return chosen, self.table.column(target)[self.table.rows_of(chosen)]
+
+    def evaluate(self, model: Any, proxies: Sequence[str], target: str, *,
+                 interval: bool = False) -> tuple[float, float, dict[str, float] | None]:
+        """A fitted model's SRCC on the target's scored architectures, its predict ms and
+        (``interval``) its interval scores (see :meth:`score`)."""
+        _, scored_rows = self.split(proxies, target)
+        y = self.table.column(target)
         scored_archs = [self.archs[j] for j in scored_rows]
         start = time.perf_counter()
         pred = model.predict(scored_archs)
@@ -187,7 +203,7 @@ class _Runner:
                                         *model.predict_interval(scored_archs, INTERVAL_COVERAGE)),
                       "srcc_expected": (float(np.mean(model.posterior_srcc(scored_archs)))
                                         if hasattr(model, "posterior_srcc") else None)}
-        return srcc(pred, y[scored_rows]), fit_ms, predict_ms, scores
+        return srcc(pred, y[scored_rows]), predict_ms, scores
 
 
 def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Sequence[str],
@@ -217,7 +233,8 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
                 method: str = "adaproxy", sampler: str = "greedy", protocol: str = "all",
                 table: LatencyTable | None = None, progress: bool = False,
                 feature_set: str = "latency",
-                adapter_params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                adapter_params: Mapping[str, Any] | None = None,
+                joint: bool = False) -> dict[str, Any]:
     """Run the few-shot benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -240,10 +257,16 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
             ``"encoding"``, the space's encoding alone (an ablation).
         adapter_params: Constructor arguments for the method's adapter beyond the pool (see
             :func:`~oneproxy_plugins.adaproxy.make_adapter`), e.g. ``{"slope_var": 0.0}``.
+        joint: Adapt the targets of each repeat together
+            (:func:`~oneproxy_plugins.adaproxy.joint.adapt_jointly`, ``adaproxy`` only): each
+            target still has its own ``samples`` measurements, and its pool gains the other
+            targets' fits. A multi-target protocol: a user who brings several targets; the
+            single-target figures are ``joint=False`` (default). ``fit_ms_median`` is then
+            the joint fit's time per target.
 
     Returns:
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
-        "feature_set", "adapter_params",
+        "feature_set", "adapter_params", "joint",
         "targets": {T: {"srcc_mean", "srcc_std", "n_scored", "coverage90",
         "interval_score90", "srcc_expected"}}, "srcc_mean", "coverage90_mean",
         "coverage90_min", "interval_score90_mean", "srcc_expected_mean",
@@ -260,9 +283,15 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         UnknownDeviceError: A proxy or target is not in the data.
         UnknownNameError: Unknown method or sampler.
         ValueError: ``samples`` larger than the rows a target has, a NaN-only or constant
-            target, a target also used as a proxy, bad repeats, an unknown feature set.
+            target, a target also used as a proxy, bad repeats, an unknown feature set,
+            ``joint`` with a method other than ``adaproxy`` or with a ``lodo`` protocol.
         TypeError: ``adapter_params`` the method's adapter does not take.
     """
+    if joint and method != "adaproxy":
+        raise ValueError(f"joint adapts with adaproxy (adapt_jointly); got method {method!r}.")
+    if joint and protocol in ("lodo", "lodo-help"):
+        raise ValueError(f"joint is a protocol of its own; it does not nest in {protocol!r} "
+                         "(use 'all' or 'help').")
     if protocol in ("lodo", "lodo-help"):
         grid = [dict(adapter_params)] if adapter_params else None
         return run_lodo(space, data_dirs, proxies=proxies, targets=targets, samples=samples,
@@ -286,21 +315,25 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     for target in targets:
         runner.split(proxies, target)  # a target too small fails before any work
 
-    iterator: Any = [(i, t, r) for i, t in enumerate(targets) for r in range(repeats)]
-    if progress:
-        from tqdm.auto import tqdm
-        iterator = tqdm(iterator, desc="fewshot", unit="fit")
     scores: dict[str, list[float]] = {t: [] for t in targets}
     intervals: dict[str, list[dict[str, float] | None]] = {t: [] for t in targets}
     fit_ms: list[float] = []
     predict_ms: list[float] = []
-    for i, target, r in iterator:
-        score, fit, predict, interval = runner.score(proxies, target, i, r, params,
-                                                     interval=True)
-        scores[target].append(score)
-        intervals[target].append(interval)
-        fit_ms.append(fit)
-        predict_ms.append(predict)
+    if joint:
+        _run_joint(runner, proxies, targets, repeats, params, progress, scores, intervals,
+                   fit_ms, predict_ms)
+    else:
+        iterator: Any = [(i, t, r) for i, t in enumerate(targets) for r in range(repeats)]
+        if progress:
+            from tqdm.auto import tqdm
+            iterator = tqdm(iterator, desc="fewshot", unit="fit")
+        for i, target, r in iterator:
+            score, fit, predict, interval = runner.score(proxies, target, i, r, params,
+                                                         interval=True)
+            scores[target].append(score)
+            intervals[target].append(interval)
+            fit_ms.append(fit)
+            predict_ms.append(predict)
     per_target = {t: {"srcc_mean": float(np.mean(s)), "srcc_std": float(np.std(s)),
                       "n_scored": int(len(runner.split(proxies, t)[1])),
                       **_interval_means(intervals[t])}
@@ -308,13 +341,39 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     return {
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
         "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
-        "feature_set": feature_set, "adapter_params": params,
+        "feature_set": feature_set, "adapter_params": params, "joint": bool(joint),
         "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
         **_coverage_summary(per_target),
         "fit_ms_median": float(np.median(fit_ms)),
         "predict_ms_median": float(np.median(predict_ms)),
     }
+
+
+def _run_joint(runner: _Runner, proxies: Sequence[str], targets: Sequence[str], repeats: int,
+               params: Mapping[str, Any], progress: bool, scores: dict[str, list[float]],
+               intervals: dict[str, list[dict[str, float] | None]], fit_ms: list[float],
+               predict_ms: list[float]) -> None:
+    """``run_fewshot(joint=True)``: per repeat, every target's own samples (as alone), all
+    targets adapted together, each scored as alone."""
+    from oneproxy_plugins.adaproxy.joint import adapt_jointly
+
+    pool, _ = runner.pool(proxies)
+    iterator: Any = range(repeats)
+    if progress:
+        from tqdm.auto import tqdm
+        iterator = tqdm(iterator, desc="fewshot (joint)", unit="repeat")
+    for r in iterator:
+        measured = {t: runner.measured(proxies, t, i, r) for i, t in enumerate(targets)}
+        start = time.perf_counter()
+        fits = adapt_jointly(pool, measured, **params)
+        fit_ms.append(1e3 * (time.perf_counter() - start) / len(targets))
+        for target in targets:
+            score, predict, interval = runner.evaluate(fits[target], proxies, target,
+                                                       interval=True)
+            scores[target].append(score)
+            intervals[target].append(interval)
+            predict_ms.append(predict)
 
 
 _UNCERTAINTY_KEYS = ("coverage90", "interval_score90", "srcc_expected")

@@ -44,12 +44,18 @@ def _attach_search() -> None:
                    "left-out device (default: the method's grid).")
 @click.option("--inner-repeats", type=click.IntRange(min=1), default=3, show_default=True,
               help="lodo only: repeats per inner device when choosing.")
+@click.option("--joint/--alone", default=False, show_default=True,
+              help="--joint: adapt the --targets of each repeat together (adaproxy; all and "
+                   "help protocols): each keeps its own K samples and its pool gains the "
+                   "others' fits, as for a user with several targets. --alone: one at a time, "
+                   "the single-target protocol.")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, samples: int,
             repeats: int, seed: int, method: str, sampler: str, protocol: str,
-            grid: str | None, inner_repeats: int, json_out: str, progress: bool) -> None:
+            grid: str | None, inner_repeats: int, joint: bool, json_out: str,
+            progress: bool) -> None:
     """Few-shot target latency prediction, scored by SRCC.
 
     \b
@@ -68,6 +74,9 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
     if (grid is not None or inner_repeats != 3) and not lodo:
         raise click.UsageError("--grid and --inner-repeats apply to --protocol lodo or "
                                f"lodo-help only; got --protocol {protocol}.")
+    if joint and (lodo or method != "adaproxy"):
+        raise click.UsageError(f"--joint goes with --method adaproxy and --protocol all or help; "
+                               f"got --method {method} --protocol {protocol}.")
     if lodo:
         if device_list == ["all"]:
             device_list = _all_devices(space, data_dirs)
@@ -79,7 +88,7 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
         result = run_fewshot(space, list(data_dirs), proxies=split_list(proxies, "devices"),
                              targets=device_list, samples=samples, repeats=repeats, seed=seed,
                              method=method, sampler=sampler, protocol=protocol,
-                             progress=progress)
+                             progress=progress, joint=joint)
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
@@ -98,7 +107,7 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
                 f"most {result['srcc_expected_worst_over']:+.4f} above its own)"
                 if result["srcc_expected_mean"] is not None else "")
     click.echo(f"mean SRCC {result['srcc_mean']:.4f}{worst}{covered}{expected} ({method}, "
-               f"{sampler}, K={samples}, protocol {protocol}); fit "
+               f"{sampler}, K={samples}, protocol {protocol}{', joint' if joint else ''}); fit "
                f"{result['fit_ms_median']:.2f} ms, predict {result['predict_ms_median']:.2f} ms "
                f"(medians) -> {json_out}")
 

@@ -13,6 +13,7 @@ from oneproxy_plugins.bench.fewshot import protocol_split, run_fewshot, run_lodo
 from oneproxy_plugins.cli import main
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable
+from oneproxy_plugins.monotonicity import srcc
 
 KEYS = {"space", "samples", "repeats", "method", "sampler", "targets", "srcc_mean",
         "fit_ms_median", "predict_ms_median"}
@@ -146,6 +147,36 @@ class TestRunFewshot:
         with pytest.raises(error, match=match):
             run_fewshot("nasbench201", [data_dir], **{**base, **kwargs})
 
+    def test_joint_adapts_each_repeat_s_targets_together(self, data_dir):
+        """joint=True: each target keeps its own samples (those of joint=False), and the
+        repeat's targets are fitted by adapt_jointly and scored as alone."""
+        from oneproxy_plugins.adaproxy import ProxyPool
+        from oneproxy_plugins.adaproxy.joint import adapt_jointly
+        from oneproxy_plugins.latency import load_data_dir
+        from oneproxy_plugins.sampling import select_samples
+
+        kw = dict(proxies=["cpu_a"], targets=["gpu_a", "gpu_b", "mix"], samples=10, repeats=1)
+        alone = run_fewshot("nasbench201", [data_dir], **kw)
+        joint = run_fewshot("nasbench201", [data_dir], joint=True, **kw)
+        assert alone["joint"] is False and joint["joint"] is True
+        table = load_data_dir([data_dir], "nasbench201")
+        pool = ProxyPool(table, ["cpu_a"])
+        measured = {}
+        for i, target in enumerate(kw["targets"]):
+            chosen = select_samples(pool, 10, candidates=table.archs,
+                                    random_state=np.random.default_rng(1000 * i))
+            measured[target] = chosen, table.column(target)[table.rows_of(chosen)]
+        fits = adapt_jointly(pool, measured)
+        for target, fit in fits.items():
+            y = table.column(target)
+            assert joint["targets"][target]["srcc_mean"] == pytest.approx(
+                srcc(fit.predict(table.archs), y))
+        assert joint["srcc_mean"] != pytest.approx(alone["srcc_mean"])
+        with pytest.raises(ValueError, match="joint adapts with adaproxy"):
+            run_fewshot("nasbench201", [data_dir], joint=True, method="proxy", **kw)
+        with pytest.raises(ValueError, match="does not nest in 'lodo'"):
+            run_fewshot("nasbench201", [data_dir], joint=True, protocol="lodo", **kw)
+
     def test_nan_only_and_constant_targets(self, synthetic_nb201):
         table, _ = synthetic_nb201
         n = len(table)
@@ -231,7 +262,11 @@ class TestCLI:
         assert result.exit_code == 0, result.output
         payload = json.loads(out.read_text())
         assert KEYS <= set(payload) and payload["samples"] == 10 and payload["repeats"] == 3
-        assert "mean SRCC" in result.output
+        assert "mean SRCC" in result.output and payload["joint"] is False
+        result = CliRunner().invoke(main, _args(data_dir, out, "--joint"))
+        assert result.exit_code == 0, result.output
+        assert json.loads(out.read_text())["joint"] is True and "protocol all, joint)" in \
+            result.output
 
     def test_lodo_over_every_device(self, data_dir, tmp_path):
         out = tmp_path / "lodo.json"
@@ -252,6 +287,8 @@ class TestCLI:
         (["--samples", "99999"], "is larger than"),
         (["--targets", "ghost"], "Unknown device 'ghost'"),
         (["--targets", "gpu_b,,mix"], "comma-separated list"),
+        (["--joint", "--method", "proxy"], "--joint goes with --method adaproxy"),
+        (["--joint", "--protocol", "lodo"], "--joint goes with --method adaproxy and "),
     ])
     def test_user_errors_are_one_line(self, data_dir, tmp_path, extra, match):
         result = CliRunner().invoke(main, _args(data_dir, tmp_path / "o.json") + extra)
