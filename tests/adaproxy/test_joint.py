@@ -82,6 +82,29 @@ def test_the_own_column_is_the_first_fit_unseen_at_its_samples(cpu_pool, synthet
     assert not np.allclose(at, first.predict(archs), rtol=1e-3)
 
 
+def test_the_second_fit_is_no_surer_than_the_first(cpu_pool, synthetic_nb201):
+    """The second fit's intervals are widened to the first fit's median width over the pool
+    (it takes the other targets' fits as exact); its predictions are unchanged."""
+    table = synthetic_nb201[0]
+    samples = {t: _samples(table, t, seed) for seed, t in enumerate(["gpu_a", "gpu_b", "odd"])}
+    fit = adapt_jointly(cpu_pool, samples)["gpu_a"]
+    raw = AdaProxyPredictor(fit.pool_).fit(*samples["gpu_a"])
+    first = AdaProxyPredictor(cpu_pool).fit(*samples["gpu_a"])
+    archs = cpu_pool.archs
+
+    def width(model):
+        lower, upper = model.predict_interval(archs, 0.9)
+        return np.median(np.log(upper / lower))
+
+    assert width(raw) < 0.9 * width(first)  # the second fit alone is surer than the first
+    assert width(fit) == pytest.approx(width(first), rel=0.05)
+    np.testing.assert_allclose(fit.predict(archs), raw.predict(archs))
+    truth = table.column("gpu_a")
+    inside = [np.mean((lo <= truth) & (truth <= hi)) for lo, hi in
+              (m.predict_interval(archs, 0.9) for m in (raw, fit))]
+    assert inside[1] > inside[0]
+
+
 def test_own_false_leaves_the_own_column_out(cpu_pool, synthetic_nb201):
     table = synthetic_nb201[0]
     samples = {t: _samples(table, t, seed) for seed, t in enumerate(["gpu_a", "gpu_b"])}
