@@ -131,7 +131,8 @@ def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], An
 def _no_surer(joint: AdaProxyPredictor, first: AdaProxyPredictor, archs: Sequence[Any]
               ) -> AdaProxyPredictor:
     """The second fit, its predictive distribution widened to the first fit's where it is
-    narrower: the median width of the 90 % interval over the pool's cells.
+    narrower: the median width of the 90 % interval over the pool's cells (at most
+    :data:`_WIDTH_CELLS` of them, evenly spaced).
 
     The second fit takes its columns (the other targets' first fits) as known exactly, so its
     intervals leave out their own error: with ``pixel3`` alone and twenty targets its 90 %
@@ -143,6 +144,7 @@ def _no_surer(joint: AdaProxyPredictor, first: AdaProxyPredictor, archs: Sequenc
     predictions are unchanged."""
     if getattr(first, "interval_dof_", None) is None and first.components_ is None:
         return joint
+    archs = list(archs)[::-(-len(archs) // _WIDTH_CELLS)]  # evenly, at most _WIDTH_CELLS
 
     def width(model: AdaProxyPredictor) -> float:
         lower, upper = model.predict_interval(archs, 0.9)
@@ -166,6 +168,8 @@ def _no_surer(joint: AdaProxyPredictor, first: AdaProxyPredictor, archs: Sequenc
 _WIDEN_STEPS = 5
 _WIDEN_TOLERANCE = 0.01
 """:func:`_no_surer` rescales at most this many times, until the widths agree within this."""
+_WIDTH_CELLS = 2000
+""":func:`_no_surer` takes the median width over at most this many of the pool's cells."""
 
 
 def _stacked(fit: AdaProxyPredictor, pool: ProxyPool, column: np.ndarray, archs: Sequence[Any],
