@@ -40,6 +40,7 @@ import numpy as np
 
 from oneproxy_plugins._checks import check_int, check_real
 from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
+from oneproxy_plugins.adaproxy.joint import adapt_jointly
 from oneproxy_plugins.exceptions import MeasurementError
 from oneproxy_plugins.monotonicity import srcc
 from oneproxy_plugins.sampling import greedy_method, select_samples
@@ -230,8 +231,6 @@ def adapt_on_device(pool: ProxyPool, device: Any, *, k: int = 10, method: str = 
 
     def fit(archs: list[str], latency: list[float]) -> Any:
         if others:  # the target is named "": no companion is
-            from oneproxy_plugins.adaproxy.joint import adapt_jointly
-
             return adapt_jointly(pool, {"": (archs, latency), **others}, targets=[""],
                                  **params)[""]
         return make_adapter(method, pool, proxy=proxy, **params).fit(archs, latency)

@@ -151,7 +151,7 @@ def test_companions_join_every_fit(pool, monkeypatch):
     np.testing.assert_allclose(result.predictor.predict(pool.archs),
                                expected.predict(pool.archs))
     fits = []
-    monkeypatch.setattr("oneproxy_plugins.adaproxy.joint.adapt_jointly",
+    monkeypatch.setattr(targets, "adapt_jointly",
                         lambda *a, **k: fits.append(a[1]) or adapt_jointly(*a, **k))
     adapt_on_device(pool, "cpu-torch-t1-b1", k=6, companions={"twin": twin})
     assert len(fits) == 1 + 6 and all(list(f) == ["", "twin"] for f in fits)

@@ -142,8 +142,6 @@ def _no_surer(joint: AdaProxyPredictor, first: AdaProxyPredictor, archs: Sequenc
     the first fit's spread around the second fit's better predictions, which holds more than
     90 % (a conservative interval, and an expected SRCC below the measured one). The
     predictions are unchanged."""
-    if getattr(first, "interval_dof_", None) is None and first.components_ is None:
-        return joint
     archs = list(archs)[::-(-len(archs) // _WIDTH_CELLS)]  # evenly, at most _WIDTH_CELLS
 
     def width(model: AdaProxyPredictor) -> float:

@@ -58,6 +58,7 @@ from optuna.trial import TrialState
 
 from oneproxy_plugins._checks import check_fraction, check_int, check_latency
 from oneproxy_plugins.adaproxy import AdaProxyPredictor, ProxyPool
+from oneproxy_plugins.adaproxy.joint import adapt_jointly
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.optuna.attrs import (LATENCY_KEY, TARGET_PREFIX, check_target_name,
@@ -243,7 +244,7 @@ def adapt_target(study: optuna.Study, name: str, measure: Callable[[Arch], float
 
         options = dict(measure_options or {})
         ms = measure_samples(space_obj, ids, measure, out=options.pop("out", None), **options)
-    model = _fit_together(pool_obj, name, {name: (ids, ms), **others})
+    model = adapt_jointly(pool_obj, {name: (ids, ms), **others}, targets=[name])[name]
     _register(study, name, model, space_obj, {name: (ids, ms), **others}, callback)
     return model
 
@@ -281,7 +282,7 @@ def refit_targets(study: optuna.Study, names: Sequence[str] | None = None, *,
         if name not in adapted:
             raise UnknownNameError("adapted target", name, list(adapted))
     pool_obj = _pool(study, pool, space)
-    fits = _joint(pool_obj, adapted, wanted)
+    fits = adapt_jointly(pool_obj, adapted, targets=wanted)
     for name in wanted:
         _register(study, name, fits[name], pool_obj.space, adapted, callback)
     return {name: fits[name] for name in wanted}
@@ -295,9 +296,13 @@ def _adapted_samples(study: optuna.Study) -> dict[str, tuple[list[str], list[flo
         if key.startswith(TARGET_PREFIX) and isinstance(record, Mapping):
             samples = record.get("samples")
             if samples:
-                out[key[len(TARGET_PREFIX):]] = (list(samples), [float(v) for v in
-                                                                 samples.values()])
+                out[key[len(TARGET_PREFIX):]] = _pairs(samples)
     return out
+
+
+def _pairs(samples: Mapping[str, float]) -> tuple[list[str], list[float]]:
+    """A record's ``{architecture id: ms}`` as the ids and their latencies."""
+    return list(samples), [float(v) for v in samples.values()]
 
 
 def _companion_samples(study: optuna.Study, name: str, companions: bool | Sequence[str]
@@ -320,21 +325,6 @@ def _companion_samples(study: optuna.Study, name: str, companions: bool | Sequen
             raise UnknownNameError("adapted target", other, list(adapted))
         out[other] = adapted[other]
     return out
-
-
-def _joint(pool: ProxyPool, samples: Mapping[str, tuple[list[str], list[float]]],
-           targets: Sequence[str]) -> dict[str, AdaProxyPredictor]:
-    from oneproxy_plugins.adaproxy.joint import adapt_jointly
-
-    return adapt_jointly(pool, samples, targets=targets)
-
-
-def _fit_together(pool: ProxyPool, name: str,
-                  samples: Mapping[str, tuple[list[str], list[float]]]) -> AdaProxyPredictor:
-    """``name``'s fit with the other targets of ``samples`` as companions."""
-    if len(samples) == 1:
-        return AdaProxyPredictor(pool).fit(*samples[name])
-    return _joint(pool, samples, [name])[name]
 
 
 def _register(study: optuna.Study, name: str, model: AdaProxyPredictor, space: BaseSpace,
@@ -366,11 +356,9 @@ def target_predictor(study: optuna.Study, name: str, *,
     record = study.user_attrs.get(f"{TARGET_PREFIX}{check_target_name(name)}") or {}
     samples = record.get("samples")
     if not samples:
-        adapted = [k[len(TARGET_PREFIX):] for k, v in study.user_attrs.items()
-                   if k.startswith(TARGET_PREFIX) and isinstance(v, dict) and v.get("samples")]
-        raise UnknownNameError("adapted target", name, adapted)
+        raise UnknownNameError("adapted target", name, list(_adapted_samples(study)))
     pool_obj = _pool(study, pool, space)
-    together = {name: (list(samples), [float(v) for v in samples.values()])}
-    together.update((t, (list(s), [float(v) for v in s.values()]))
-                    for t, s in (record.get("companions") or {}).items())
-    return _fit_together(pool_obj, name, together)
+    together = {name: _pairs(samples)}
+    together.update((t, _pairs(s)) for t, s in (record.get("companions") or {}).items())
+    # one target: adapt_jointly's first stage, the plain fit
+    return adapt_jointly(pool_obj, together, targets=[name])[name]
