@@ -444,7 +444,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         "srcc_expected", "n_scored", "n_measured", "chosen", "inner"}}`` (``n_measured``: the
         architectures measured on ``T``)
         (``chosen``: the grid index picked without ``T``; ``inner``: each candidate's mean
-        over the other devices), and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
+        over the other devices, ``None`` for a grid of one, which is taken without them),
+        and ``"grid"``, ``"inner_repeats"``, ``"srcc_worst_device"``
         (the lowest device mean, and its name in ``"worst_device"``), ``"srcc_worst"`` (the
         lowest single repeat), ``"coverage90_mean"``, ``"coverage90_min"``,
         ``"interval_score90_mean"``, ``"srcc_expected_mean"``, ``"srcc_expected_worst_over"``
@@ -483,7 +484,9 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
 
     index = {t: i for i, t in enumerate(targets)}
     inner: dict[tuple[str, str, int], float] = {}  # (left out, inner device, candidate) -> mean
-    n_inner = len(targets) * (len(targets) - 1) * len(grid) * inner_repeats
+    # a single candidate is chosen without looking: no inner fits (its scores are the same)
+    choosing = len(grid) > 1
+    n_inner = len(targets) * (len(targets) - 1) * len(grid) * inner_repeats if choosing else 0
     bar: Any = None
     if progress:
         from tqdm.auto import tqdm
@@ -493,8 +496,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
     predict_ms: list[float] = []
     all_scores: list[float] = []
     for d in targets:
-        means = []
-        for c, params in enumerate(grid):
+        means: list[float] = []
+        for c, params in enumerate(grid if choosing else []):
             inner_scores = []
             for e in targets:
                 if e == d:
@@ -510,7 +513,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
                         bar.update(inner_repeats)
                 inner_scores.append(inner[key])
             means.append(float(np.mean(inner_scores)))
-        chosen = int(np.argmax(means))
+        chosen = int(np.argmax(means)) if means else 0
         pool = pool_without(d)
         if not pool:
             raise ValueError(f"Leaving out {d!r} empties the pool.")
@@ -530,7 +533,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
                          **_interval_means(intervals),
                          "n_scored": int(len(runner.split(pool, d)[1])),
                          "n_measured": int(np.isfinite(table.column(d)).sum()), "chosen": chosen,
-                         "inner": means}
+                         "inner": means if choosing else None}
     if bar is not None:
         bar.close()
     worst = min(per_target, key=lambda t: per_target[t]["srcc_mean"])

@@ -41,7 +41,8 @@ def _attach_search() -> None:
                    "targets), scored like all / help.")
 @click.option("--grid", default=None,
               help="lodo only: JSON list of adapter parameter sets to choose from without the "
-                   "left-out device (default: the method's grid).")
+                   "left-out device (default: the method's grid); '[{}]' scores the "
+                   "defaults as shipped, with no choosing.")
 @click.option("--inner-repeats", type=click.IntRange(min=1), default=3, show_default=True,
               help="lodo only: repeats per inner device when choosing.")
 @click.option("--joint/--alone", default=False, show_default=True,

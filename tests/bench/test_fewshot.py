@@ -232,6 +232,30 @@ class TestRunLodo:
         assert result["srcc_worst"] <= min(means)
         assert result["coverage90_min"] == min(v["coverage90"] for v in result["targets"].values())
 
+    def test_a_grid_of_one_is_scored_without_inner_fits(self, synthetic_nb201, monkeypatch):
+        import oneproxy_plugins.bench.fewshot as fewshot
+
+        table, _ = synthetic_nb201
+        kw = dict(proxies=self.DEVICES[:3], targets=self.DEVICES, samples=10, repeats=2,
+                  inner_repeats=1, table=table)
+        grid = [{"temperature": 1e-3}]
+        twice = run_lodo("nasbench201", [], grid=grid * 2, **kw)  # a tie: the first is chosen
+        calls = []
+        score = fewshot._Runner.score
+
+        def spy(self, proxies, target, *args, **kwargs):
+            calls.append(target)
+            return score(self, proxies, target, *args, **kwargs)
+
+        monkeypatch.setattr(fewshot._Runner, "score", spy)
+        once = run_lodo("nasbench201", [], grid=grid, **kw)
+        assert calls == [d for d in self.DEVICES for _ in range(2)]  # the scored repeats only
+        for d in self.DEVICES:
+            assert once["targets"][d]["inner"] is None and once["targets"][d]["chosen"] == 0
+            assert twice["targets"][d]["chosen"] == 0 and len(twice["targets"][d]["inner"]) == 2
+            assert once["targets"][d]["srcc_mean"] == twice["targets"][d]["srcc_mean"]
+        assert once["chosen_counts"] == [len(self.DEVICES)]
+
     def test_run_fewshot_protocol_lodo_is_run_lodo(self, synthetic_nb201):
         table, _ = synthetic_nb201
         kw = dict(proxies=self.DEVICES[:3], targets=self.DEVICES[2:], samples=5, repeats=1,
