@@ -40,6 +40,21 @@ class TestProxyPool:
         got = pool.latency(table.archs[:5])
         assert np.allclose(got, table.select(PROXIES).values[:5])
 
+    def test_rows_of_ids_values_and_cells_outside_the_table(self, pool, synthetic_nb201):
+        """The same row for an architecture however it is given and whatever is beside it:
+        all ids of the table (the fast path), or mixed with values and cells outside."""
+        from oneproxy_plugins.spaces import get_space
+
+        table, _ = synthetic_nb201
+        space = get_space("nasbench201")
+        ids = list(table.archs[:6])
+        outside = next(space.to_id(a) for a in space.enumerate()
+                       if space.to_id(a) not in set(table.archs))
+        assert pool.rows(ids).tolist() == [pool.rows([a])[0] for a in ids] == list(range(6))
+        mixed = [ids[0], space.coerce(ids[1]), outside, ids[3]]
+        assert pool.rows(mixed).tolist() == [0, 1, -1, 3]
+        assert pool.rows(np.array(ids)).tolist() == list(range(6))  # numpy strings are ids
+
     def test_unknown_archs_get_fallback_predictions(self, pool, synthetic_nb201):
         from oneproxy_plugins.spaces import get_space
 
