@@ -119,9 +119,18 @@ def _centred_ranks(x: np.ndarray, axis: int = 0) -> np.ndarray:
     centre = 0.5 * (x.shape[axis] + 1)
     if x.ndim == 1:
         return _rank(x) - centre
+    if x.ndim == 2 and x.shape[1 - axis] <= _FEW_VECTORS:  # an adapter's few proxy columns
+        ranks = np.array([_rank(v) for v in (x.T if axis == 0 else x)])
+        return (ranks.T if axis == 0 else ranks) - centre
     from scipy.stats import rankdata
 
     return rankdata(x, axis=axis) - centre
+
+
+_FEW_VECTORS = 8
+"""Up to this many vectors, :func:`_centred_ranks` ranks each with :func:`_rank`: 10-40 us
+against scipy's ``rankdata`` call at about 110 us (what weighing a few proxies on ten samples
+costs in every fit)."""
 
 
 def _rank(x: np.ndarray) -> np.ndarray:

@@ -72,6 +72,15 @@ class TestSrccColumns:
                 assert got[j] == pytest.approx(stats.spearmanr(a[:, j], b).statistic,
                                                abs=1e-12)
 
+    @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 12)),
+                      elements=st.integers(0, 4).map(float)), st.sampled_from([0, 1]))
+    def test_ranks_are_scipys_for_few_and_many_vectors(self, x, axis):
+        """Few vectors are ranked one by one, more by scipy: the same ranks either way."""
+        from oneproxy_plugins.monotonicity import _centred_ranks
+
+        want = stats.rankdata(x, axis=axis) - 0.5 * (x.shape[axis] + 1)
+        assert np.array_equal(_centred_ranks(x, axis=axis), want)
+
     def test_equals_srcc_exactly(self):
         rng = np.random.default_rng(0)
         a, b = rng.normal(size=(50, 3)), rng.normal(size=50)
