@@ -112,6 +112,24 @@ def test_own_false_leaves_the_own_column_out(cpu_pool, synthetic_nb201):
     assert fits["gpu_a"].pool_.devices == ["cpu_a", COMPANION_PREFIX + "gpu_b"]
 
 
+def test_a_target_whose_own_fit_kept_the_proxy_keeps_that_fit(cpu_pool, synthetic_nb201):
+    # "twin" measures what the proxy measures, times two: its samples say the raw proxy
+    # predicts them exactly, so its guard keeps it, and the companions do not overrule that
+    table = synthetic_nb201[0]
+    archs, _ = _samples(table, "gpu_a", 1)
+    twin = 2.0 * table.column("cpu_a")[table.rows_of(archs)]
+    samples = {"twin": (archs, twin), "gpu_a": _samples(table, "gpu_a", 2),
+               "gpu_b": _samples(table, "gpu_b", 3)}
+    first = AdaProxyPredictor(cpu_pool).fit(archs, twin)
+    assert all(c.adapt_share_ < 1e-6 for c in first.components_ or [first])
+    kept = adapt_jointly(cpu_pool, samples)
+    assert kept["twin"].pool_.devices == ["cpu_a"]
+    np.testing.assert_allclose(kept["twin"].predict(table.archs), first.predict(table.archs))
+    assert SELF_NAME in kept["gpu_a"].pool_.devices  # the others are refitted as before
+    refitted = adapt_jointly(cpu_pool, samples, keep_raw=False)
+    assert refitted["twin"].pool_.devices[:2] == ["cpu_a", SELF_NAME]
+
+
 def test_with_its_own_column_a_target_keeps_close_to_its_own_fit(cpu_pool, synthetic_nb201):
     # gpu_a with only cpu_b, odd and mix as companions: the stacked own column, weighed by
     # its leave-one-out predictions, keeps the second fit near the first (SRCC 0.996-0.998
