@@ -119,9 +119,9 @@ def _centred_ranks(x: np.ndarray, axis: int = 0) -> np.ndarray:
     centre = 0.5 * (x.shape[axis] + 1)
     if x.ndim == 1:
         return _rank(x) - centre
-    if x.ndim == 2 and x.shape[1 - axis] <= _FEW_VECTORS:  # an adapter's few proxy columns
-        ranks = np.array([_rank(v) for v in (x.T if axis == 0 else x)])
-        return (ranks.T if axis == 0 else ranks) - centre
+    if x.ndim == 2 and x.shape[1 - axis % 2] <= _FEW_VECTORS:  # an adapter's few columns
+        ranks = np.array([_rank(v) for v in (x.T if axis % 2 == 0 else x)])
+        return (ranks.T if axis % 2 == 0 else ranks) - centre
     from scipy.stats import rankdata
 
     return rankdata(x, axis=axis) - centre
