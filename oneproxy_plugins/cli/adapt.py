@@ -177,9 +177,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                          or str(Path(out_path).with_suffix("")) + ".measured.csv")
     others = _companions(space_obj, companion_csvs, samples_csv or measurements_file)
     if device is not None:
-        from oneproxy_plugins.targets import adapt_on_device
-
         from oneproxy_plugins.sampling import target_seed
+        from oneproxy_plugins.targets import adapt_on_device
 
         result = adapt_on_device(
             pool, device, k=n_samples, method=method, proxy=device_list[0],
