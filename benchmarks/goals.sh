@@ -4,6 +4,9 @@
 # default adapter, nothing chosen, every device scored with a pool without it). The table of
 # docs/benchmarks.md, "Issue 17's goals as shipped", is this script's output.
 # Usage: benchmarks/goals.sh DATA_DIR OUT_DIR (resumable: a result already in OUT_DIR is kept)
+# PRIOR=others benchmarks/goals.sh DATA_DIR OUT_DIR runs the six few-shot cases with
+# `--prior-devices others` (every other device of the data in the adapter's prior); the rest
+# is as shipped.
 # About 20 minutes on two cores; the summaries, the full-data ceilings and the adapter's cost
 # are printed at the end.
 set -euo pipefail
@@ -20,7 +23,8 @@ run() {  # run DIR NAME ARGS...: one `oneproxy bench fewshot`, its JSON OUT/DIR/
   if [ -s "$file" ]; then echo "== $file (kept)"; return; fi
   echo "== $file"; $OP bench fewshot --no-progress --json "$file" "$@" | tail -1
 }
-lodo() { run lodo "$@" --protocol lodo --grid '[{}]'; }
+PRIOR_ARGS=${PRIOR:+--prior-devices $PRIOR}
+lodo() { run lodo "$@" --protocol lodo --grid '[{}]' $PRIOR_ARGS; }
 PIXEL3_TARGETS=$($PY -c "
 import sys
 from oneproxy_plugins.latency import load_data_dir
@@ -28,11 +32,11 @@ print(','.join(d for d in load_data_dir([sys.argv[1]], 'nasbench201').devices if
 
 # NAS-Bench-201: K=10 all, K=10 HELP's split, K=5, pixel3 alone; FBNet: K=10 all, HELP's split
 lodo nb201-k10-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10
-run lodo nb201-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid '[{}]'
+run lodo nb201-k10-help --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 10 --protocol lodo-help --grid '[{}]' $PRIOR_ARGS
 lodo nb201-k5-all --space nasbench201 --data "$DATA" --proxies $NB_P --targets all --samples 5
 lodo nb201-k10-pixel3 --space nasbench201 --data "$DATA" --proxies pixel3 --targets "$PIXEL3_TARGETS" --samples 10
 lodo fbnet-k10-all --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10
-run lodo fbnet-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo-help --grid '[{}]'
+run lodo fbnet-k10-help --space fbnet --data "$DATA" --proxies $FB_P --targets all --samples 10 --protocol lodo-help --grid '[{}]' $PRIOR_ARGS
 # the subset's devices as the pool, each left out in turn, K=10; the VPU alone -> HELP's
 # fourteen desktop GPUs, on the 1,999 cells the VPU has, K=10
 for t in ${SUBSET//,/ }; do

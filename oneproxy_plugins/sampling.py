@@ -68,7 +68,8 @@ many samples."""
 
 def _feature_map(pool: ProxyPool, rows: np.ndarray, live_boost: float = 0.0) -> np.ndarray:
     z = pool.z[rows] / np.sqrt(pool.z.shape[1])
-    _, cov = pool.weight_prior(live_boost=live_boost)
+    # the proxies' prior alone: what the benchmarks choose samples with, prior devices or not
+    _, cov = pool.weight_prior(live_boost=live_boost, with_prior_devices=False)
     chol = np.linalg.cholesky(cov)
     # RMS norm of the mapped features over the whole pool, mean of x C x^T = trace(C G) / n
     scale = np.sqrt(np.sum(cov * pool.feature_gram) / len(pool)) or 1.0

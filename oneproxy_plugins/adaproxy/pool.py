@@ -73,6 +73,12 @@ class ProxyPool:
             encoding plus live-path op counts, FBNet's encoding plus analytic MACs, weights
             and activations; otherwise its encoding); ``"encoding"``: the
             space's :meth:`~oneproxy_plugins.spaces.BaseSpace.encode_many` alone.
+        prior_devices: More devices of ``table`` whose linear latency weights join the
+            proxies' in :meth:`weight_prior` (the prior of how a target device's latency
+            moves with the features), each fitted on the pool's architectures it is measured
+            on (more than there are features). They are not basis columns, so they may be
+            measured on part of the pool only (OneProxy's 1,999 cells); a proxy among them
+            counts once. Never the target itself. Default: none (the proxies alone).
 
     A latency feature named in :data:`ANALYTIC_PROXIES` (FBNet's ``cost[macs]``, the network's
     multiply-accumulates) is also a basis column after the proxies and their fits, named like
@@ -84,15 +90,19 @@ class ProxyPool:
     the features, fitted on the table (log latency), so adapters also predict unseen ones.
 
     Raises:
-        UnknownDeviceError: A device is not a column of ``table``.
-        ValueError: No architecture is measured on every proxy, a proxy column is constant, or
-            an unknown ``feature_set``.
+        UnknownDeviceError: A device (or prior device) is not a column of ``table``.
+        ValueError: No architecture is measured on every proxy, a proxy column is constant, an
+            unknown ``feature_set``, or a prior device measured on too few of the pool's
+            architectures.
     """
 
     def __init__(self, table: LatencyTable, devices: Sequence[str] | None = None,
                  space: str | BaseSpace | None = None, *, log: bool = True,
                  smooth: bool = True, feature_set: str = "latency",
-                 _encoded: tuple[list[str], np.ndarray] | None = None) -> None:
+                 prior_devices: Sequence[str] = (),
+                 _encoded: tuple[list[str], np.ndarray] | None = None,
+                 _prior_ms: tuple[list[str], np.ndarray] | None = None) -> None:
+        # _prior_ms: (archs, prior devices' ms on them) of a pool this one is derived from
         # _encoded: (archs, their features) of a pool this one is derived from (another
         # scale, companion columns), reused where the architectures are the same, in order
         if not isinstance(table, LatencyTable):
@@ -141,7 +151,7 @@ class ProxyPool:
         # analytic cost features (FBNet's cost[...]) and their variance, for cost_variance()
         self._costs = [j for j, n in enumerate(self.feature_names) if n.startswith("cost[")]
         self._cost_feature_var = np.maximum(self.features[:, self._costs].var(axis=0), 1e-12)
-        self._prior: tuple[np.ndarray, np.ndarray] | None = None
+        self._prior: dict[bool, tuple[np.ndarray, np.ndarray]] = {}  # by with_prior_devices
         self._raw_w: np.ndarray | None = None
         self._shared: np.ndarray | None = None
         self._ms_weights: dict[str, np.ndarray] = {}
@@ -160,12 +170,58 @@ class ProxyPool:
             self._smooth_mean, self._smooth_std = fitted.mean(axis=0), fitted.std(axis=0) + 1e-12
             self.z = np.c_[self.z, (fitted - self._smooth_mean) / self._smooth_std]
             self.basis_names += [f"{d}~fit" for d in devices]
+        self._set_prior_devices(table, prior_devices, _prior_ms)
         self._analytic = [j for j, n in enumerate(self.feature_names) if n in ANALYTIC_PROXIES]
         if self._analytic:
             log_cost = self._log_cost(self.features)
             self._cost_mean, self._cost_std = log_cost.mean(axis=0), log_cost.std(axis=0) + 1e-12
             self.z = np.c_[self.z, (log_cost - self._cost_mean) / self._cost_std]
             self.basis_names += [self.feature_names[j] for j in self._analytic]
+
+    def _set_prior_devices(self, table: LatencyTable, names: Sequence[str],
+                           given: tuple[list[str], np.ndarray] | None) -> None:
+        """:attr:`prior_devices` and their milliseconds on the pool's architectures (NaN where
+        not measured), checked: each in ``table``, measured on more of them than there are
+        features."""
+        if isinstance(names, str):
+            raise TypeError(f"prior_devices must be a sequence of device names; got the str "
+                            f"{names!r} (wrap one name in a list).")
+        names = list(dict.fromkeys(names))
+        keep = [j for j, d in enumerate(names) if d not in self.devices]
+        names = [names[j] for j in keep]
+        if given is not None and given[0] == self.archs:
+            ms = given[1][:, keep]  # given for the devices named, in order
+        else:
+            for d in names:
+                if d not in table:
+                    raise UnknownDeviceError(d, table.devices)
+            rows = table.rows_of(self.archs) if names else np.zeros(0, np.int64)
+            ms = np.column_stack([table.column(d)[rows] for d in names] or
+                                 [np.empty((len(self.archs), 0))])
+        if ms.shape != (len(self.archs), len(names)):
+            raise DataFormatError(f"The prior devices' latencies have shape {ms.shape}; "
+                                  f"expected {(len(self.archs), len(names))}.")
+        counts = np.isfinite(ms).sum(axis=0)
+        for d, n in zip(names, counts):
+            if n <= len(self.feature_names):
+                raise ValueError(f"Prior device {d!r} is measured on {n} of the pool's "
+                                 f"{len(self.archs)} architectures; a prior device needs more "
+                                 f"than the {len(self.feature_names)} features.")
+        self.prior_devices, self._prior_ms = names, ms
+
+    def _prior_weights(self) -> np.ndarray:
+        """Ridge weights ``(len(prior_devices), d)`` of each prior device's centred latency
+        (in the pool's scale) on the centred features of the architectures it is measured on:
+        the proxies' own weights are fitted the same way, on all of them. (Scaling each
+        device's milliseconds to the proxies' mean first was measured and not kept: see
+        docs/benchmarks.md, "Prior devices".)"""
+        out = np.empty((len(self.prior_devices), self.features.shape[1]))
+        for j in range(len(self.prior_devices)):
+            ok = np.isfinite(self._prior_ms[:, j])
+            a = self.features[ok] - self.features[ok].mean(axis=0)
+            y = self.forward(self._prior_ms[ok, j])
+            out[j] = np.linalg.solve(a.T @ a + 1e-2 * np.eye(a.shape[1]), a.T @ (y - y.mean()))
+        return out
 
     def _log_cost(self, features: np.ndarray) -> np.ndarray:
         """Log of the analytic proxy features from centred features ``(n, d)``."""
@@ -223,7 +279,10 @@ class ProxyPool:
         return {"space": self.space.name, "devices": list(self.devices),
                 "archs": list(self.archs), "log": self.log, "smooth": self.smooth,
                 "feature_set": self.feature_set, "n_features": len(self.feature_names),
-                "latency_ms": encode_value(self.latency(self.archs), "latency_ms")}
+                "latency_ms": encode_value(self.latency(self.archs), "latency_ms"),
+                **({"prior_devices": list(self.prior_devices),
+                    "prior_latency_ms": encode_value(self._prior_ms, "prior_latency_ms")}
+                   if self.prior_devices else {})}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ProxyPool:
@@ -237,8 +296,12 @@ class ProxyPool:
 
         ms = decode_value(state["latency_ms"], "latency_ms")
         table = LatencyTable(state["archs"], state["devices"], ms, space=state["space"])
+        prior = None
+        if state.get("prior_devices"):
+            prior = (table.archs, decode_value(state["prior_latency_ms"], "prior_latency_ms"))
         pool = cls(table, state["devices"], log=bool(state["log"]), smooth=bool(state["smooth"]),
-                   feature_set=state["feature_set"])
+                   feature_set=state["feature_set"],
+                   prior_devices=state.get("prior_devices", ()), _prior_ms=prior)
         n_features = state["n_features"]
         if n_features != len(pool.feature_names):
             raise DataFormatError(
@@ -262,14 +325,20 @@ class ProxyPool:
         return self._other_scale
 
     def derived(self, table: LatencyTable, devices: Sequence[str] | None = None, *,
-                log: bool | None = None) -> ProxyPool:
+                log: bool | None = None, prior_devices: Sequence[str] | None = None
+                ) -> ProxyPool:
         """A pool of ``table``'s ``devices`` (default: all) with this pool's space, smoothing
-        and feature set, in ``log`` (default: this pool's scale); where ``table`` holds this
-        pool's architectures, in order, their encoding is reused rather than recomputed."""
+        and feature set, in ``log`` (default: this pool's scale), with ``prior_devices``
+        (default: this pool's); where ``table`` holds this pool's architectures, in order,
+        their encoding (and this pool's prior devices' latencies) are reused; other prior
+        devices are read from ``table``."""
+        same = prior_devices is None
         return ProxyPool(table, devices, space=self.space,
                          log=self.log if log is None else bool(log), smooth=self.smooth,
                          feature_set=self.feature_set,
-                         _encoded=(self.archs, self._encoded))
+                         prior_devices=self.prior_devices if same else prior_devices,
+                         _encoded=(self.archs, self._encoded),
+                         _prior_ms=(self.archs, self._prior_ms) if same else None)
 
     def forward(self, ms: np.ndarray) -> np.ndarray:
         """Milliseconds to the pool's modelling scale (log, or ms itself)."""
@@ -491,16 +560,18 @@ class ProxyPool:
         z, _ = self.basis(archs)
         return self.inverse(z[:, :len(self.devices)] * self._log_std + self._log_mean)
 
-    def weight_prior(self, eps: float = 0.1, count_boost: float = 3.0, live_boost: float = 0.0
-                     ) -> tuple[np.ndarray, np.ndarray]:
+    def weight_prior(self, eps: float = 0.1, count_boost: float = 3.0, live_boost: float = 0.0,
+                     with_prior_devices: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Gaussian prior ``(mean, cov)`` of a device's linear log-latency weights.
 
         The mean and covariance of the proxies' own ridge weights on the encoding (log
-        latency, one solve for all proxies), plus ``eps`` times the average variance on the
-        diagonal. With fewer than three proxies the pool says little about how devices differ:
-        the covariance is then isotropic, plus ``count_boost`` times the average variance on
-        the op-count features (``count[...]`` columns of the encoding), since how many
-        convolutions a network has moves latency on every device. (Single proxy ``pixel3`` on
+        latency, or milliseconds in a pool that models them; one solve for all proxies), and
+        of the ``prior_devices``' weights, plus ``eps`` times the average variance on the
+        diagonal. With fewer than three such devices the pool says little about how devices
+        differ: the covariance is then isotropic. With fewer than three proxies the op-count
+        features (``count[...]`` columns of the encoding) get ``count_boost`` times the
+        average variance more, since how many convolutions a network has moves latency on
+        every device. (Single proxy ``pixel3`` on
         NAS-Bench-201's validation devices: SRCC 0.908 without the boost, 0.928 with 3. With
         nine proxies the boost gains nothing on NAS-Bench-201 and costs 0.02 on FBNet's HELP
         split, so it is not applied there.) The greedy sampler uses the default 3;
@@ -509,20 +580,25 @@ class ProxyPool:
         any number of proxies, where a device whose latency follows the ops actually run (a
         runtime that prunes the rest) differs from the proxies (default 0;
         :class:`AdaProxyPredictor` averages its own candidates per target, see its
-        ``live_boost``).
+        ``live_boost``). ``with_prior_devices=False`` leaves the ``prior_devices`` out (the
+        proxies' prior; the sample choosers use it, and the adapter averages over both, see
+        its ``device_prior``).
         """
-        if self._prior is None:
+        key = bool(with_prior_devices and self.prior_devices)
+        if key not in self._prior:
             a = self.features
             gram = a.T @ a + 1e-2 * np.eye(a.shape[1])
             log = self.z[:, :len(self.devices)] * self._log_std  # centred log latency
             weights = np.linalg.solve(gram, a.T @ log).T  # (m, d)
+            if key:
+                weights = np.r_[weights, self._prior_weights()]
             mean = weights.mean(axis=0)
             if len(weights) >= 3:
                 cov = np.cov(weights, rowvar=False)
             else:
                 cov = np.eye(a.shape[1]) * float(np.mean(weights ** 2))
-            self._prior = (mean, cov)
-        mean, cov = self._prior
+            self._prior[key] = (mean, cov)
+        mean, cov = self._prior[key]
         scale = float(np.mean(np.diag(cov))) or 1.0
         names = self.feature_names
         boost = live_boost * np.array([n.startswith("live[") for n in names], float)

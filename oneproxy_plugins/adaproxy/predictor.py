@@ -100,6 +100,9 @@ GUARDS = ("auto", "loo", "select", "srcc", "none")
 """How far :class:`AdaProxyPredictor` moves from the raw proxies (its ``guard`` parameter)."""
 
 SCALES = ("auto", "log", "ms", "both")
+DEVICE_PRIORS = ("average", "pool", "proxies")
+"""``AdaProxyPredictor(device_prior=...)``: how a pool's ``prior_devices`` enter the residual's
+prior."""
 """The scales :class:`AdaProxyPredictor` can model latency in (its ``scale`` parameter)."""
 
 _FLOOR_SHARE = 0.5
@@ -110,7 +113,8 @@ smoothly (and in order) toward 0 instead of going to 0 or below (see ``_to_ms``)
 class _ResidualFit(NamedTuple):
     """One fit of the residual: coefficients ``[intercept, basis columns, features]``, their
     posterior covariance, the samples' leave-one-out residuals and predictive variances, and
-    the noise, ``cost_prior`` scale and ``live_boost`` it was fitted with."""
+    the noise, ``cost_prior`` scale and ``live_boost`` it was fitted with, and whether its
+    prior holds the pool's prior devices."""
     theta: np.ndarray
     coef_cov: np.ndarray
     loo: np.ndarray
@@ -118,6 +122,7 @@ class _ResidualFit(NamedTuple):
     noise: float
     cost: float
     boost: float
+    devices: bool = False
 
 
 def _weighted(values: Sequence[float], weights: np.ndarray) -> float:
@@ -313,6 +318,18 @@ class AdaProxyPredictor(BasePoolAdapter):
             repeats, every device, the pool less it): with HELP's nine proxies 0.01 / 0.03 /
             0.1 / 1 gave 0.953 / 0.955 / 0.955 / 0.955, with ``pixel3`` alone 0.937 / 0.935 /
             0.932 / 0.922. Not used in log.
+        device_prior: Where the pool has ``prior_devices`` (:class:`ProxyPool`: more measured
+            devices whose linear weights shape the residual's prior, not basis columns), how
+            they enter it. ``"average"`` (default): the residual is fitted under the
+            proxies' prior and under the prior with the prior devices too, and the fits are
+            averaged by their tempered leave-one-out likelihood on the samples
+            (``device_prior_weight_``), as the ``live_boost`` candidates are; ``"pool"``: the
+            prior with them alone; ``"proxies"``: without them. Left one device out at a time
+            (NAS-Bench-201, every other device of the data as prior devices, K=10):
+            ``"pool"`` raised the mean over 33 devices 0.9537 -> 0.9562 and lowered the worst
+            device 0.793 -> 0.786; ``"average"`` gave 0.9558 and 0.796, and with ``pixel3``
+            alone raised all 32 devices (0.9378 -> 0.9445; docs/benchmarks.md, "Prior
+            devices"). A pool without prior devices fits as before.
 
     Attributes:
         pool_: The :class:`ProxyPool` fitted on (``pool`` itself, or built from a table).
@@ -327,6 +344,8 @@ class AdaProxyPredictor(BasePoolAdapter):
             where it does not apply; not saved: a description of the fit).
         live_candidates_: The ``live_boost`` candidates fitted (``[0.0]`` where it does not
             apply), and ``live_weights_`` each one's weight in the average (not saved).
+        device_prior_weight_: The weight, in that average, of the fits whose prior holds the
+            pool's prior devices (0 without them; not saved).
         guard_rule_: The guard applied (``"auto"`` resolved to ``"loo"`` or ``"none"``).
         adapt_share_: The guard's decision ``s``: 0 keeps the raw proxies as they are
             (rescaled), 1 is the full adaptation.
@@ -367,7 +386,7 @@ class AdaProxyPredictor(BasePoolAdapter):
                  cost_prior: float | Sequence[float] = (0.1, 1.0), guard: str = "auto",
                  srcc_threshold: float = 0.9, small_k_noise: float = 0.03,
                  interval_prior_dof: float | str = "auto", scale: str = "auto",
-                 ms_prior: float = 0.03) -> None:
+                 ms_prior: float = 0.03, device_prior: str = "average") -> None:
         self.pool = pool
         self.rank_weight = rank_weight
         self.temperature = temperature
@@ -386,6 +405,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         self.interval_prior_dof = interval_prior_dof
         self.scale = scale
         self.ms_prior = ms_prior
+        self.device_prior = device_prior
 
     def fit(self, X: Sequence[Any], y: Any) -> AdaProxyPredictor:  # noqa: N803
         """Fit on target measurements.
@@ -461,6 +481,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         check_bool("residual", self.residual, kind="parameter")
         check_choice("guard", self.guard, GUARDS, kind="parameter")
         check_choice("scale", self.scale, SCALES, kind="parameter")
+        check_choice("device_prior", self.device_prior, DEVICE_PRIORS, kind="parameter")
         check_real("srcc_threshold", self.srcc_threshold, low=-1.0, high=1.0, kind="parameter")
         if self.noise != "auto":
             try:
@@ -501,6 +522,13 @@ class AdaProxyPredictor(BasePoolAdapter):
             return list(_LIVE_BOOST_AUTO)
         return [0.0]
 
+    def _prior_sources(self) -> list[bool]:
+        """Whether each prior the residual is fitted under holds the pool's prior devices
+        (``device_prior``): both priors with ``"average"``, where the pool has them."""
+        if not self.pool_.prior_devices or self.device_prior == "proxies":
+            return [False]
+        return [True] if self.device_prior == "pool" else [False, True]
+
     def _scales(self, name: str) -> list[float]:
         """A parameter that is a number or a list of them to choose from, as a list (raises
         ``ValueError`` naming the parameter and what is allowed)."""
@@ -528,6 +556,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         self.coef_features_ = np.zeros(feats.shape[1])
         self.cost_scale_ = self.live_boost_ = 0.0
         self.live_candidates_, self.live_weights_ = [0.0], np.ones(1)
+        self.device_prior_weight_ = 0.0
         adapted_loo = loo_resid @ weights  # the averaging's, its weights held fixed
         coef_cov = loo_var = noise = None  # without the residual: no posterior
         if self.residual:
@@ -538,25 +567,16 @@ class AdaProxyPredictor(BasePoolAdapter):
             # live_boost (the fits of its candidates averaged).
             proxy_part = z @ self.coef_proxy_
             resid = logy - (self.intercept_ + proxy_part)
-            _, cov = pool.weight_prior(self.prior_eps, self.count_boost)
             # in milliseconds, every prior variance and the noise are relative to the target's
             # mean latency squared (a log deviation d is about mean * d milliseconds)
             scale = 1.0 if pool.log else float(np.mean(logy)) ** 2
             prior_scale = scale if pool.log else scale * self.ms_prior
-            cost_var = pool.cost_variance(cov) * prior_scale
-            # the prior variance one unit of live_boost adds (zero without live-path features)
-            live_var = np.diag(pool.weight_prior(self.prior_eps, self.count_boost, 1.0)[1]
-                               - cov) * prior_scale
-            cov = cov * prior_scale
             proxy_centred = proxy_part - proxy_part.mean()
             mixed = pool.denoised_columns()
             z_mixed = z[:, mixed] - z[:, mixed].mean(axis=0)
             mix_var = self.mix_var * scale / len(mixed)
-            kernel = (feats @ cov @ feats.T
-                      + self.slope_var * np.outer(proxy_centred, proxy_centred)
-                      + mix_var * z_mixed @ z_mixed.T)
-            costs = self._scales("cost_prior") if cost_var.any() else [0.0]
-            boosts = self._live_boosts() if live_var.any() else [0.0]
+            base_kernel = (self.slope_var * np.outer(proxy_centred, proxy_centred)
+                           + mix_var * z_mixed @ z_mixed.T)
             centred = resid - resid.mean()
             grid = _NOISE_GRID if self.noise == "auto" else (float(self.noise),)
             if self.noise == "auto" and k < _SMALL_K and self.small_k_noise > 0:
@@ -564,14 +584,26 @@ class AdaProxyPredictor(BasePoolAdapter):
             phi = np.c_[proxy_centred, z_mixed, feats]
             means = (float(proxy_part.mean()), z[:, mixed].mean(axis=0))
             fits = []
-            for b in boosts:  # per live_boost candidate: cost_prior and noise chosen by LOO
-                extra_vars = [c * cost_var + b * live_var for c in costs]
-                kernels = [kernel + (feats * v) @ feats.T for v in extra_vars]
-                alpha, noise_b, chosen = gp_loo_select(kernels, centred,
-                                                       [g * scale for g in grid])
-                fits.append(self._residual_fit(
-                    phi, mixed, mix_var, cov + np.diag(extra_vars[chosen]), alpha, noise_b,
-                    resid, means, cost=costs[chosen], boost=b))
+            for source in self._prior_sources():
+                _, cov = pool.weight_prior(self.prior_eps, self.count_boost,
+                                           with_prior_devices=source)
+                cost_var = pool.cost_variance(cov) * prior_scale
+                # the prior variance one unit of live_boost adds (zero without live features)
+                live_var = np.diag(pool.weight_prior(self.prior_eps, self.count_boost, 1.0,
+                                                     with_prior_devices=source)[1]
+                                   - cov) * prior_scale
+                cov = cov * prior_scale
+                kernel = feats @ cov @ feats.T + base_kernel
+                costs = self._scales("cost_prior") if cost_var.any() else [0.0]
+                boosts = self._live_boosts() if live_var.any() else [0.0]
+                for b in boosts:  # per live_boost candidate: cost_prior, noise chosen by LOO
+                    extra_vars = [c * cost_var + b * live_var for c in costs]
+                    kernels = [kernel + (feats * v) @ feats.T for v in extra_vars]
+                    alpha, noise_b, chosen = gp_loo_select(kernels, centred,
+                                                           [g * scale for g in grid])
+                    fits.append(self._residual_fit(
+                        phi, mixed, mix_var, cov + np.diag(extra_vars[chosen]), alpha, noise_b,
+                        resid, means, cost=costs[chosen], boost=b, devices=source))
             theta, coef_cov, adapted_loo, loo_var, noise = self._average_fits(fits, k)
             self.noise_ = noise / scale
             n_z = len(self.coef_proxy_)
@@ -589,7 +621,7 @@ class AdaProxyPredictor(BasePoolAdapter):
     def _residual_fit(self, phi: np.ndarray, mixed: np.ndarray, mix_var: float,
                       feature_prior: np.ndarray, alpha: np.ndarray, noise: float,
                       resid: np.ndarray, means: tuple[float, np.ndarray], *, cost: float,
-                      boost: float) -> _ResidualFit:
+                      boost: float, devices: bool) -> _ResidualFit:
         """One fit of the residual (dual weights ``alpha`` under ``feature_prior``) as the
         model's coefficients ``[intercept, basis columns, features]``, with their posterior
         covariance and the samples' leave-one-out residuals and variances."""
@@ -605,7 +637,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         intercept = (self.intercept_ + float(resid.mean()) - (slope - 1.0) * proxy_mean
                      - float(mixed_mean @ mix))
         theta = np.r_[intercept, coef_proxy, feature_prior @ feats.T @ alpha]
-        return _ResidualFit(theta, coef_cov, loo, loo_var, noise, cost, boost)
+        return _ResidualFit(theta, coef_cov, loo, loo_var, noise, cost, boost, devices)
 
     def _loo_log_likelihood(self, loo_mse: np.ndarray, k: int) -> np.ndarray:
         """The tempered leave-one-out log likelihood of candidate models with these
@@ -625,9 +657,12 @@ class AdaProxyPredictor(BasePoolAdapter):
         theta = sum(wi * f.theta for wi, f in zip(w, fits))
         coef_cov = sum(wi * (f.coef_cov + np.outer(f.theta - theta, f.theta - theta))
                        for wi, f in zip(w, fits))
-        self.live_candidates_ = [f.boost for f in fits]
-        self.live_weights_ = w
-        self.live_boost_ = _weighted(self.live_candidates_, w)
+        # the same live_boost candidates under each prior (one or two): their weights summed
+        n_priors = len({f.devices for f in fits})
+        self.live_candidates_ = [f.boost for f in fits[:len(fits) // n_priors]]
+        self.live_weights_ = w.reshape(n_priors, -1).sum(axis=0)
+        self.live_boost_ = _weighted([f.boost for f in fits], w)
+        self.device_prior_weight_ = float(sum(wi for wi, f in zip(w, fits) if f.devices))
         self.cost_scale_ = _weighted([f.cost for f in fits], w)
         return (theta, coef_cov, sum(wi * f.loo for wi, f in zip(w, fits)),
                 sum(wi * f.loo_var for wi, f in zip(w, fits)),

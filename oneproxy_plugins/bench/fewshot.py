@@ -45,9 +45,12 @@ from oneproxy_plugins.sampling import SAMPLERS, select_samples
 from oneproxy_plugins.spaces import get_space
 
 __all__ = ["run_fewshot", "run_lodo", "protocol_split", "interval_scores", "PROTOCOLS",
-           "HELP_SPLITS", "LODO_GRIDS"]
+           "PRIOR_DEVICES", "HELP_SPLITS", "LODO_GRIDS"]
 
 PROTOCOLS = ("all", "help", "lodo", "lodo-help")
+PRIOR_DEVICES = ("none", "others")
+"""The named choices of ``prior_devices`` (:func:`run_fewshot`); a list of devices is the
+third."""
 LODO_GRIDS: dict[str, list[dict[str, Any]]] = {
     "adaproxy": [{"guard": "loo"}, {"guard": "none"}],
 }
@@ -121,12 +124,17 @@ class _Runner:
     fit (leave-one-device-out refits the same target with many pools and parameters)."""
 
     def __init__(self, table: LatencyTable, space: Any, *, samples: int, sampler: str,
-                 protocol: str, seed: int, feature_set: str, adapter: Any) -> None:
+                 protocol: str, seed: int, feature_set: str, adapter: Any,
+                 prior_devices: str | Sequence[str] = "none") -> None:
         self.table, self.space, self.samples, self.sampler = table, space, samples, sampler
         self.protocol, self.seed, self.feature_set, self.adapter = (protocol, seed, feature_set,
                                                                     adapter)
+        self.prior_devices = prior_devices
+        self.prior_skipped: dict[str, int] = {}  # "others" measured on too few of a pool
+        self._few: dict[tuple[str, ...], dict[str, int]] = {}
         self.archs = table.archs  # a copy per access: take it once
         self._pools: dict[tuple[str, ...], tuple[ProxyPool, np.ndarray]] = {}
+        self._model_pools: dict[tuple[tuple[str, ...], tuple[str, ...]], ProxyPool] = {}
         self._splits: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._chosen: dict[tuple[Any, ...], list[str]] = {}
 
@@ -137,6 +145,31 @@ class _Runner:
                              feature_set=self.feature_set)
             self._pools[key] = (pool, pool.rows(self.archs))
         return self._pools[key]
+
+    def model_pool(self, proxies: Sequence[str], exclude: Sequence[str]) -> ProxyPool:
+        """The pool the method adapts with: :meth:`pool`, with the prior devices
+        (``prior_devices``: ``"none"``, ``"others"`` for every device of the table measured
+        on more of the pool's architectures than there are features, the others noted in
+        ``prior_skipped``, or a list) less ``exclude`` (the target, and any device left out)
+        and the proxies."""
+        pool, rows = self.pool(proxies)
+        rule = self.prior_devices
+        names = [] if rule == "none" else self.table.devices if rule == "others" else rule
+        if rule == "others":  # every other device measured on enough of the pool
+            key = tuple(proxies)
+            if key not in self._few:
+                counts = np.isfinite(self.table.values[rows >= 0]).sum(axis=0)
+                self._few[key] = {d: int(n) for d, n in zip(self.table.devices, counts)
+                                  if n <= len(pool.feature_names) and d not in proxies}
+                self.prior_skipped.update(self._few[key])
+            names = [d for d in names if d not in self._few[key]]
+        prior = tuple(d for d in names if d not in exclude and d not in proxies)
+        if not prior:
+            return pool
+        key = (tuple(proxies), prior)
+        if key not in self._model_pools:
+            self._model_pools[key] = pool.derived(self.table, list(proxies), prior_devices=prior)
+        return self._model_pools[key]
 
     def split(self, proxies: Sequence[str], target: str) -> tuple[np.ndarray, np.ndarray]:
         key = (tuple(proxies), target)
@@ -156,16 +189,19 @@ class _Runner:
         return self._splits[key]
 
     def score(self, proxies: Sequence[str], target: str, index: int, repeat: int,
-              params: Mapping[str, Any], *, interval: bool = False
+              params: Mapping[str, Any], *, interval: bool = False,
+              left_out: Sequence[str] = ()
               ) -> tuple[float, float, float, dict[str, float] | None]:
         """SRCC, fit ms, predict ms and (``interval``) the model's central 90 % predictive
         interval scored on the architectures (:func:`interval_scores`; ``None`` for a method
         without one), with the SRCC the fit expects there (``srcc_expected``, the mean of
         ``posterior_srcc``; ``None`` for a method without it), of one repeat (seed
-        ``seed * 1_000_003 + 1000 * index + repeat``)."""
-        pool, _ = self.pool(proxies)
+        ``seed * 1_000_003 + 1000 * index + repeat``). The samples are chosen with the
+        proxies alone (:meth:`pool`), the same whatever the prior devices; the method adapts
+        with :meth:`model_pool`, without the target and ``left_out``."""
         chosen, measured = self.measured(proxies, target, index, repeat)
-        model = self.adapter.build(pool, proxy=proxies[0], **params)
+        model = self.adapter.build(self.model_pool(proxies, (target, *left_out)),
+                                   proxy=proxies[0], **params)
         start = time.perf_counter()
         model.fit(chosen, measured)
         fit_ms = 1e3 * (time.perf_counter() - start)
@@ -209,7 +245,8 @@ class _Runner:
 def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Sequence[str],
              samples: int, repeats: int, method: str, sampler: str, protocol: str,
              table: LatencyTable | None, feature_set: str,
-             grid: Sequence[Mapping[str, Any]]) -> tuple[Any, Any, LatencyTable, int, int]:
+             grid: Sequence[Mapping[str, Any]], prior_devices: str | Sequence[str] = "none"
+             ) -> tuple[Any, Any, LatencyTable, int, int]:
     """The checks every protocol shares, before any work; the space, method and table."""
     space_obj = get_space(space)
     adapter = get_adapter(method)
@@ -222,10 +259,16 @@ def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Seq
     samples, repeats = check_int("samples", samples, 3), check_int("repeats", repeats, 1)
     if table is None:
         table = load_data_dir(data_dirs, space_obj)
-    for device in devices:
+    if isinstance(prior_devices, str):
+        check_choice("prior_devices", prior_devices, PRIOR_DEVICES)
+    for device in [*devices, *([] if isinstance(prior_devices, str) else prior_devices)]:
         if device not in table:
             raise UnknownDeviceError(device, table.devices)
     return space_obj, adapter, table, samples, repeats
+
+
+def _prior_json(prior_devices: str | Sequence[str]) -> str | list[str]:
+    return prior_devices if isinstance(prior_devices, str) else list(prior_devices)
 
 
 def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
@@ -234,7 +277,8 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
                 table: LatencyTable | None = None, progress: bool = False,
                 feature_set: str = "latency",
                 adapter_params: Mapping[str, Any] | None = None,
-                joint: bool = False) -> dict[str, Any]:
+                joint: bool = False,
+                prior_devices: str | Sequence[str] = "none") -> dict[str, Any]:
     """Run the few-shot benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -263,10 +307,17 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
             targets' fits. A multi-target protocol: a user who brings several targets; the
             single-target figures are ``joint=False`` (default). ``fit_ms_median`` is then
             the joint fit's time per target.
+        prior_devices: Devices whose linear latency weights join the proxies' in the
+            adapter's prior (:class:`~oneproxy_plugins.adaproxy.ProxyPool`'s
+            ``prior_devices``): ``"none"`` (default), ``"others"`` (every device of the data
+            but the target scored and, with ``lodo``, the devices left out; one measured on
+            no more of the proxies' architectures than there are features is left out and
+            named in ``"prior_devices_skipped"``), or a list (less those). The samples are
+            chosen with the proxies alone either way.
 
     Returns:
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
-        "feature_set", "adapter_params", "joint",
+        "feature_set", "adapter_params", "joint", "prior_devices", "prior_devices_skipped",
         "targets": {T: {"srcc_mean", "srcc_std", "n_scored", "coverage90",
         "interval_score90", "srcc_expected"}}, "srcc_mean", "coverage90_mean",
         "coverage90_min", "interval_score90_mean", "srcc_expected_mean",
@@ -292,26 +343,30 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     if joint and protocol in ("lodo", "lodo-help"):
         raise ValueError(f"joint is a protocol of its own; it does not nest in {protocol!r} "
                          "(use 'all' or 'help').")
+    if joint and prior_devices != "none":
+        raise ValueError("joint adapts the targets with each other's fits as proxies; it "
+                         f"takes no prior_devices (got {prior_devices!r}).")
     if protocol in ("lodo", "lodo-help"):
         grid = [dict(adapter_params)] if adapter_params else None
         return run_lodo(space, data_dirs, proxies=proxies, targets=targets, samples=samples,
                         repeats=repeats, seed=seed, method=method, sampler=sampler,
                         protocol=protocol, table=table, progress=progress,
-                        feature_set=feature_set, grid=grid)
+                        feature_set=feature_set, grid=grid, prior_devices=prior_devices)
     params = dict(adapter_params or {})
     if not proxies or not targets:
         raise ValueError("At least one proxy and one target are needed.")
     space_obj, adapter, table, samples, repeats = _prepare(
         space, data_dirs, devices=[*proxies, *targets], samples=samples, repeats=repeats,
         method=method, sampler=sampler, protocol=protocol, table=table,
-        feature_set=feature_set, grid=[params])
+        feature_set=feature_set, grid=[params], prior_devices=prior_devices)
     overlap = sorted(set(proxies) & set(targets))
     if overlap:
         raise ValueError(f"Device(s) {overlap} are both proxy and target; a target must be unseen.")
     for target in targets:
         _check_target(table, target)
     runner = _Runner(table, space_obj, samples=samples, sampler=sampler, protocol=protocol,
-                     seed=seed, feature_set=feature_set, adapter=adapter)
+                     seed=seed, feature_set=feature_set, adapter=adapter,
+                     prior_devices=prior_devices)
     for target in targets:
         runner.split(proxies, target)  # a target too small fails before any work
 
@@ -342,7 +397,8 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
         "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
         "feature_set": feature_set, "adapter_params": params, "joint": bool(joint),
-        "targets": per_target,
+        "prior_devices": _prior_json(prior_devices),
+        "prior_devices_skipped": runner.prior_skipped, "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
         **_coverage_summary(per_target),
         "fit_ms_median": float(np.median(fit_ms)),
@@ -417,7 +473,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
              table: LatencyTable | None = None, progress: bool = False,
              feature_set: str = "latency",
              grid: Sequence[Mapping[str, Any]] | None = None,
-             inner_repeats: int = 3) -> dict[str, Any]:
+             inner_repeats: int = 3,
+             prior_devices: str | Sequence[str] = "none") -> dict[str, Any]:
     """Nested leave-one-device-out: each device scored with parameters chosen without it.
 
     For each device ``d`` of ``targets``: for each candidate of ``grid``, the mean SRCC over
@@ -437,6 +494,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         grid: Candidate constructor arguments of the method's adapter (default
             :data:`LODO_GRIDS` of the method, else its defaults alone).
         inner_repeats: Repeats of each inner device when choosing.
+        prior_devices: As for :func:`run_fewshot`; never a device left out (``d``, and ``e``
+            in the inner fits).
 
     Returns:
         :func:`run_fewshot`'s keys, with ``"targets"``:
@@ -473,11 +532,12 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
     space_obj, adapter, table, samples, repeats = _prepare(
         space, data_dirs, devices=[*proxies, *targets], samples=samples, repeats=repeats,
         method=method, sampler=sampler, protocol=protocol, table=table,
-        feature_set=feature_set, grid=grid)
+        feature_set=feature_set, grid=grid, prior_devices=prior_devices)
     for target in targets:
         _check_target(table, target)
     runner = _Runner(table, space_obj, samples=samples, sampler=sampler, protocol=protocol,
-                     seed=seed, feature_set=feature_set, adapter=adapter)
+                     seed=seed, feature_set=feature_set, adapter=adapter,
+                     prior_devices=prior_devices)
 
     def pool_without(*devices: str) -> list[str]:
         return [p for p in proxies if p not in devices]
@@ -507,7 +567,8 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
                     pool = pool_without(d, e)
                     if not pool:
                         raise ValueError(f"Leaving out {d!r} and {e!r} empties the pool.")
-                    inner[key] = float(np.mean([runner.score(pool, e, index[e], r, params)[0]
+                    inner[key] = float(np.mean([runner.score(pool, e, index[e], r, params,
+                                                             left_out=(d,))[0]
                                                 for r in range(inner_repeats)]))
                     if bar is not None:
                         bar.update(inner_repeats)
@@ -541,7 +602,9 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
         "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
         "feature_set": feature_set, "adapter_params": grid[0] if len(grid) == 1 else None,
-        "grid": grid, "inner_repeats": inner_repeats, "targets": per_target,
+        "grid": grid, "inner_repeats": inner_repeats,
+        "prior_devices": _prior_json(prior_devices),
+        "prior_devices_skipped": runner.prior_skipped, "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
         "srcc_worst_device": per_target[worst]["srcc_mean"], "worst_device": worst,
         "srcc_worst": float(np.min(all_scores)),

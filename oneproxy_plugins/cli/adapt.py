@@ -99,6 +99,13 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
 @click.option("--method", type=RegistryChoice(adapter_names, "adaptation method"),
               default="adaproxy", show_default=True,
               help="Adaptation method (plugins add theirs).")
+@click.option("--prior-devices", default="none", show_default=True,
+              help="More devices of --data whose linear latency weights join the proxies' in "
+                   "the adapter's prior (not basis columns; they may be measured on part of "
+                   "the proxies' architectures): none, others (every device of --data but "
+                   "the proxies, less those measured on too few of the proxies' "
+                   "architectures, which it names), or a comma-separated list. Never the "
+                   "target itself.")
 @click.option("--params", "params_text", default=None,
               help="Parameters of the method's adapter, e.g. 'scale=log,guard=none' "
                    "(adaproxy: AdaProxyPredictor's; default: its defaults).")
@@ -109,7 +116,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
           companion_csvs: tuple[str, ...], device: str | None, devices_file: str | None,
           n_samples: int, until_srcc: float | None, max_samples: int | None, seed: int,
           measurements: str | None, build_cfg: str | None, rounds: int, method: str,
-          params_text: str | None, out_path: str, as_json: bool) -> None:
+          prior_devices: str, params_text: str | None, out_path: str, as_json: bool) -> None:
     """Fit a target latency predictor from proxy tables and a few target measurements.
 
     The measurements come from --target-samples, or are taken now with --measure-on: the
@@ -145,6 +152,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             --measure-on ssh://pi@board-b/cpu-ort-t4-b1 --companion-samples a.measured.csv \\
             --out b.json
     """
+    import numpy as np
+
     from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
     from oneproxy_plugins.latency import load_data_dir
     from oneproxy_plugins.predictors.io import save_predictor
@@ -172,6 +181,17 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     table = load_data_dir(list(data_dirs), space_obj)
     device_list = split_list(proxies, "devices")
     pool = ProxyPool(table, device_list, space=space_obj)
+    skipped: dict[str, int] = {}
+    if prior_devices == "others":  # every other device measured on enough of the pool
+        rows = table.rows_of(pool.archs)
+        counts = {d: int(np.isfinite(table.column(d)[rows]).sum())
+                  for d in table.devices if d not in device_list}
+        skipped = {d: n for d, n in counts.items() if n <= len(pool.feature_names)}
+        pool = pool.derived(table, device_list,
+                            prior_devices=[d for d in counts if d not in skipped])
+    elif prior_devices != "none":
+        pool = pool.derived(table, device_list,
+                            prior_devices=split_list(prior_devices, "devices"))
     result = None
     measurements_file = (None if device is None else measurements
                          or str(Path(out_path).with_suffix("")) + ".measured.csv")
@@ -208,6 +228,10 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                   "samples": len(archs), "out": out_path}
         if params:
             report["params"] = params
+        if pool.prior_devices:
+            report["prior_devices"] = list(pool.prior_devices)
+        if skipped:
+            report["prior_devices_skipped"] = skipped
         if others:
             report["companions"] = list(others)
         if result is not None:
@@ -245,6 +269,14 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                        f"raw proxies {evidence['loo_rmse_proxy']:.3f}, adapted "
                        f"{evidence['loo_rmse_adapted']:.3f}; raw proxies' SRCC on the samples "
                        f"{evidence['proxy_srcc']:.3f})")
+    if skipped:
+        click.echo(f"--prior-devices others: left out, measured on too few of the pool's "
+                   f"{len(pool)} architectures: "
+                   + ", ".join(f"{d} ({n})" for d, n in skipped.items()))
+    if pool.prior_devices:
+        n = len(pool.prior_devices)
+        click.echo(f"prior of the residual: the proxies' weights and those of {n} more "
+                   f"device{'s' if n > 1 else ''} ({', '.join(pool.prior_devices)})")
     if live is not None:
         shares = ", ".join(f"{w:.2f} on live_boost {b:g}"
                            for b, w in zip(live["live_boost"], live["weight"]))

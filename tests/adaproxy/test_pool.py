@@ -308,3 +308,88 @@ def test_live_path_share_of_the_shared_tables(shared_data_dir):
     table = load_data_dir(shared_data_dir, "nasbench201")
     vpu, pixel3 = ProxyPool(table, ["nnmeter_myriadvpu", "pixel3"]).live_path_share()
     assert vpu > 0.3 and pixel3 < 0.07
+
+
+class TestPriorDevices:
+    """``prior_devices``: measured devices whose weights join the proxies' in the prior."""
+
+    def test_prior_spans_a_device_no_proxy_follows(self, synthetic_nb201):
+        """With one proxy pattern only (gpu_a and a noisy twin), the prior has no room for
+        cpu_a's weights; with cpu_b (cpu_a's twin) as a prior device it does, and cpu_b is no
+        basis column."""
+        table, weights = synthetic_nb201
+        alone = ProxyPool(table, ["gpu_a", "gpu_b", "odd"])
+        with_cpu = ProxyPool(table, ["gpu_a", "gpu_b", "odd"], prior_devices=["cpu_b"])
+        assert with_cpu.prior_devices == ["cpu_b"] and with_cpu.basis_names == alone.basis_names
+        w = weights["cpu_a"] - weights["cpu_a"].mean()
+        w = np.r_[w, np.zeros(len(alone.feature_names) - len(w))]
+
+        def share(pool):  # prior variance along cpu_a's weights, relative to the average
+            _, cov = pool.weight_prior(eps=0.0)
+            return float(w @ cov @ w) / float(np.trace(cov) * (w @ w) / len(w))
+
+        assert share(with_cpu) > 3 * share(alone)
+
+    def test_devices_measured_on_part_of_the_pool(self, synthetic_nb201):
+        """A prior device measured on part of the pool's architectures is fitted on those; one
+        measured on no more than there are features is refused, naming it."""
+        table, _ = synthetic_nb201
+        values = table.values.copy()
+        col = table.devices.index("mix")
+        values[500:, col] = np.nan
+        partial = LatencyTable(table.archs, table.devices, values, space="nasbench201")
+        pool = ProxyPool(partial, PROXIES, prior_devices=["mix", "gpu_a"])
+        assert pool.prior_devices == ["mix"]  # a proxy counts once
+        full = ProxyPool(table, PROXIES, prior_devices=["mix"])
+        a, b = pool._prior_weights()[0], full._prior_weights()[0]
+        assert np.corrcoef(a, b)[0, 1] > 0.95
+        values[30:, col] = np.nan
+        few = LatencyTable(table.archs, table.devices, values, space="nasbench201")
+        with pytest.raises(ValueError, match="Prior device 'mix' is measured on 30 of the "
+                                             "pool's 2000 architectures; a prior device needs "
+                                             "more than the 39 features"):
+            ProxyPool(few, PROXIES, prior_devices=["mix"])
+        with pytest.raises(UnknownDeviceError):
+            ProxyPool(table, PROXIES, prior_devices=["nope"])
+        with pytest.raises(TypeError, match="sequence of device names; got the str 'mix'"):
+            ProxyPool(table, PROXIES, prior_devices="mix")
+
+    def test_kept_in_the_other_scale_and_in_a_saved_model(self, tmp_path, synthetic_nb201):
+        """The adapter's pool in milliseconds keeps the prior devices; a saved model reloads
+        them and predicts the same; the prior changes the fit."""
+        from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+        table, _ = synthetic_nb201
+        pool = ProxyPool(table, PROXIES, prior_devices=["cpu_b", "gpu_b"])
+        assert pool.in_scale(False).prior_devices == ["cpu_b", "gpu_b"]
+        archs, y = table.archs[:10], table.column("mix")[:10]
+        model = AdaProxyPredictor(pool, scale="ms").fit(archs, y)
+        plain = AdaProxyPredictor(ProxyPool(table, PROXIES), scale="ms").fit(archs, y)
+        assert not np.allclose(model.predict(table.archs), plain.predict(table.archs))
+        back = load_predictor(save_predictor(model, tmp_path / "m.json"))
+        assert back.pool_.prior_devices == ["cpu_b", "gpu_b"]
+        assert np.allclose(back.predict(table.archs), model.predict(table.archs))
+        derived = pool.derived(table, PROXIES, prior_devices=["mix"])
+        assert derived.prior_devices == ["mix"]
+        # the same architectures: the prior devices' latencies are reused, not read again
+        assert pool.derived(table.select([*PROXIES, "mix"])).prior_devices == ["cpu_b", "gpu_b"]
+        assert pool.derived(table).prior_devices == []  # every device a proxy now
+
+    def test_the_adapter_averages_the_two_priors(self, synthetic_nb201):
+        """``device_prior``: "proxies" fits as a pool without prior devices does, "pool" under
+        the prior with them alone, "average" weighs fits under both (weight strictly
+        between); anything else is refused, naming what is allowed."""
+        table, _ = synthetic_nb201
+        archs, y = table.archs[:10], table.column("mix")[:10]
+        pool = ProxyPool(table, PROXIES, prior_devices=["cpu_b", "gpu_b"])
+        plain = AdaProxyPredictor(ProxyPool(table, PROXIES), scale="ms").fit(archs, y)
+        fits = {rule: AdaProxyPredictor(pool, scale="ms", device_prior=rule).fit(archs, y)
+                for rule in ("proxies", "pool", "average")}
+        assert np.array_equal(fits["proxies"].predict(table.archs), plain.predict(table.archs))
+        assert plain.device_prior_weight_ == fits["proxies"].device_prior_weight_ == 0.0
+        assert fits["pool"].device_prior_weight_ == 1.0
+        assert 0.0 < fits["average"].device_prior_weight_ < 1.0
+        assert len(fits["average"].live_candidates_) == len(fits["average"].live_weights_)
+        assert fits["average"].live_weights_.sum() == pytest.approx(1.0)
+        with pytest.raises(ValueError, match="'device_prior' parameter must be one of"):
+            AdaProxyPredictor(pool, device_prior="all").fit(archs, y)

@@ -552,3 +552,81 @@ class TestJointFewshot:
         assert group_of("titanxp_1", "gpu") == group_of("2080ti_256", "gpu")
         assert group_of("gold_6240", "gpu") == "gold_6240"
         assert group_of("titanx_32", "none") == "titanx_32"
+
+
+class TestPriorDevices:
+    """``prior_devices``: more devices in the adapter's prior, never the device scored."""
+
+    DEVICES = ["gpu_a", "cpu_a", "odd", "gpu_b", "mix", "cpu_b"]
+
+    def _spy(self, monkeypatch):
+        import oneproxy_plugins.bench.fewshot as fewshot
+
+        seen = []
+        model_pool = fewshot._Runner.model_pool
+
+        def spy(self, proxies, exclude):
+            pool = model_pool(self, proxies, exclude)
+            seen.append((tuple(exclude), tuple(proxies), tuple(pool.prior_devices)))
+            return pool
+
+        monkeypatch.setattr(fewshot._Runner, "model_pool", spy)
+        return seen
+
+    def test_others_leaves_out_the_target_and_the_devices_left_out(self, synthetic_nb201,
+                                                                     monkeypatch):
+        table, _ = synthetic_nb201
+        seen = self._spy(monkeypatch)
+        result = run_lodo("nasbench201", [], proxies=self.DEVICES[:3], targets=self.DEVICES,
+                          samples=10, repeats=1, inner_repeats=1, table=table,
+                          grid=[{"temperature": 10.0}, {"temperature": 1e-3}],
+                          prior_devices="others")
+        assert result["prior_devices"] == "others" and result["prior_devices_skipped"] == {}
+        n = len(self.DEVICES)
+        assert len(seen) == n * (n - 1) * 2 + n  # inner fits (d, e, candidate), then scored
+        for exclude, proxies, prior in seen:
+            # everything not excluded and not a proxy is in the prior; nothing excluded is
+            assert set(prior) == set(self.DEVICES) - set(exclude) - set(proxies)
+        assert {len(exclude) for exclude, _, _ in seen} == {1, 2}
+
+    def test_a_listed_target_is_left_out_of_its_own_prior(self, synthetic_nb201):
+        """Naming the target among the prior devices changes nothing for it: the scores equal
+        the list without it, and differ from no prior devices."""
+        table, _ = synthetic_nb201
+        kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["gpu_b"], samples=10, repeats=3,
+                  table=table)
+        listed = run_fewshot("nasbench201", [], prior_devices=["gpu_b", "cpu_b"], **kw)
+        without = run_fewshot("nasbench201", [], prior_devices=["cpu_b"], **kw)
+        none = run_fewshot("nasbench201", [], **kw)
+        assert listed["targets"] == without["targets"] != none["targets"]
+        assert listed["prior_devices"] == ["gpu_b", "cpu_b"] and none["prior_devices"] == "none"
+
+    def test_others_skips_a_device_measured_on_too_few(self, synthetic_nb201, monkeypatch):
+        table, _ = synthetic_nb201
+        values = table.values.copy()
+        values[25:, table.devices.index("cpu_b")] = np.nan
+        partial = LatencyTable(table.archs, table.devices, values, space="nasbench201")
+        seen = self._spy(monkeypatch)
+        result = run_fewshot("nasbench201", [], proxies=["gpu_a", "cpu_a", "odd"],
+                             targets=["gpu_b"], samples=10, repeats=1, table=partial,
+                             prior_devices="others")
+        assert result["prior_devices_skipped"] == {"cpu_b": 25}
+        assert [prior for _, _, prior in seen] == [("mix",)]
+
+    def test_errors(self, synthetic_nb201, data_dir, tmp_path):
+        table, _ = synthetic_nb201
+        kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["gpu_b"], samples=10, repeats=1,
+                  table=table)
+        with pytest.raises(UnknownDeviceError, match="ghost"):
+            run_fewshot("nasbench201", [], prior_devices=["ghost"], **kw)
+        with pytest.raises(ValueError, match="'prior_devices' argument must be one of"):
+            run_fewshot("nasbench201", [], prior_devices="all", **kw)
+        with pytest.raises(ValueError, match="takes no prior_devices"):
+            run_fewshot("nasbench201", [], prior_devices="others", joint=True, **kw)
+        out = tmp_path / "o.json"
+        result = CliRunner().invoke(main, _args(data_dir, out, "--prior-devices", "cpu_b"))
+        assert result.exit_code == 0, result.output
+        assert json.loads(out.read_text())["prior_devices"] == ["cpu_b"]
+        result = CliRunner().invoke(main, _args(data_dir, out, "--prior-devices", "others",
+                                                "--joint"))
+        assert result.exit_code == 2 and "takes no --prior-devices" in result.output

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from scipy.stats import spearmanr
 
 from oneproxy_plugins.cli import main
+from oneproxy_plugins.latency import LatencyTable
 from oneproxy_plugins.predictors import load_predictor
 
 
@@ -187,6 +188,41 @@ def test_adapt_params_reach_the_adapter(tmp_path, data_dir, synthetic_nb201):
     result = _adapt(data_dir, samples, tmp_path / "q.json", "--params", "scale=linear")
     assert result.exit_code != 0 and "'scale' parameter must be one of" in result.output
     assert not (tmp_path / "q.json").exists()
+
+
+def test_adapt_prior_devices(tmp_path, make_data_dir, synthetic_nb201):
+    """--prior-devices: more devices of the data join the prior (not the basis); others is
+    every device but the proxies; a device not in the data is an error naming it."""
+    import json
+
+    table, _ = synthetic_nb201
+    values = table.select(["gpu_a", "cpu_a", "odd", "cpu_b", "mix", "gpu_b"]).values.copy()
+    values[20:, 5] = np.nan  # gpu_b on 20 architectures: too few for the prior
+    data = make_data_dir(LatencyTable(table.archs, ["gpu_a", "cpu_a", "odd", "cpu_b", "mix",
+                                                    "gpu_b"], values, space="nasbench201"))
+    samples = _samples_csv(tmp_path, table, "gpu_b")
+    plain = _adapt(data, samples, tmp_path / "p.json", "--json")
+    listed = _adapt(data, samples, tmp_path / "l.json", "--prior-devices", "cpu_b", "--json")
+    others = _adapt(data, samples, tmp_path / "o.json", "--prior-devices", "others", "--json")
+    for result in (plain, listed, others):
+        assert result.exit_code == 0, result.output
+    assert "prior_devices" not in json.loads(plain.stdout)
+    assert json.loads(listed.stdout)["prior_devices"] == ["cpu_b"]
+    assert json.loads(others.stdout)["prior_devices"] == ["cpu_b", "mix"]
+    assert json.loads(others.stdout)["prior_devices_skipped"] == {"gpu_b": 20}
+    text = _adapt(data, samples, tmp_path / "t.json", "--prior-devices", "others")
+    assert ("--prior-devices others: left out, measured on too few of the pool's 2000 "
+            "architectures: gpu_b (20)") in text.output
+    models = [load_predictor(tmp_path / f"{n}.json") for n in "plo"]
+    assert models[2].pool_.prior_devices == ["cpu_b", "mix"]
+    assert models[2].pool_.basis_names == models[0].pool_.basis_names
+    assert not np.allclose(models[0].predict(table.archs), models[2].predict(table.archs))
+    human = _adapt(data, samples, tmp_path / "h.json", "--prior-devices", "mix")
+    assert ("prior of the residual: the proxies' weights and those of 1 more device (mix)"
+            in human.output)
+    for name in ("nope", "gpu_b"):  # not in the data; named, but measured on too few
+        bad = _adapt(data, samples, tmp_path / "b.json", "--prior-devices", name)
+        assert bad.exit_code != 0 and name in bad.output and not (tmp_path / "b.json").exists()
 
 
 def test_live_prior_of_two_fits_with_different_candidates(synthetic_nb201):
