@@ -209,6 +209,17 @@ class ProxyPool:
                                  f"than the {len(self.feature_names)} features.")
         self.prior_devices, self._prior_ms = names, ms
 
+    def prior_candidates(self, table: LatencyTable) -> tuple[list[str], dict[str, int]]:
+        """The devices of ``table`` that are not proxies, split into those measured on enough
+        of the pool's architectures to be ``prior_devices`` (more than there are features)
+        and the others, with how many they are measured on: what ``others`` means for
+        ``oneproxy adapt`` and ``oneproxy bench fewshot --prior-devices``."""
+        rows = table.rows_of(self.archs)
+        counts = {d: int(np.isfinite(table.column(d)[rows]).sum())
+                  for d in table.devices if d not in self.devices}
+        few = {d: n for d, n in counts.items() if n <= len(self.feature_names)}
+        return [d for d in counts if d not in few], few
+
     def _prior_weights(self) -> np.ndarray:
         """Ridge weights ``(len(prior_devices), d)`` of each prior device's centred latency
         (in the pool's scale) on the centred features of the architectures it is measured on:

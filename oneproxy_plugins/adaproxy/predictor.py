@@ -100,10 +100,11 @@ GUARDS = ("auto", "loo", "select", "srcc", "none")
 """How far :class:`AdaProxyPredictor` moves from the raw proxies (its ``guard`` parameter)."""
 
 SCALES = ("auto", "log", "ms", "both")
-DEVICE_PRIORS = ("average", "pool", "proxies")
-"""``AdaProxyPredictor(device_prior=...)``: how a pool's ``prior_devices`` enter the residual's
-prior."""
 """The scales :class:`AdaProxyPredictor` can model latency in (its ``scale`` parameter)."""
+
+DEVICE_PRIORS = ("average", "pool", "proxies")
+"""How a pool's ``prior_devices`` enter :class:`AdaProxyPredictor`'s residual prior (its
+``device_prior`` parameter)."""
 
 _FLOOR_SHARE = 0.5
 """In milliseconds, predictions below this share of the smallest sample are squashed

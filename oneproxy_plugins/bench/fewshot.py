@@ -131,7 +131,7 @@ class _Runner:
                                                                     adapter)
         self.prior_devices = prior_devices
         self.prior_skipped: dict[str, int] = {}  # "others" measured on too few of a pool
-        self._few: dict[tuple[str, ...], dict[str, int]] = {}
+        self._others: dict[tuple[str, ...], list[str]] = {}  # "others" usable, by pool
         self.archs = table.archs  # a copy per access: take it once
         self._pools: dict[tuple[str, ...], tuple[ProxyPool, np.ndarray]] = {}
         self._model_pools: dict[tuple[tuple[str, ...], tuple[str, ...]], ProxyPool] = {}
@@ -152,17 +152,15 @@ class _Runner:
         on more of the pool's architectures than there are features, the others noted in
         ``prior_skipped``, or a list) less ``exclude`` (the target, and any device left out)
         and the proxies."""
-        pool, rows = self.pool(proxies)
+        pool, _ = self.pool(proxies)
         rule = self.prior_devices
-        names = [] if rule == "none" else self.table.devices if rule == "others" else rule
+        names = [] if rule == "none" else rule
         if rule == "others":  # every other device measured on enough of the pool
             key = tuple(proxies)
-            if key not in self._few:
-                counts = np.isfinite(self.table.values[rows >= 0]).sum(axis=0)
-                self._few[key] = {d: int(n) for d, n in zip(self.table.devices, counts)
-                                  if n <= len(pool.feature_names) and d not in proxies}
-                self.prior_skipped.update(self._few[key])
-            names = [d for d in names if d not in self._few[key]]
+            if key not in self._others:
+                self._others[key], few = pool.prior_candidates(self.table)
+                self.prior_skipped.update(few)
+            names = self._others[key]
         prior = tuple(d for d in names if d not in exclude and d not in proxies)
         if not prior:
             return pool

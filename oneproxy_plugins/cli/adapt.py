@@ -152,8 +152,6 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             --measure-on ssh://pi@board-b/cpu-ort-t4-b1 --companion-samples a.measured.csv \\
             --out b.json
     """
-    import numpy as np
-
     from oneproxy_plugins.adaproxy import ProxyPool, make_adapter
     from oneproxy_plugins.latency import load_data_dir
     from oneproxy_plugins.predictors.io import save_predictor
@@ -183,12 +181,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     pool = ProxyPool(table, device_list, space=space_obj)
     skipped: dict[str, int] = {}
     if prior_devices == "others":  # every other device measured on enough of the pool
-        rows = table.rows_of(pool.archs)
-        counts = {d: int(np.isfinite(table.column(d)[rows]).sum())
-                  for d in table.devices if d not in device_list}
-        skipped = {d: n for d, n in counts.items() if n <= len(pool.feature_names)}
-        pool = pool.derived(table, device_list,
-                            prior_devices=[d for d in counts if d not in skipped])
+        usable, skipped = pool.prior_candidates(table)
+        pool = pool.derived(table, device_list, prior_devices=usable)
     elif prior_devices != "none":
         pool = pool.derived(table, device_list,
                             prior_devices=split_list(prior_devices, "devices"))
