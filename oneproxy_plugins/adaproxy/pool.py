@@ -203,7 +203,7 @@ class ProxyPool:
                                   f"expected {(len(self.archs), len(names))}.")
         counts = np.isfinite(ms).sum(axis=0)
         for d, n in zip(names, counts):
-            if n <= len(self.feature_names):
+            if not self._enough_for_prior(n):
                 raise ValueError(f"Prior device {d!r} is measured on {n} of the pool's "
                                  f"{len(self.archs)} architectures; a prior device needs more "
                                  f"than the {len(self.feature_names)} features.")
@@ -217,8 +217,13 @@ class ProxyPool:
         rows = table.rows_of(self.archs)
         counts = {d: int(np.isfinite(table.column(d)[rows]).sum())
                   for d in table.devices if d not in self.devices}
-        few = {d: n for d, n in counts.items() if n <= len(self.feature_names)}
+        few = {d: n for d, n in counts.items() if not self._enough_for_prior(n)}
         return [d for d in counts if d not in few], few
+
+    def _enough_for_prior(self, n_measured: int) -> bool:
+        """Whether a device measured on ``n_measured`` of the pool's architectures can be a
+        prior device: more of them than there are features, for its ridge weights."""
+        return n_measured > len(self.feature_names)
 
     def _prior_weights(self) -> np.ndarray:
         """Ridge weights ``(len(prior_devices), d)`` of each prior device's centred latency

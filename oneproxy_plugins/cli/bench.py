@@ -75,7 +75,7 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
             --proxies 1080ti_1,1080ti_32,1080ti_64,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7 \
             --targets all --samples 10 --json lodo.json
     """
-    from oneproxy_plugins.bench.fewshot import run_fewshot, run_lodo
+    from oneproxy_plugins.bench.fewshot import PRIOR_DEVICES, run_fewshot, run_lodo
 
     device_list = split_list(targets, "devices")
     lodo = protocol.startswith("lodo")
@@ -85,7 +85,7 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
     if joint and (lodo or method != "adaproxy"):
         raise click.UsageError(f"--joint goes with --method adaproxy and --protocol all or help; "
                                f"got --method {method} --protocol {protocol}.")
-    prior: str | list[str] = (prior_devices if prior_devices in ("none", "others")
+    prior: str | list[str] = (prior_devices if prior_devices in PRIOR_DEVICES
                               else split_list(prior_devices, "devices"))
     if joint and prior != "none":
         raise click.UsageError("--joint adapts the targets with each other's fits as proxies; "
