@@ -21,28 +21,31 @@ __all__ = ["gp_loo_select", "loo_affine", "gp_loo_residuals", "gp_offset_posteri
            "ridge_loo_path", "lasso_kfold"]
 
 
-def gp_loo_select(kernels: Sequence[np.ndarray], y: np.ndarray, noises: Sequence[float]
-                   ) -> tuple[np.ndarray, float, int]:
+def gp_loo_select(kernels: Sequence[np.ndarray], y: np.ndarray, noises: Sequence[float], *,
+                  return_inverse: bool = False
+                  ) -> tuple[np.ndarray, float, int] | tuple[np.ndarray, float, int, np.ndarray]:
     """Dual weights of kernel ridge ``(K + s I)^-1 y`` with the kernel ``K`` of ``kernels``
     and the noise ``s`` chosen together by closed-form LOO.
 
-    For each candidate pair the leave-one-out residuals are ``a_i / [(K + s I)^-1]_ii``.
+    For each candidate pair the leave-one-out residuals are ``a_i / [(K + s I)^-1]_ii``. One
+    eigendecomposition per kernel gives every noise's inverse, ``V diag(1 / (l + s)) V^T``.
 
     Returns:
-        ``(alpha (k,), chosen noise, index of the chosen kernel)``.
+        ``(alpha (k,), chosen noise, index of the chosen kernel)``; the first pair with the
+        least leave-one-out error, kernels before noises. With ``return_inverse``, then the
+        chosen pair's ``(K + s I)^-1`` (for :func:`gp_offset_posterior`).
     """
-    best: tuple[float, np.ndarray, float, int] | None = None
-    eye = np.eye(len(y))
-    for index, kernel in enumerate(kernels):
-        for noise in noises:
-            inv = np.linalg.inv(kernel + noise * eye)
-            alpha = inv @ y
-            loo = float(np.mean((alpha / np.diag(inv)) ** 2))
-            if best is None or loo < best[0]:
-                best = (loo, alpha, noise, index)
-    assert best is not None
-    return best[1], best[2], best[3]
-
+    eigvals, vecs = np.linalg.eigh(np.asarray(kernels, dtype=float))  # (n, k), (n, k, k)
+    noise = np.asarray(noises, dtype=float)
+    inv_eig = 1.0 / (eigvals[:, :, None] + noise)  # (n, k, s)
+    alpha = vecs @ ((y @ vecs)[:, :, None] * inv_eig)  # (n, k, s)
+    inv_diag = (vecs ** 2) @ inv_eig
+    loo = ((alpha / inv_diag) ** 2).sum(axis=1)  # (n, s), k times the mean square
+    index, chosen = divmod(int(np.argmin(loo)), len(noise))
+    out = alpha[index, :, chosen], float(noise[chosen]), index
+    if not return_inverse:
+        return out
+    return (*out, (vecs[index] * inv_eig[index, :, chosen]) @ vecs[index].T)
 
 
 def loo_affine(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,14 +78,18 @@ def loo_affine_residuals(z: np.ndarray, y: np.ndarray
     return intercept, slope, resid / np.clip(1.0 - leverage, 1e-6, None)
 
 
-def _offset_projection(kernel: np.ndarray, noise: float
+def _offset_projection(kernel: np.ndarray, noise: float, inverse: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """``A^-1`` (``A = kernel + noise I``), ``u = A^-1 1``, ``q = 1^T A^-1 1`` and the
-    projection ``P = A^-1 - u u^T / q`` that integrates out a flat-prior offset."""
-    inv = np.linalg.inv(kernel + noise * np.eye(len(kernel)))
-    u = inv.sum(axis=1)
+    """``A^-1`` (``A = kernel + noise I``; ``inverse`` where already known), ``u = A^-1 1``,
+    ``q = 1^T A^-1 1`` and the projection ``P = A^-1 - u u^T / q`` that integrates out a
+    flat-prior offset."""
+    if inverse is None:
+        shifted = kernel + 0.0  # a copy
+        shifted.flat[::len(kernel) + 1] += noise
+        inverse = np.linalg.inv(shifted)
+    u = inverse.sum(axis=1)
     q = float(u.sum())
-    return inv, u, q, inv - np.outer(u, u) / q
+    return inverse, u, q, inverse - u[:, None] * (u / q)
 
 
 def gp_loo_residuals(kernel: np.ndarray, y: np.ndarray, noise: float) -> np.ndarray:
@@ -101,10 +108,11 @@ def gp_loo_residuals(kernel: np.ndarray, y: np.ndarray, noise: float) -> np.ndar
         Array ``(k,)``: ``y_i`` minus the prediction at ``i`` from the other samples.
     """
     proj = _offset_projection(kernel, noise)[3]
-    return (proj @ y) / np.clip(np.diag(proj), 1e-12, None)
+    return (proj @ y) / np.maximum(proj.diagonal(), 1e-12)
 
 
-def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float, y: np.ndarray
+def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float, y: np.ndarray, *,
+                        inverse: np.ndarray | None = None
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Posterior covariance of the weights of ``y = b + phi w + e`` given ``k`` samples, with
     ``w ~ N(0, prior)``, a flat prior on the offset ``b`` and ``e ~ N(0, noise)`` (the model of
@@ -116,6 +124,8 @@ def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float, y: np.
         prior: Array ``(d, d)``, the prior covariance of ``w``.
         noise: Noise variance.
         y: Array ``(k,)``, the samples.
+        inverse: ``(phi prior phi^T + noise I)^-1`` where already known (e.g. from
+            :func:`gp_loo_select`'s ``return_inverse``); computed otherwise.
 
     Returns:
         ``(cov (1 + d, 1 + d), loo_resid (k,), loo_var (k,))``: the covariance of ``(b, w)``
@@ -124,13 +134,13 @@ def gp_offset_posterior(phi: np.ndarray, prior: np.ndarray, noise: float, y: np.
         included (``1 / P_ii``).
     """
     g = prior @ phi.T
-    inv, u, q, proj = _offset_projection(phi @ g, noise)
+    inv, u, q, proj = _offset_projection(phi @ g, noise, inverse)
     c = g @ u
     cov = np.empty((1 + len(prior), 1 + len(prior)))
     cov[0, 0] = 1.0 / q
     cov[0, 1:] = cov[1:, 0] = -c / q
-    cov[1:, 1:] = prior - g @ inv @ g.T + np.outer(c, c) / q
-    diag = np.clip(np.diag(proj), 1e-12, None)
+    cov[1:, 1:] = prior - g @ inv @ g.T + c[:, None] * (c / q)
+    diag = np.maximum(proj.diagonal(), 1e-12)
     return cov, (proj @ y) / diag, 1.0 / diag
 
 

@@ -151,7 +151,13 @@ class ProxyPool:
         # analytic cost features (FBNet's cost[...]) and their variance, for cost_variance()
         self._costs = [j for j, n in enumerate(self.feature_names) if n.startswith("cost[")]
         self._cost_feature_var = np.maximum(self.features[:, self._costs].var(axis=0), 1e-12)
+        # the features weight_prior's boosts apply to: live-path and op counts
+        self._live_mask, self._count_mask = (
+            np.array([n.startswith(prefix) for n in self.feature_names], float)
+            for prefix in ("live[", "count["))
         self._prior: dict[bool, tuple[np.ndarray, np.ndarray]] = {}  # by with_prior_devices
+        self._weight_priors: dict[tuple[bool, float, float, float],
+                                  tuple[np.ndarray, np.ndarray]] = {}  # weight_prior's answers
         self._raw_w: np.ndarray | None = None
         self._shared: np.ndarray | None = None
         self._ms_weights: dict[str, np.ndarray] = {}
@@ -232,11 +238,16 @@ class ProxyPool:
         device's milliseconds to the proxies' mean first was measured and not kept: see
         docs/benchmarks.md, "Prior devices".)"""
         out = np.empty((len(self.prior_devices), self.features.shape[1]))
-        for j in range(len(self.prior_devices)):
-            ok = np.isfinite(self._prior_ms[:, j])
+        measured = np.isfinite(self._prior_ms)
+        # devices measured on the same architectures share one solve (the full-table ones, or
+        # a subset's): a few large products instead of one per device
+        masks, group = np.unique(measured.T, axis=0, return_inverse=True)
+        for g, ok in enumerate(masks):
+            cols = np.flatnonzero(group.ravel() == g)
             a = self.features[ok] - self.features[ok].mean(axis=0)
-            y = self.forward(self._prior_ms[ok, j])
-            out[j] = np.linalg.solve(a.T @ a + 1e-2 * np.eye(a.shape[1]), a.T @ (y - y.mean()))
+            y = self.forward(self._prior_ms[np.ix_(ok, cols)])
+            out[cols] = np.linalg.solve(a.T @ a + 1e-2 * np.eye(a.shape[1]),
+                                        a.T @ (y - y.mean(axis=0))).T
         return out
 
     def _log_cost(self, features: np.ndarray) -> np.ndarray:
@@ -265,7 +276,7 @@ class ProxyPool:
 
     def _ridge(self, targets: np.ndarray, lam: float = 1e-3) -> np.ndarray:
         a = self.features
-        gram = a.T @ a + lam * len(a) * np.eye(a.shape[1])
+        gram = self.feature_gram + lam * len(a) * np.eye(a.shape[1])
         return np.linalg.solve(gram, a.T @ targets)
 
     def __len__(self) -> int:
@@ -601,9 +612,12 @@ class ProxyPool:
         its ``device_prior``).
         """
         key = bool(with_prior_devices and self.prior_devices)
+        args = (key, float(eps), float(count_boost), float(live_boost))
+        if args in self._weight_priors:  # an adapter asks for the same few per fit
+            return self._weight_priors[args]
         if key not in self._prior:
             a = self.features
-            gram = a.T @ a + 1e-2 * np.eye(a.shape[1])
+            gram = self.feature_gram + 1e-2 * np.eye(a.shape[1])
             log = self.z[:, :len(self.devices)] * self._log_std  # centred log latency
             weights = np.linalg.solve(gram, a.T @ log).T  # (m, d)
             if key:
@@ -616,8 +630,12 @@ class ProxyPool:
             self._prior[key] = (mean, cov)
         mean, cov = self._prior[key]
         scale = float(np.mean(np.diag(cov))) or 1.0
-        names = self.feature_names
-        boost = live_boost * np.array([n.startswith("live[") for n in names], float)
+        boost = live_boost * self._live_mask
         if len(self.devices) < 3:
-            boost += count_boost * np.array([n.startswith("count[") for n in names], float)
-        return mean, cov + scale * np.diag(eps + boost)
+            boost = boost + count_boost * self._count_mask
+        prior = (mean, cov + scale * np.diag(eps + boost))
+        for array in prior:
+            array.setflags(write=False)  # shared by every caller
+        if len(self._weight_priors) < 64:
+            self._weight_priors[args] = prior
+        return prior

@@ -60,6 +60,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -124,6 +125,12 @@ class _ResidualFit(NamedTuple):
     cost: float
     boost: float
     devices: bool = False
+
+
+@functools.cache
+def _param_names(cls: type[AdaProxyPredictor]) -> tuple[str, ...]:
+    """``cls``'s constructor parameters (scikit-learn's ``_get_param_names``), once per class."""
+    return tuple(cls._get_param_names())
 
 
 def _weighted(values: Sequence[float], weights: np.ndarray) -> float:
@@ -424,7 +431,10 @@ class AdaProxyPredictor(BasePoolAdapter):
         """
         self._check_params()
         archs = list(X)
-        y = check_targets(y, len(archs), min_samples=3)
+        return self._fit_checked(archs, check_targets(y, len(archs), min_samples=3))
+
+    def _fit_checked(self, archs: list[Any], y: np.ndarray) -> AdaProxyPredictor:
+        """:meth:`fit` once its parameters and samples are checked."""
         rule = self._scale_rule(len(archs))
         self.components_ = self.scale_weights_ = None
         if rule == "both":
@@ -443,8 +453,10 @@ class AdaProxyPredictor(BasePoolAdapter):
         for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
             del self.__dict__[name]  # a single-scale fit's attributes do not apply
         pool = self._fit_pool(log=True).in_scale(True)  # a pool given in ms: its log twin
-        params = {**self.get_params(deep=False), "pool": pool}
-        components = [type(self)(**{**params, "scale": s}).fit(archs, y) for s in ("log", "ms")]
+        # get_params' own signature lookup would cost a tenth of a small fit
+        params = {**{n: getattr(self, n) for n in _param_names(type(self))}, "pool": pool}
+        components = [type(self)(**{**params, "scale": s})._fit_checked(archs, y)
+                      for s in ("log", "ms")]
         loo = np.array([c._log_loo_residuals(y) for c in components])
         weights = _normalised(self._loo_log_likelihood(np.mean(loo ** 2, axis=1), len(y)))
         return self._adopt(pool, components, weights, weights @ loo)
@@ -582,7 +594,7 @@ class AdaProxyPredictor(BasePoolAdapter):
             grid = _NOISE_GRID if self.noise == "auto" else (float(self.noise),)
             if self.noise == "auto" and k < _SMALL_K and self.small_k_noise > 0:
                 grid = (float(self.small_k_noise),)
-            phi = np.c_[proxy_centred, z_mixed, feats]
+            phi = np.column_stack((proxy_centred, z_mixed, feats))
             means = (float(proxy_part.mean()), z[:, mixed].mean(axis=0))
             fits = []
             for source in self._prior_sources():
@@ -600,11 +612,11 @@ class AdaProxyPredictor(BasePoolAdapter):
                 for b in boosts:  # per live_boost candidate: cost_prior, noise chosen by LOO
                     extra_vars = [c * cost_var + b * live_var for c in costs]
                     kernels = [kernel + (feats * v) @ feats.T for v in extra_vars]
-                    alpha, noise_b, chosen = gp_loo_select(kernels, centred,
-                                                           [g * scale for g in grid])
+                    alpha, noise_b, chosen, inverse = gp_loo_select(
+                        kernels, centred, [g * scale for g in grid], return_inverse=True)
                     fits.append(self._residual_fit(
                         phi, mixed, mix_var, cov + np.diag(extra_vars[chosen]), alpha, noise_b,
-                        resid, means, cost=costs[chosen], boost=b, devices=source))
+                        resid, means, inverse, cost=costs[chosen], boost=b, devices=source))
             theta, coef_cov, adapted_loo, loo_var, noise = self._average_fits(fits, k)
             self.noise_ = noise / scale
             n_z = len(self.coef_proxy_)
@@ -621,23 +633,27 @@ class AdaProxyPredictor(BasePoolAdapter):
 
     def _residual_fit(self, phi: np.ndarray, mixed: np.ndarray, mix_var: float,
                       feature_prior: np.ndarray, alpha: np.ndarray, noise: float,
-                      resid: np.ndarray, means: tuple[float, np.ndarray], *, cost: float,
-                      boost: float, devices: bool) -> _ResidualFit:
-        """One fit of the residual (dual weights ``alpha`` under ``feature_prior``) as the
-        model's coefficients ``[intercept, basis columns, features]``, with their posterior
-        covariance and the samples' leave-one-out residuals and variances."""
+                      resid: np.ndarray, means: tuple[float, np.ndarray],
+                      inverse: np.ndarray, *, cost: float, boost: float, devices: bool
+                      ) -> _ResidualFit:
+        """One fit of the residual (dual weights ``alpha`` under ``feature_prior``; ``inverse``:
+        its kernel plus noise, inverted) as the model's coefficients ``[intercept, basis
+        columns, features]``, with their posterior covariance and the samples' leave-one-out
+        residuals and variances."""
         proxy_mean, mixed_mean = means
         coef_cov, loo, loo_var = self._coef_posterior(phi, mixed, mix_var, feature_prior,
-                                                      noise, resid, proxy_mean, mixed_mean)
+                                                      noise, resid, proxy_mean, mixed_mean,
+                                                      inverse)
         n_mix = len(mixed)
         proxy_centred, z_mixed, feats = phi[:, 0], phi[:, 1:1 + n_mix], phi[:, 1 + n_mix:]
         slope = 1.0 + self.slope_var * float(proxy_centred @ alpha)
         mix = mix_var * z_mixed.T @ alpha
         coef_proxy = self.coef_proxy_ * slope  # the averaging's, refitted
         coef_proxy[mixed] += mix
-        intercept = (self.intercept_ + float(resid.mean()) - (slope - 1.0) * proxy_mean
+        intercept = (self.intercept_ + float(resid.sum()) / len(resid)
+                     - (slope - 1.0) * proxy_mean
                      - float(mixed_mean @ mix))
-        theta = np.r_[intercept, coef_proxy, feature_prior @ feats.T @ alpha]
+        theta = np.concatenate(([intercept], coef_proxy, feature_prior @ (feats.T @ alpha)))
         return _ResidualFit(theta, coef_cov, loo, loo_var, noise, cost, boost, devices)
 
     def _loo_log_likelihood(self, loo_mse: np.ndarray, k: int) -> np.ndarray:
@@ -653,11 +669,13 @@ class AdaProxyPredictor(BasePoolAdapter):
         ``live_weights_`` and the fit's descriptions; returns the coefficients, their
         covariance (the mixture's second moment), the leave-one-out residuals and variances
         (weights held fixed) and the noise."""
-        w = _normalised(self._loo_log_likelihood(np.array([np.mean(f.loo ** 2) for f in fits]),
-                                                 k))
-        theta = sum(wi * f.theta for wi, f in zip(w, fits))
-        coef_cov = sum(wi * (f.coef_cov + np.outer(f.theta - theta, f.theta - theta))
-                       for wi, f in zip(w, fits))
+        loo = np.array([f.loo for f in fits])  # (fits, k)
+        w = _normalised(self._loo_log_likelihood(np.mean(loo ** 2, axis=1), k))
+        thetas = np.array([f.theta for f in fits])
+        theta = w @ thetas
+        spread = thetas - theta
+        coef_cov = (np.tensordot(w, np.array([f.coef_cov for f in fits]), axes=1)
+                    + (spread.T * w) @ spread)
         # the same live_boost candidates under each prior (one or two): their weights summed
         n_priors = len({f.devices for f in fits})
         self.live_candidates_ = [f.boost for f in fits[:len(fits) // n_priors]]
@@ -665,17 +683,18 @@ class AdaProxyPredictor(BasePoolAdapter):
         self.live_boost_ = _weighted([f.boost for f in fits], w)
         self.device_prior_weight_ = float(sum(wi for wi, f in zip(w, fits) if f.devices))
         self.cost_scale_ = _weighted([f.cost for f in fits], w)
-        return (theta, coef_cov, sum(wi * f.loo for wi, f in zip(w, fits)),
-                sum(wi * f.loo_var for wi, f in zip(w, fits)),
+        return (theta, coef_cov, w @ loo, w @ np.array([f.loo_var for f in fits]),
                 _weighted([f.noise for f in fits], w))
 
     def _coef_posterior(self, phi: np.ndarray, mixed: np.ndarray, mix_var: float,
                         feature_prior: np.ndarray, noise: float, resid: np.ndarray,
-                        proxy_mean: float, mixed_mean: np.ndarray
+                        proxy_mean: float, mixed_mean: np.ndarray,
+                        inverse: np.ndarray | None = None
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Posterior covariance of the model's linear coefficients on ``[1, z, feats]`` (the
-        residual's Gaussian process in weight space, :func:`gp_offset_posterior`) and each
-        sample's leave-one-out residual of ``resid`` and predictive variance.
+        residual's Gaussian process in weight space, :func:`gp_offset_posterior`, given the
+        inverse of its kernel plus noise where known) and each sample's leave-one-out
+        residual of ``resid`` and predictive variance.
 
         ``phi`` holds the residual's inputs ``[proxy average, mixed columns, features]``
         (centred as in the fit) and the prior is block-diagonal over them; the map to the
@@ -684,9 +703,10 @@ class AdaProxyPredictor(BasePoolAdapter):
         n_mix, n_feat = len(mixed), feature_prior.shape[0]
         prior = np.zeros((1 + n_mix + n_feat,) * 2)
         prior[0, 0] = self.slope_var
-        prior[1:1 + n_mix, 1:1 + n_mix] = mix_var * np.eye(n_mix)
+        np.fill_diagonal(prior[1:1 + n_mix, 1:1 + n_mix], mix_var)
         prior[1 + n_mix:, 1 + n_mix:] = feature_prior
-        post, loo_resid, loo_var = gp_offset_posterior(phi, prior, noise, resid)
+        post, loo_resid, loo_var = gp_offset_posterior(phi, prior, noise, resid,
+                                                       inverse=inverse)
         # (offset, slope, mix) -> (intercept, z) coefficients; the features' are the weights
         n_z, n_s = len(self.coef_proxy_), 2 + n_mix
         lin = np.zeros((1 + n_z, n_s))

@@ -354,6 +354,35 @@ class TestPriorDevices:
         with pytest.raises(TypeError, match="sequence of device names; got the str 'mix'"):
             ProxyPool(table, PROXIES, prior_devices="mix")
 
+    def test_each_device_keeps_its_own_weights_among_others(self, synthetic_nb201):
+        """Devices measured on the same architectures share one solve: each row of the prior
+        devices' weights is still the device's own, in order, whichever others are measured
+        where."""
+        table, _ = synthetic_nb201
+        values = table.values.copy()
+        values[700:, table.devices.index("mix")] = np.nan
+        values[:300, table.devices.index("gpu_b")] = np.nan
+        partial = LatencyTable(table.archs, table.devices, values, space="nasbench201")
+        names = ["gpu_b", "cpu_b", "mix"]  # three coverages, the full one between the others
+        together = ProxyPool(partial, PROXIES, prior_devices=names)._prior_weights()
+        for row, name in zip(together, names):
+            alone = ProxyPool(partial, PROXIES, prior_devices=[name])._prior_weights()[0]
+            np.testing.assert_allclose(row, alone, rtol=1e-9, atol=1e-12)
+        assert not np.allclose(together[0], together[1])
+
+    def test_weight_prior_answers_are_shared_read_only(self, synthetic_nb201):
+        """``weight_prior`` hands every caller the same arrays for the same arguments, so
+        they are read-only; other arguments give other arrays."""
+        table, _ = synthetic_nb201
+        pool = ProxyPool(table, PROXIES, prior_devices=["cpu_b"])
+        mean, cov = pool.weight_prior(0.1, 3.0, 1.0)
+        assert pool.weight_prior(0.1, 3.0, 1.0)[1] is cov
+        with pytest.raises(ValueError, match="read-only"):
+            cov[0, 0] = 1.0
+        assert not np.array_equal(pool.weight_prior(0.1, 3.0, 0.0)[1], cov)
+        assert not np.array_equal(pool.weight_prior(0.1, 3.0, 1.0,
+                                                    with_prior_devices=False)[1], cov)
+
     def test_kept_in_the_other_scale_and_in_a_saved_model(self, tmp_path, synthetic_nb201):
         """The adapter's pool in milliseconds keeps the prior devices; a saved model reloads
         them and predicts the same; the prior changes the fit."""
