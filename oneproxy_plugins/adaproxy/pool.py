@@ -78,7 +78,10 @@ class ProxyPool:
             moves with the features), each fitted on the pool's architectures it is measured
             on (more than there are features). They are not basis columns, so they may be
             measured on part of the pool only (OneProxy's 1,999 cells); a proxy among them
-            counts once. Never the target itself. Default: none (the proxies alone).
+            counts once. Never the target itself. Default: none (the proxies alone);
+            ``oneproxy adapt`` and ``oneproxy bench fewshot`` pass every other device of the
+            data measured on enough of the pool (:meth:`prior_candidates`) unless told
+            ``--prior-devices none``.
 
     A latency feature named in :data:`ANALYTIC_PROXIES` (FBNet's ``cost[macs]``, the network's
     multiply-accumulates) is also a basis column after the proxies and their fits, named like

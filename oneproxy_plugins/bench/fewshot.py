@@ -50,7 +50,7 @@ __all__ = ["run_fewshot", "run_lodo", "protocol_split", "interval_scores", "PROT
 PROTOCOLS = ("all", "help", "lodo", "lodo-help")
 PRIOR_DEVICES = ("none", "others")
 """The named choices of ``prior_devices`` (:func:`run_fewshot`); a list of devices is the
-third."""
+third, and ``None`` the default: ``"others"``, or ``"none"`` for a joint run."""
 LODO_GRIDS: dict[str, list[dict[str, Any]]] = {
     "adaproxy": [{"guard": "loo"}, {"guard": "none"}],
 }
@@ -125,7 +125,7 @@ class _Runner:
 
     def __init__(self, table: LatencyTable, space: Any, *, samples: int, sampler: str,
                  protocol: str, seed: int, feature_set: str, adapter: Any,
-                 prior_devices: str | Sequence[str] = "none") -> None:
+                 prior_devices: str | Sequence[str] = "others") -> None:
         self.table, self.space, self.samples, self.sampler = table, space, samples, sampler
         self.protocol, self.seed, self.feature_set, self.adapter = (protocol, seed, feature_set,
                                                                     adapter)
@@ -243,7 +243,7 @@ class _Runner:
 def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Sequence[str],
              samples: int, repeats: int, method: str, sampler: str, protocol: str,
              table: LatencyTable | None, feature_set: str,
-             grid: Sequence[Mapping[str, Any]], prior_devices: str | Sequence[str] = "none"
+             grid: Sequence[Mapping[str, Any]], prior_devices: str | Sequence[str] = "others"
              ) -> tuple[Any, Any, LatencyTable, int, int]:
     """The checks every protocol shares, before any work; the space, method and table."""
     space_obj = get_space(space)
@@ -265,6 +265,15 @@ def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Seq
     return space_obj, adapter, table, samples, repeats
 
 
+def _default_prior(prior_devices: str | Sequence[str] | None, joint: bool = False
+                   ) -> str | Sequence[str]:
+    """``prior_devices`` as given, or (``None``) the default: ``"others"``, and ``"none"``
+    for a joint run, whose targets learn from each other's fits instead."""
+    if prior_devices is None:
+        return "none" if joint else "others"
+    return prior_devices
+
+
 def _prior_json(prior_devices: str | Sequence[str]) -> str | list[str]:
     return prior_devices if isinstance(prior_devices, str) else list(prior_devices)
 
@@ -276,7 +285,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
                 feature_set: str = "latency",
                 adapter_params: Mapping[str, Any] | None = None,
                 joint: bool = False,
-                prior_devices: str | Sequence[str] = "none") -> dict[str, Any]:
+                prior_devices: str | Sequence[str] | None = None) -> dict[str, Any]:
     """Run the few-shot benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -307,11 +316,12 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
             the joint fit's time per target.
         prior_devices: Devices whose linear latency weights join the proxies' in the
             adapter's prior (:class:`~oneproxy_plugins.adaproxy.ProxyPool`'s
-            ``prior_devices``): ``"none"`` (default), ``"others"`` (every device of the data
-            but the target scored and, with ``lodo``, the devices left out; one measured on
-            no more of the proxies' architectures than there are features is left out and
-            named in ``"prior_devices_skipped"``), or a list (less those). The samples are
-            chosen with the proxies alone either way.
+            ``prior_devices``): ``"others"`` (every device of the data but the target scored
+            and, with ``lodo``, the devices left out; one measured on no more of the
+            proxies' architectures than there are features is left out and named in
+            ``"prior_devices_skipped"``), ``"none"``, or a list (less those). The samples are
+            chosen with the proxies alone either way. Default (``None``): ``"others"``, and
+            ``"none"`` with ``joint``, which takes no other.
 
     Returns:
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
@@ -341,6 +351,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     if joint and protocol in ("lodo", "lodo-help"):
         raise ValueError(f"joint is a protocol of its own; it does not nest in {protocol!r} "
                          "(use 'all' or 'help').")
+    prior_devices = _default_prior(prior_devices, joint)
     if joint and prior_devices != "none":
         raise ValueError("joint adapts the targets with each other's fits as proxies; it "
                          f"takes no prior_devices (got {prior_devices!r}).")
@@ -472,7 +483,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
              feature_set: str = "latency",
              grid: Sequence[Mapping[str, Any]] | None = None,
              inner_repeats: int = 3,
-             prior_devices: str | Sequence[str] = "none") -> dict[str, Any]:
+             prior_devices: str | Sequence[str] | None = None) -> dict[str, Any]:
     """Nested leave-one-device-out: each device scored with parameters chosen without it.
 
     For each device ``d`` of ``targets``: for each candidate of ``grid``, the mean SRCC over
@@ -513,6 +524,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         ValueError: Fewer than 2 devices, a proxy pool left empty, a protocol other than the
             two ``lodo`` ones, and :func:`run_fewshot`'s.
     """
+    prior_devices = _default_prior(prior_devices)
     if grid is None:
         grid = LODO_GRIDS.get(method, [{}])
     grid = [dict(g) for g in grid]

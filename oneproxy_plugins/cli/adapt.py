@@ -99,13 +99,13 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
 @click.option("--method", type=RegistryChoice(adapter_names, "adaptation method"),
               default="adaproxy", show_default=True,
               help="Adaptation method (plugins add theirs).")
-@click.option("--prior-devices", default="none", show_default=True,
+@click.option("--prior-devices", default="others", show_default=True,
               help="More devices of --data whose linear latency weights join the proxies' in "
                    "the adapter's prior (not basis columns; they may be measured on part of "
-                   "the proxies' architectures): none, others (every device of --data but "
-                   "the proxies, less those measured on too few of the proxies' "
-                   "architectures, which it names), or a comma-separated list. Never the "
-                   "target itself.")
+                   "the proxies' architectures): others (every device of --data but the "
+                   "proxies and the --measure-on device, less those measured on too few of "
+                   "the proxies' architectures, which it names), none, or a comma-separated "
+                   "list. Never the target itself.")
 @click.option("--params", "params_text", default=None,
               help="Parameters of the method's adapter, e.g. 'scale=log,guard=none' "
                    "(adaproxy: AdaProxyPredictor's; default: its defaults).")
@@ -182,7 +182,9 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     skipped: dict[str, int] = {}
     if prior_devices == "others":  # every other device measured on enough of the pool
         usable, skipped = pool.prior_candidates(table)
-        pool = pool.derived(table, device_list, prior_devices=usable)
+        usable = [d for d in usable if d != device]  # the target's own column: not a prior
+        if usable:
+            pool = pool.derived(table, device_list, prior_devices=usable)
     elif prior_devices != "none":
         pool = pool.derived(table, device_list,
                             prior_devices=split_list(prior_devices, "devices"))

@@ -50,19 +50,20 @@ def _attach_search() -> None:
                    "help protocols): each keeps its own K samples and its pool gains the "
                    "others' fits, as for a user with several targets. --alone: one at a time, "
                    "the single-target protocol.")
-@click.option("--prior-devices", default="none", show_default=True,
+@click.option("--prior-devices", default=None,
               help="Devices whose linear latency weights join the proxies' in the adapter's "
-                   "prior: none, others (every device of the data but the target and, with "
-                   "lodo, the devices left out; those measured on too few of the proxies' "
-                   "architectures are listed in the JSON's prior_devices_skipped), or a "
+                   "prior: others (every device of the data but the target and, with lodo, "
+                   "the devices left out; those measured on too few of the proxies' "
+                   "architectures are listed in the JSON's prior_devices_skipped), none, or a "
                    "comma-separated list (less those). "
-                   "The samples are chosen with the proxies alone either way.")
+                   "The samples are chosen with the proxies alone either way. "
+                   "[default: others; none with --joint]")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, samples: int,
             repeats: int, seed: int, method: str, sampler: str, protocol: str,
-            grid: str | None, inner_repeats: int, joint: bool, prior_devices: str,
+            grid: str | None, inner_repeats: int, joint: bool, prior_devices: str | None,
             json_out: str, progress: bool) -> None:
     """Few-shot target latency prediction, scored by SRCC.
 
@@ -85,9 +86,9 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
     if joint and (lodo or method != "adaproxy"):
         raise click.UsageError(f"--joint goes with --method adaproxy and --protocol all or help; "
                                f"got --method {method} --protocol {protocol}.")
-    prior: str | list[str] = (prior_devices if prior_devices in PRIOR_DEVICES
-                              else split_list(prior_devices, "devices"))
-    if joint and prior != "none":
+    prior: str | list[str] | None = (prior_devices if prior_devices in (None, *PRIOR_DEVICES)
+                                     else split_list(prior_devices, "devices"))
+    if joint and prior not in (None, "none"):
         raise click.UsageError("--joint adapts the targets with each other's fits as proxies; "
                                "it takes no --prior-devices.")
     if lodo:

@@ -597,9 +597,29 @@ class TestPriorDevices:
                   table=table)
         listed = run_fewshot("nasbench201", [], prior_devices=["gpu_b", "cpu_b"], **kw)
         without = run_fewshot("nasbench201", [], prior_devices=["cpu_b"], **kw)
-        none = run_fewshot("nasbench201", [], **kw)
+        none = run_fewshot("nasbench201", [], prior_devices="none", **kw)
         assert listed["targets"] == without["targets"] != none["targets"]
         assert listed["prior_devices"] == ["gpu_b", "cpu_b"] and none["prior_devices"] == "none"
+
+    def test_the_default_is_others_and_none_for_a_joint_run(self, synthetic_nb201, data_dir,
+                                                            tmp_path):
+        table, _ = synthetic_nb201
+        kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["gpu_b", "mix"], samples=10,
+                  repeats=2, table=table)
+        default = run_fewshot("nasbench201", [], **kw)
+        assert default["prior_devices"] == "others"
+        assert default["targets"] == run_fewshot("nasbench201", [], prior_devices="others",
+                                                 **kw)["targets"]
+        joint = run_fewshot("nasbench201", [], joint=True, **kw)
+        assert joint["prior_devices"] == "none" and joint["joint"]
+        lodo = run_lodo("nasbench201", [], proxies=self.DEVICES[:3], targets=self.DEVICES[3:],
+                        samples=10, repeats=1, inner_repeats=1, table=table, grid=[{}])
+        assert lodo["prior_devices"] == "others"
+        out = tmp_path / "o.json"
+        for extra, expected in (((), "others"), (("--joint",), "none")):
+            result = CliRunner().invoke(main, _args(data_dir, out, *extra))
+            assert result.exit_code == 0, result.output
+            assert json.loads(out.read_text())["prior_devices"] == expected
 
     def test_others_skips_a_device_measured_on_too_few(self, synthetic_nb201, monkeypatch):
         table, _ = synthetic_nb201

@@ -201,12 +201,15 @@ def test_adapt_prior_devices(tmp_path, make_data_dir, synthetic_nb201):
     data = make_data_dir(LatencyTable(table.archs, ["gpu_a", "cpu_a", "odd", "cpu_b", "mix",
                                                     "gpu_b"], values, space="nasbench201"))
     samples = _samples_csv(tmp_path, table, "gpu_b")
-    plain = _adapt(data, samples, tmp_path / "p.json", "--json")
+    plain = _adapt(data, samples, tmp_path / "p.json", "--prior-devices", "none", "--json")
     listed = _adapt(data, samples, tmp_path / "l.json", "--prior-devices", "cpu_b", "--json")
     others = _adapt(data, samples, tmp_path / "o.json", "--prior-devices", "others", "--json")
-    for result in (plain, listed, others):
+    default = _adapt(data, samples, tmp_path / "d.json", "--json")
+    for result in (plain, listed, others, default):
         assert result.exit_code == 0, result.output
     assert "prior_devices" not in json.loads(plain.stdout)
+    assert json.loads(default.stdout) == {**json.loads(others.stdout),
+                                          "out": str(tmp_path / "d.json")}
     assert json.loads(listed.stdout)["prior_devices"] == ["cpu_b"]
     assert json.loads(others.stdout)["prior_devices"] == ["cpu_b", "mix"]
     assert json.loads(others.stdout)["prior_devices_skipped"] == {"gpu_b": 20}
@@ -223,6 +226,30 @@ def test_adapt_prior_devices(tmp_path, make_data_dir, synthetic_nb201):
     for name in ("nope", "gpu_b"):  # not in the data; named, but measured on too few
         bad = _adapt(data, samples, tmp_path / "b.json", "--prior-devices", name)
         assert bad.exit_code != 0 and name in bad.output and not (tmp_path / "b.json").exists()
+
+
+@pytest.mark.needs("torch")
+def test_adapt_measure_on_leaves_the_device_out_of_its_prior(tmp_path, make_data_dir,
+                                                             synthetic_nb201):
+    """The --measure-on device's own column in --data (a campaign measured before) is not
+    one of the prior devices that others means; every other device is. Every architecture is
+    in the measurements file already, so nothing is timed."""
+    import json
+
+    table, _ = synthetic_nb201
+    device = "cpu-torch-t1-b1"
+    names = ["gpu_a", "cpu_a", "mix", "cpu_b", device]
+    data = make_data_dir(LatencyTable(table.archs, names,
+                                      table.select(["gpu_a", "cpu_a", "mix", "cpu_b",
+                                                    "gpu_b"]).values, space="nasbench201"))
+    measured = tmp_path / "m.csv"
+    rows = [f"{a},{v}" for a, v in zip(table.archs, table.column("gpu_b"))]
+    measured.write_text(f"arch,{device}\n" + "\n".join(rows) + "\n")
+    result = _measure_on(data, tmp_path / "t.json", "--measure-on", device, "--samples", "6",
+                         "--measurements", str(measured), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["reused"] == 6 and report["prior_devices"] == ["mix", "cpu_b"]
 
 
 def test_live_prior_of_two_fits_with_different_candidates(synthetic_nb201):
