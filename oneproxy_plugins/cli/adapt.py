@@ -103,9 +103,10 @@ def _read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
               help="More devices of --data whose linear latency weights join the proxies' in "
                    "the adapter's prior (not basis columns; they may be measured on part of "
                    "the proxies' architectures): others (every device of --data but the "
-                   "proxies and the --measure-on device, less those measured on too few of "
-                   "the proxies' architectures, which it names), none, or a comma-separated "
-                   "list. Never the target itself.")
+                   "proxies and the target's own column, the --measure-on device or a "
+                   "results file's, less those measured on too few of the proxies' "
+                   "architectures, which it names), none, or a comma-separated list. Never "
+                   "the target itself.")
 @click.option("--params", "params_text", default=None,
               help="Parameters of the method's adapter, e.g. 'scale=log,guard=none' "
                    "(adaproxy: AdaProxyPredictor's; default: its defaults).")
@@ -182,7 +183,8 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     skipped: dict[str, int] = {}
     if prior_devices == "others":  # every other device measured on enough of the pool
         usable, skipped = pool.prior_candidates(table)
-        usable = [d for d in usable if d != device]  # the target's own column: not a prior
+        own = {device, _results_device(samples_csv)}  # the target's own column: not a prior
+        usable = [d for d in usable if d not in own]
         if usable:
             pool = pool.derived(table, device_list, prior_devices=usable)
     elif prior_devices != "none":
@@ -386,6 +388,21 @@ def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[f
         dup = next(a for a in archs if archs.count(a) > 1)
         raise DataFormatError(f"{name}: architecture {dup!r} appears more than once.")
     return archs, ms
+
+
+def _results_device(path: str | None) -> str | None:
+    """The device column of a measurement results file (``arch,<device>`` beside its
+    ``.details.jsonl``); ``None`` for an ``arch,latency_ms`` CSV or no file."""
+    from oneproxy_plugins.measure.store import details_path_for
+
+    if path is None or not details_path_for(path).exists():
+        return None
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None  # reading the samples says what is wrong with the file
+    return header[1].strip() if len(header) == 2 else None
 
 
 def _read_results_file(space: Any, path: str) -> tuple[list[str], list[float]]:

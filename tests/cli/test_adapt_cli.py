@@ -229,10 +229,11 @@ def test_adapt_prior_devices(tmp_path, make_data_dir, synthetic_nb201):
 
 
 @pytest.mark.needs("torch")
-def test_adapt_measure_on_leaves_the_device_out_of_its_prior(tmp_path, make_data_dir,
-                                                             synthetic_nb201):
-    """The --measure-on device's own column in --data (a campaign measured before) is not
-    one of the prior devices that others means; every other device is. Every architecture is
+def test_adapt_leaves_the_target_column_out_of_its_prior(tmp_path, make_data_dir,
+                                                         synthetic_nb201):
+    """The target's own column in --data (a campaign measured before) is not one of the prior
+    devices that others means, whether the target is the --measure-on device or the device
+    of a results file given as --target-samples; every other device is. Every architecture is
     in the measurements file already, so nothing is timed."""
     import json
 
@@ -250,6 +251,11 @@ def test_adapt_measure_on_leaves_the_device_out_of_its_prior(tmp_path, make_data
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["reused"] == 6 and report["prior_devices"] == ["mix", "cpu_b"]
+    # the same file as --target-samples (a results file: its .details.jsonl beside it)
+    (tmp_path / "m.details.jsonl").write_text("")
+    again = _measure_on(data, tmp_path / "u.json", "--target-samples", str(measured), "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["prior_devices"] == ["mix", "cpu_b"]
 
 
 def test_live_prior_of_two_fits_with_different_candidates(synthetic_nb201):
