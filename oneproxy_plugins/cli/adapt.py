@@ -270,11 +270,12 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     if skipped:
         click.echo(f"--prior-devices others: left out, measured on too few of the pool's "
                    f"{len(pool)} architectures: "
-                   + ", ".join(f"{d} ({n})" for d, n in skipped.items()))
+                   + _some([f"{d} ({n})" for d, n in skipped.items()]))
     if pool.prior_devices:
         n = len(pool.prior_devices)
         click.echo(f"prior of the residual: the proxies' weights and those of {n} more "
-                   f"device{'s' if n > 1 else ''} ({', '.join(pool.prior_devices)})")
+                   f"device{'s' if n > 1 else ''} ({_some(pool.prior_devices)}; "
+                   "--prior-devices none for the proxies' alone)")
     if live is not None:
         shares = ", ".join(f"{w:.2f} on live_boost {b:g}"
                            for b, w in zip(live["live_boost"], live["weight"]))
@@ -388,6 +389,14 @@ def read_target_samples(space: Any, samples_csv: str) -> tuple[list[str], list[f
         dup = next(a for a in archs if archs.count(a) > 1)
         raise DataFormatError(f"{name}: architecture {dup!r} appears more than once.")
     return archs, ms
+
+
+def _some(names: list[str], shown: int = 6) -> str:
+    """``names`` joined, the first ``shown`` of a longer list and how many more (``--json``
+    lists them all)."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown - 1])} and {len(names) - shown + 1} more (--json lists them)"
 
 
 def _results_device(path: str | None) -> str | None:

@@ -221,8 +221,13 @@ def test_adapt_prior_devices(tmp_path, make_data_dir, synthetic_nb201):
     assert models[2].pool_.basis_names == models[0].pool_.basis_names
     assert not np.allclose(models[0].predict(table.archs), models[2].predict(table.archs))
     human = _adapt(data, samples, tmp_path / "h.json", "--prior-devices", "mix")
-    assert ("prior of the residual: the proxies' weights and those of 1 more device (mix)"
-            in human.output)
+    assert ("prior of the residual: the proxies' weights and those of 1 more device (mix; "
+            "--prior-devices none for the proxies' alone)" in human.output)
+    from oneproxy_plugins.cli.adapt import _some
+
+    names = [f"d{i}" for i in range(8)]  # a long list: the first few, and how many more
+    assert _some(names) == "d0, d1, d2, d3, d4 and 3 more (--json lists them)"
+    assert _some(names[:6]) == "d0, d1, d2, d3, d4, d5"
     for name in ("nope", "gpu_b"):  # not in the data; named, but measured on too few
         bad = _adapt(data, samples, tmp_path / "b.json", "--prior-devices", name)
         assert bad.exit_code != 0 and name in bad.output and not (tmp_path / "b.json").exists()
