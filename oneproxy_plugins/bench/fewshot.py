@@ -125,7 +125,7 @@ class _Runner:
 
     def __init__(self, table: LatencyTable, space: Any, *, samples: int, sampler: str,
                  protocol: str, seed: int, feature_set: str, adapter: Any,
-                 prior_devices: str | Sequence[str] = "others") -> None:
+                 prior_devices: str | Sequence[str]) -> None:
         self.table, self.space, self.samples, self.sampler = table, space, samples, sampler
         self.protocol, self.seed, self.feature_set, self.adapter = (protocol, seed, feature_set,
                                                                     adapter)
@@ -243,7 +243,7 @@ class _Runner:
 def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Sequence[str],
              samples: int, repeats: int, method: str, sampler: str, protocol: str,
              table: LatencyTable | None, feature_set: str,
-             grid: Sequence[Mapping[str, Any]], prior_devices: str | Sequence[str] = "others"
+             grid: Sequence[Mapping[str, Any]], prior_devices: str | Sequence[str]
              ) -> tuple[Any, Any, LatencyTable, int, int]:
     """The checks every protocol shares, before any work; the space, method and table."""
     space_obj = get_space(space)
