@@ -76,9 +76,10 @@ class ProxyPool:
         prior_devices: More devices of ``table`` whose linear latency weights join the
             proxies' in :meth:`weight_prior` (the prior of how a target device's latency
             moves with the features), each fitted on the pool's architectures it is measured
-            on (more than there are features). They are not basis columns, so they may be
-            measured on part of the pool only (OneProxy's 1,999 cells); a proxy among them
-            counts once. Never the target itself. Default: none (the proxies alone);
+            on (more than there are features), and whose linear fits (:meth:`prior_fits`)
+            :class:`AdaProxyPredictor` weighs beside the basis. They are not basis columns, so
+            they may be measured on part of the pool only (OneProxy's 1,999 cells); a proxy
+            among them counts once. Never the target itself. Default: none (the proxies alone);
             ``oneproxy adapt`` and ``oneproxy bench fewshot`` pass every other device of the
             data measured on enough of the pool (:meth:`prior_candidates`) unless told
             ``--prior-devices none``.
@@ -162,6 +163,8 @@ class ProxyPool:
         self._weight_priors: dict[tuple[bool, float, float, float],
                                   tuple[np.ndarray, np.ndarray]] = {}  # weight_prior's answers
         self._raw_w: np.ndarray | None = None
+        self._prior_w: np.ndarray | None = None
+        self._prior_fit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._shared: np.ndarray | None = None
         self._ms_weights: dict[str, np.ndarray] = {}
         self._live_share: np.ndarray | None = None
@@ -234,12 +237,39 @@ class ProxyPool:
         prior device: more of them than there are features, for its ridge weights."""
         return n_measured > len(self.feature_names)
 
+    def prior_fit_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(weights, mean, std)`` of the ``prior_devices``' linear fits: their ridge weights
+        ``(len(prior_devices), d)`` on the centred features and the fits' mean and standard
+        deviation over the pool, so that :meth:`prior_fits` is ``(features @ weights.T -
+        mean) / std`` (cached, read-only)."""
+        if self._prior_fit is None:
+            weights = self._prior_weights()
+            fitted = self.features @ weights.T
+            std = fitted.std(axis=0)
+            std[std == 0] = 1.0
+            self._prior_fit = (weights, fitted.mean(axis=0), std)
+            for array in self._prior_fit:
+                array.setflags(write=False)
+        return self._prior_fit
+
+    def prior_fits(self, features: np.ndarray) -> np.ndarray:
+        """The ``prior_devices``' linear fits at centred ``features`` (:meth:`basis`),
+        standardised over the pool, ``(n, len(prior_devices))``: denoised columns like the
+        proxies' own fits, known on every architecture, which :class:`AdaProxyPredictor`
+        weighs beside the basis (its ``prior_fit_weight``)."""
+        if not self.prior_devices:
+            return np.empty((len(features), 0))
+        weights, mean, std = self.prior_fit_map()
+        return (features @ weights.T - mean) / std
+
     def _prior_weights(self) -> np.ndarray:
         """Ridge weights ``(len(prior_devices), d)`` of each prior device's centred latency
         (in the pool's scale) on the centred features of the architectures it is measured on:
         the proxies' own weights are fitted the same way, on all of them. (Scaling each
         device's milliseconds to the proxies' mean first was measured and not kept: see
-        docs/benchmarks.md, "Prior devices".)"""
+        docs/benchmarks.md, "Prior devices".) Cached, read-only."""
+        if self._prior_w is not None:
+            return self._prior_w
         out = np.empty((len(self.prior_devices), self.features.shape[1]))
         measured = np.isfinite(self._prior_ms)
         # devices measured on the same architectures share one solve (the full-table ones, or
@@ -251,6 +281,8 @@ class ProxyPool:
             y = self.forward(self._prior_ms[np.ix_(ok, cols)])
             out[cols] = np.linalg.solve(a.T @ a + 1e-2 * np.eye(a.shape[1]),
                                         a.T @ (y - y.mean(axis=0))).T
+        out.setflags(write=False)
+        self._prior_w = out
         return out
 
     def _log_cost(self, features: np.ndarray) -> np.ndarray:

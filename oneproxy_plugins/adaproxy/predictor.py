@@ -15,7 +15,9 @@ baseline.
    proxy's own fit on the features is a denoised column beside it; the raw column's weight
    carries a prior, the share of its deviation from the fit that the other proxies share
    (:meth:`ProxyPool.shared_deviation`): device noise that no other device shares is not
-   worth fitting from ten samples.
+   worth fitting from ten samples. Where the pool has prior devices (published tables that
+   are not proxies), each one's linear fit is one more denoised candidate, all of them
+   together weighing as one column before the samples speak (``prior_fit_weight``).
 2. *A residual with a prior learned from the pool.* What no proxy explains is modelled as a
    linear function of the space's latency features (the encoding: per-position one-hot plus
    op counts; on NAS-Bench-201 also the counts of ops on live input-output paths; on FBNet
@@ -328,7 +330,7 @@ class AdaProxyPredictor(BasePoolAdapter):
             0.932 / 0.922. Not used in log.
         device_prior: Where the pool has ``prior_devices`` (:class:`ProxyPool`: more measured
             devices whose linear weights shape the residual's prior, not basis columns), how
-            they enter it. ``"average"`` (default): the residual is fitted under the
+            they enter that prior. ``"average"`` (default): the residual is fitted under the
             proxies' prior and under the prior with the prior devices too, and the fits are
             averaged by their tempered leave-one-out likelihood on the samples
             (``device_prior_weight_``), as the ``live_boost`` candidates are; ``"pool"``: the
@@ -337,12 +339,26 @@ class AdaProxyPredictor(BasePoolAdapter):
             ``"pool"`` raised the mean over 33 devices 0.9537 -> 0.9562 and lowered the worst
             device 0.793 -> 0.786; ``"average"`` gave 0.9558 and 0.796, and with ``pixel3``
             alone raised all 32 devices (0.9378 -> 0.9445; docs/benchmarks.md, "Prior
-            devices"). A pool without prior devices fits as before.
+            devices"). A pool without prior devices fits as before. ``"proxies"`` also gives
+            their fits no weight.
+        prior_fit_weight: The prior weight of the pool's prior devices' linear fits
+            (:meth:`ProxyPool.prior_fits`, candidates beside the basis columns) in the proxy
+            average, all of them together, in units of one basis column's: each of ``n`` gets
+            ``prior_fit_weight / n``, so thirty published devices do not outvote the proxies
+            on ten samples, while a target like one of them can still take its fit. 0 leaves
+            them out (the fit before). Left one device out at a time, every other device of
+            the data a prior device: NAS-Bench-201 K=5 0.9229 -> 0.9313, K=10 0.9558 ->
+            0.9570 (its worst device 0.796 -> 0.787), ``pixel3`` alone 0.9445 -> 0.9569;
+            FBNet K=10 0.9411 -> 0.9444 (docs/benchmarks.md, "Prior devices' fits").
 
     Attributes:
         pool_: The :class:`ProxyPool` fitted on (``pool`` itself, or built from a table).
         proxy_weights_: Model-averaging weight of each basis column (the proxies, then their
             smoothed fits), array ``(len(pool.basis_names),)``.
+        prior_fit_weights_: The weight of each of the pool's prior devices' fits in that
+            average, array ``(len(pool.prior_devices),)`` (empty where they are not weighed;
+            with ``proxy_weights_`` it sums to 1). Their coefficients are folded into the
+            features' (each fit is linear in them). Not saved: a description of the fit.
         n_samples_: Number of target measurements used.
         noise_: Noise variance chosen for the residual (log latency; with several
             ``live_boost`` candidates, the weighted mean of each one's choice).
@@ -394,7 +410,8 @@ class AdaProxyPredictor(BasePoolAdapter):
                  cost_prior: float | Sequence[float] = (0.1, 1.0), guard: str = "auto",
                  srcc_threshold: float = 0.9, small_k_noise: float = 0.03,
                  interval_prior_dof: float | str = "auto", scale: str = "auto",
-                 ms_prior: float = 0.03, device_prior: str = "average") -> None:
+                 ms_prior: float = 0.03, device_prior: str = "average",
+                 prior_fit_weight: float = 1.0) -> None:
         self.pool = pool
         self.rank_weight = rank_weight
         self.temperature = temperature
@@ -414,6 +431,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         self.scale = scale
         self.ms_prior = ms_prior
         self.device_prior = device_prior
+        self.prior_fit_weight = prior_fit_weight
 
     def fit(self, X: Sequence[Any], y: Any) -> AdaProxyPredictor:  # noqa: N803
         """Fit on target measurements.
@@ -482,7 +500,7 @@ class AdaProxyPredictor(BasePoolAdapter):
     def _check_params(self) -> None:
         check_real("temperature", self.temperature, low=0.0, low_open=True, kind="parameter")
         for name in ("rank_weight", "prior_eps", "count_boost", "slope_var", "raw_prior",
-                     "mix_var", "small_k_noise", "ms_prior"):
+                     "mix_var", "small_k_noise", "ms_prior", "prior_fit_weight"):
             check_real(name, getattr(self, name), low=0.0, kind="parameter")
         if self.interval_prior_dof != "auto":
             try:
@@ -535,6 +553,39 @@ class AdaProxyPredictor(BasePoolAdapter):
             return list(_LIVE_BOOST_AUTO)
         return [0.0]
 
+    def _prior_fit_log_weight(self) -> float:
+        """The log prior weight of each of the pool's prior devices' fits in the proxy
+        average: ``prior_fit_weight`` shared by all of them (``-inf``: left out, without prior
+        devices, with ``device_prior="proxies"`` or with a weight of 0)."""
+        n = len(self.pool_.prior_devices)
+        if not n or self.device_prior == "proxies" or self.prior_fit_weight == 0:
+            return -np.inf
+        return float(np.log(self.prior_fit_weight / n))
+
+    def _fold_prior_fits(self, own: int) -> None:
+        """Fold the prior devices' fits, basis columns ``own:`` of the fit, into the
+        features' coefficients and the intercept (each fit is linear in the features), so the
+        model predicts from the pool's basis alone; their weights are kept as
+        ``prior_fit_weights_``."""
+        coef = self.coef_proxy_[own:]
+        self.prior_fit_weights_ = self.proxy_weights_[own:]
+        if not len(coef):
+            return
+        weights, mean, std = self.pool_.prior_fit_map()
+        scaled = coef / std
+        self.proxy_weights_ = self.proxy_weights_[:own]
+        self.coef_proxy_ = self.coef_proxy_[:own]
+        self.coef_features_ = self.coef_features_ + scaled @ weights
+        self.intercept_ = float(self.intercept_ - mean @ scaled)
+        if self.coef_cov_ is not None:  # [intercept, basis, fits, features] -> without fits
+            n_fit, n_feat = len(coef), weights.shape[1]
+            fold = np.zeros((1 + own + n_feat, 1 + own + n_fit + n_feat))
+            fold[:1 + own, :1 + own] = np.eye(1 + own)
+            fold[0, 1 + own:1 + own + n_fit] = -mean / std
+            fold[1 + own:, 1 + own:1 + own + n_fit] = (weights / std[:, None]).T
+            fold[1 + own:, 1 + own + n_fit:] = np.eye(n_feat)
+            self.coef_cov_ = fold @ self.coef_cov_ @ fold.T
+
     def _prior_sources(self) -> list[bool]:
         """Whether each prior the residual is fitted under holds the pool's prior devices
         (``device_prior``): both priors with ``"average"``, where the pool has them."""
@@ -556,12 +607,17 @@ class AdaProxyPredictor(BasePoolAdapter):
     def _fit_basis(self, z: np.ndarray, feats: np.ndarray, logy: np.ndarray) -> AdaProxyPredictor:
         pool = self.pool_
         k = len(logy)
+        own = z.shape[1]  # the pool's basis; then the prior devices' fits, where weighed
+        prior_fit_logw = self._prior_fit_log_weight()
+        if np.isfinite(prior_fit_logw):
+            z = np.c_[z, pool.prior_fits(feats)]
         intercepts, slopes, loo_resid = loo_affine_residuals(z, logy)
         loo = np.mean(loo_resid ** 2, axis=0)
         logw = self.rank_weight * _rank_agreement(z, logy) + self._loo_log_likelihood(loo, k)
         m = len(pool.devices)
         if self.raw_prior > 0 and pool.smooth:
             logw[:m] += self.raw_prior * np.log(np.clip(pool.shared_deviation(), 1e-3, None))
+        logw[own:] += prior_fit_logw
         weights = _normalised(logw)
         self.proxy_weights_ = weights
         self.coef_proxy_ = weights * slopes  # on standardised proxy log latency
@@ -626,6 +682,7 @@ class AdaProxyPredictor(BasePoolAdapter):
         blend_loo = self._guard(z, logy, weights[:m], intercepts[:m], slopes[:m],
                                 loo_resid[:, :m], adapted_loo)
         self._calibrate(blend_loo, coef_cov, loo_var, noise)
+        self._fold_prior_fits(own)
         self.loo_residuals_ = blend_loo
         self.n_samples_ = k
         self.n_features_in_ = feats.shape[1]

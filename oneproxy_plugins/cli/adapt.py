@@ -181,9 +181,12 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     device_list = split_list(proxies, "devices")
     pool = ProxyPool(table, device_list, space=space_obj)
     skipped: dict[str, int] = {}
+    copies: list[str] = []
     if prior_devices == "others":  # every other device measured on enough of the pool
         usable, skipped = pool.prior_candidates(table)
         own = {device, _results_device(samples_csv)}  # the target's own column: not a prior
+        copies = _sample_copies(table, space_obj, samples_csv, usable)
+        own |= set(copies)
         usable = [d for d in usable if d not in own]
         if usable:
             pool = pool.derived(table, device_list, prior_devices=usable)
@@ -221,6 +224,7 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
     spread = _interval_spread(model, pool)
     expected = result.srcc_expected if result is not None else expected_srcc(model)
     live = _live_prior(model)
+    fit_weights = _prior_fit_weights(model, pool)
     if as_json:
         report = {"method": method, "space": space_obj.name, "proxies": device_list,
                   "samples": len(archs), "out": out_path}
@@ -228,8 +232,12 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
             report["params"] = params
         if pool.prior_devices:
             report["prior_devices"] = list(pool.prior_devices)
+        if fit_weights is not None:
+            report["prior_fit_weights"] = fit_weights
         if skipped:
             report["prior_devices_skipped"] = skipped
+        if copies:
+            report["prior_devices_target"] = copies
         if others:
             report["companions"] = list(others)
         if result is not None:
@@ -267,6 +275,9 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
                        f"raw proxies {evidence['loo_rmse_proxy']:.3f}, adapted "
                        f"{evidence['loo_rmse_adapted']:.3f}; raw proxies' SRCC on the samples "
                        f"{evidence['proxy_srcc']:.3f})")
+    if copies:
+        click.echo(f"--prior-devices others: left out {', '.join(copies)}, whose latencies on the "
+                   "samples are the samples' (the target itself)")
     if skipped:
         click.echo(f"--prior-devices others: left out, measured on too few of the pool's "
                    f"{len(pool)} architectures: "
@@ -276,6 +287,11 @@ def adapt(space: str, data_dirs: tuple[str, ...], proxies: str, samples_csv: str
         click.echo(f"prior of the residual: the proxies' weights and those of {n} more "
                    f"device{'s' if n > 1 else ''} ({_some(pool.prior_devices)}; "
                    "--prior-devices none for the proxies' alone)")
+    if fit_weights is not None:
+        top = [f"{d} {w:.2f}" for d, w in fit_weights.items() if w >= 0.005]
+        click.echo(f"prior devices' fits in the proxy average: weight "
+                   f"{sum(fit_weights.values()):.2f} together"
+                   + (f" ({_some(top)})" if top else ""))
     if live is not None:
         shares = ", ".join(f"{w:.2f} on live_boost {b:g}"
                            for b, w in zip(live["live_boost"], live["weight"]))
@@ -331,6 +347,25 @@ def _live_prior(model: Any) -> dict[str, list[float]] | None:
     if len(weights) < 2:
         return None
     return {"live_boost": list(weights), "weight": list(weights.values())}
+
+
+def _prior_fit_weights(model: Any, pool: Any) -> dict[str, float] | None:
+    """Each prior device's fit's weight in the adapter's proxy average (with
+    ``scale="both"``, its share of both fits' average), heaviest first; ``None`` where they
+    were not weighed."""
+    fits = getattr(model, "components_", None) or [model]
+    scale_weights = getattr(model, "scale_weights_", None)
+    scale_weights = [1.0] if scale_weights is None else scale_weights
+    total = [0.0] * len(pool.prior_devices)
+    seen = False
+    for share, fit in zip(scale_weights, fits):
+        weights = getattr(fit, "prior_fit_weights_", ())
+        if len(weights):
+            seen = True
+            total = [t + float(share * w) for t, w in zip(total, weights)]
+    if not seen:
+        return None
+    return dict(sorted(zip(pool.prior_devices, total), key=lambda item: -item[1]))
 
 
 def _interval_spread(model: Any, pool: Any) -> float | None:
@@ -397,6 +432,29 @@ def _some(names: list[str], shown: int = 6) -> str:
     if len(names) <= shown:
         return ", ".join(names)
     return f"{', '.join(names[:shown - 1])} and {len(names) - shown + 1} more (--json lists them)"
+
+
+def _sample_copies(table: Any, space: Any, path: str | None, devices: list[str]) -> list[str]:
+    """The ``devices`` of ``table`` whose latencies on the samples of ``path`` (a target's
+    ``--target-samples``) are the samples' own, each to a thousandth: the target's column
+    under another name, which must not enter the prior (none for no file or one that does not
+    read: the samples' own reading then says what is wrong)."""
+    import numpy as np
+
+    if path is None or not devices:
+        return []
+    try:
+        archs, ms = read_target_samples(space, path)
+    except (click.ClickException, ValueError, OSError):
+        return []
+    try:
+        rows = table.rows_of(archs)
+    except KeyError:  # a sample outside the data: no column holds them all
+        return []
+    values = table.select(devices).values[rows]
+    # to a thousandth: published tables round what a results file holds in full
+    same = np.isclose(values, np.asarray(ms)[:, None], rtol=1e-3, atol=0.0).all(axis=0)
+    return [d for d, hit in zip(devices, same) if hit]
 
 
 def _results_device(path: str | None) -> str | None:

@@ -354,6 +354,25 @@ class TestPriorDevices:
         with pytest.raises(TypeError, match="sequence of device names; got the str 'mix'"):
             ProxyPool(table, PROXIES, prior_devices="mix")
 
+    def test_their_fits_are_known_everywhere(self, synthetic_nb201):
+        """``prior_fits``: each prior device's linear fit, standardised over the pool, also on
+        the architectures the device is not measured on and on those outside the table;
+        none without prior devices."""
+        table, _ = synthetic_nb201
+        values = table.values.copy()
+        values[500:, table.devices.index("cpu_b")] = np.nan
+        inside = LatencyTable(table.archs[:1500], table.devices, values[:1500],
+                              space="nasbench201")
+        pool = ProxyPool(inside, PROXIES, prior_devices=["cpu_b", "mix"])
+        fits = pool.prior_fits(pool.basis(table.archs)[1])
+        assert fits.shape == (2000, 2)
+        np.testing.assert_allclose(fits[:1500].mean(axis=0), 0.0, atol=1e-9)
+        np.testing.assert_allclose(fits[:1500].std(axis=0), 1.0)
+        truth = table.column("cpu_b")
+        assert spearmanr(fits[500:1500, 0], truth[500:1500])[0] > 0.95  # not measured there
+        assert spearmanr(fits[1500:, 0], truth[1500:])[0] > 0.95  # outside the table
+        assert ProxyPool(inside, PROXIES).prior_fits(pool.features[:4]).shape == (4, 0)
+
     def test_each_device_keeps_its_own_weights_among_others(self, synthetic_nb201):
         """Devices measured on the same architectures share one solve: each row of the prior
         devices' weights is still the device's own, in order, whichever others are measured
@@ -414,7 +433,9 @@ class TestPriorDevices:
         plain = AdaProxyPredictor(ProxyPool(table, PROXIES), scale="ms").fit(archs, y)
         fits = {rule: AdaProxyPredictor(pool, scale="ms", device_prior=rule).fit(archs, y)
                 for rule in ("proxies", "pool", "average")}
-        assert np.array_equal(fits["proxies"].predict(table.archs), plain.predict(table.archs))
+        # equal to roundoff: the prior devices' fits are columns of weight 0 there
+        np.testing.assert_allclose(fits["proxies"].predict(table.archs),
+                                   plain.predict(table.archs), rtol=1e-12, atol=0)
         assert plain.device_prior_weight_ == fits["proxies"].device_prior_weight_ == 0.0
         assert fits["pool"].device_prior_weight_ == 1.0
         assert 0.0 < fits["average"].device_prior_weight_ < 1.0
@@ -422,3 +443,66 @@ class TestPriorDevices:
         assert fits["average"].live_weights_.sum() == pytest.approx(1.0)
         with pytest.raises(ValueError, match="'device_prior' parameter must be one of"):
             AdaProxyPredictor(pool, device_prior="all").fit(archs, y)
+
+    def test_the_adapter_weighs_their_fits(self, synthetic_nb201):
+        """``prior_fit_weight``: a target whose twin is a prior device (cpu_a, cpu_b; no
+        proxy like them) is ranked far better with the prior devices' fits in the proxy
+        average than without (0, as ``device_prior="proxies"``: no weight on them); a
+        negative weight is refused."""
+        table, _ = synthetic_nb201
+        pool = ProxyPool(table, ["gpu_a", "odd"], prior_devices=["cpu_b", "gpu_b"])
+        y = table.column("cpu_a")
+        for seed in range(3):
+            rows = np.random.default_rng(seed).choice(len(table.archs), 10, replace=False)
+            archs = [table.archs[i] for i in rows]
+            fits = {w: AdaProxyPredictor(pool, scale="ms", prior_fit_weight=w).fit(archs,
+                                                                                 y[rows])
+                    for w in (0.0, 1.0)}
+            srccs = {w: spearmanr(m.predict(table.archs), y)[0] for w, m in fits.items()}
+            assert srccs[1.0] > 0.95 and srccs[1.0] > srccs[0.0] + 0.05
+            weighed = fits[1.0]
+            assert weighed.prior_fit_weights_[0] > 0.5  # cpu_b's, not gpu_b's
+            assert (weighed.proxy_weights_.sum() + weighed.prior_fit_weights_.sum()
+                    == pytest.approx(1.0))
+            assert len(fits[0.0].prior_fit_weights_) == 0
+            ignored, unweighed = (AdaProxyPredictor(pool, scale="ms", **params).fit(archs, y[rows])
+                                  for params in ({"device_prior": "proxies"},
+                                                 {"device_prior": "proxies",
+                                                  "prior_fit_weight": 0.0}))
+            np.testing.assert_array_equal(ignored.predict(table.archs),
+                                          unweighed.predict(table.archs))
+            assert len(ignored.prior_fit_weights_) == 0
+        with pytest.raises(ValueError, match="prior_fit_weight"):
+            AdaProxyPredictor(pool, prior_fit_weight=-1.0).fit(archs, y[rows])
+
+    def test_their_fits_fold_into_the_features(self, tmp_path, monkeypatch, synthetic_nb201):
+        """The fits' coefficients and covariance are folded into the features' (each fit is
+        linear in them): the model predicts from the pool's basis, with the same means and
+        variances as with the fits as columns; a saved model predicts the same."""
+        from oneproxy_plugins.predictors.io import load_predictor, save_predictor
+
+        table, _ = synthetic_nb201
+        pool = ProxyPool(table, ["gpu_a", "odd"], prior_devices=["cpu_b", "gpu_b"])
+        archs, y = table.archs[:10], table.column("cpu_a")[:10]
+        model = AdaProxyPredictor(pool, scale="ms").fit(archs, y)
+        with monkeypatch.context() as patch:
+            patch.setattr(AdaProxyPredictor, "_fold_prior_fits", lambda self, own: None)
+            unfolded = AdaProxyPredictor(pool, scale="ms").fit(archs, y)
+        ms_pool = model.pool_  # the pool in milliseconds
+        z, feats = ms_pool.basis(table.archs[:200])
+        assert len(model.coef_proxy_) == z.shape[1] == len(unfolded.coef_proxy_) - 2
+
+        def mean_var(m, phi):
+            return m.intercept_ + phi[:, 1:1 + len(m.coef_proxy_)] @ m.coef_proxy_ + (
+                phi[:, 1 + len(m.coef_proxy_):] @ m.coef_features_), np.einsum(
+                "ij,jk,ik->i", phi, m.coef_cov_, phi)
+
+        ones = np.ones((len(z), 1))
+        for got, want in zip(mean_var(model, np.c_[ones, z, feats]),
+                             mean_var(unfolded, np.c_[ones, z, ms_pool.prior_fits(feats), feats])):
+            np.testing.assert_allclose(got, want, rtol=1e-9)
+        assert (model.prior_fit_weights_ > 0).all()
+        back = load_predictor(save_predictor(model, tmp_path / "m.json"))
+        np.testing.assert_allclose(back.predict(table.archs), model.predict(table.archs))
+        np.testing.assert_allclose(back.predict_interval(table.archs[:50]),
+                                   model.predict_interval(table.archs[:50]))

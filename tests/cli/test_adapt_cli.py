@@ -136,8 +136,13 @@ def test_adapt_says_when_the_target_is_unlike_the_proxies(tmp_path, data_dir, sy
     samples = _samples_csv(tmp_path, table, "odd")  # a pattern of its own
     args = ["adapt", "--space", "nasbench201", "--data", str(data_dir), "--proxies", "gpu_a",
             "--target-samples", str(samples), "--out", str(tmp_path / "p.json")]
-    expected = json.loads(CliRunner().invoke(main, [*args, "--json"]).stdout)["srcc_expected"]
+    report = json.loads(CliRunner().invoke(main, [*args, "--json"]).stdout)
+    expected = report["srcc_expected"]
     assert expected < 0.9
+    # the data hold the target's own column ("odd"): never a prior device, and said so
+    assert report["prior_devices_target"] == ["odd"] and "odd" not in report["prior_devices"]
+    assert ("--prior-devices others: left out odd, whose latencies on the samples are the "
+            "samples' (the target itself)") in CliRunner().invoke(main, args).output
     assert (f"judged by the fit itself: {expected:.3f}: the target is unlike the proxies, and "
             "more samples help") in CliRunner().invoke(main, args).output
 
@@ -213,6 +218,10 @@ def test_adapt_prior_devices(tmp_path, make_data_dir, synthetic_nb201):
     assert json.loads(listed.stdout)["prior_devices"] == ["cpu_b"]
     assert json.loads(others.stdout)["prior_devices"] == ["cpu_b", "mix"]
     assert json.loads(others.stdout)["prior_devices_skipped"] == {"gpu_b": 20}
+    fit_weights = json.loads(others.stdout)["prior_fit_weights"]  # heaviest first
+    assert set(fit_weights) == {"cpu_b", "mix"} and 0.0 < sum(fit_weights.values()) <= 1.0
+    assert list(fit_weights.values()) == sorted(fit_weights.values(), reverse=True)
+    assert "prior_fit_weights" not in json.loads(plain.stdout)
     text = _adapt(data, samples, tmp_path / "t.json", "--prior-devices", "others")
     assert ("--prior-devices others: left out, measured on too few of the pool's 2000 "
             "architectures: gpu_b (20)") in text.output
@@ -223,6 +232,7 @@ def test_adapt_prior_devices(tmp_path, make_data_dir, synthetic_nb201):
     human = _adapt(data, samples, tmp_path / "h.json", "--prior-devices", "mix")
     assert ("prior of the residual: the proxies' weights and those of 1 more device (mix; "
             "--prior-devices none for the proxies' alone)" in human.output)
+    assert "prior devices' fits in the proxy average: weight " in human.output
     from oneproxy_plugins.cli.adapt import _some
 
     names = [f"d{i}" for i in range(8)]  # a long list: the first few, and how many more
