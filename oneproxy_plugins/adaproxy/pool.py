@@ -164,7 +164,7 @@ class ProxyPool:
                                   tuple[np.ndarray, np.ndarray]] = {}  # weight_prior's answers
         self._raw_w: np.ndarray | None = None
         self._prior_w: np.ndarray | None = None
-        self._prior_fit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._prior_fit: np.ndarray | None = None
         self._shared: np.ndarray | None = None
         self._ms_weights: dict[str, np.ndarray] = {}
         self._live_share: np.ndarray | None = None
@@ -237,19 +237,16 @@ class ProxyPool:
         prior device: more of them than there are features, for its ridge weights."""
         return n_measured > len(self.feature_names)
 
-    def prior_fit_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(weights, mean, std)`` of the ``prior_devices``' linear fits: their ridge weights
-        ``(len(prior_devices), d)`` on the centred features and the fits' mean and standard
-        deviation over the pool, so that :meth:`prior_fits` is ``(features @ weights.T -
-        mean) / std`` (cached, read-only)."""
+    def prior_fit_map(self) -> np.ndarray:
+        """The ``prior_devices``' ridge weights on the centred features, each scaled so that
+        its fit has unit variance over the pool, ``(len(prior_devices), d)``: :meth:`prior_fits`
+        is ``features @ prior_fit_map().T`` (centred with the features; cached, read-only)."""
         if self._prior_fit is None:
             weights = self._prior_weights()
-            fitted = self.features @ weights.T
-            std = fitted.std(axis=0)
+            std = (self.features @ weights.T).std(axis=0)
             std[std == 0] = 1.0
-            self._prior_fit = (weights, fitted.mean(axis=0), std)
-            for array in self._prior_fit:
-                array.setflags(write=False)
+            self._prior_fit = weights / std[:, None]
+            self._prior_fit.setflags(write=False)
         return self._prior_fit
 
     def prior_fits(self, features: np.ndarray) -> np.ndarray:
@@ -259,8 +256,7 @@ class ProxyPool:
         weighs beside the basis (its ``prior_fit_weight``)."""
         if not self.prior_devices:
             return np.empty((len(features), 0))
-        weights, mean, std = self.prior_fit_map()
-        return (features @ weights.T - mean) / std
+        return features @ self.prior_fit_map().T
 
     def _prior_weights(self) -> np.ndarray:
         """Ridge weights ``(len(prior_devices), d)`` of each prior device's centred latency

@@ -564,25 +564,22 @@ class AdaProxyPredictor(BasePoolAdapter):
 
     def _fold_prior_fits(self, own: int) -> None:
         """Fold the prior devices' fits, basis columns ``own:`` of the fit, into the
-        features' coefficients and the intercept (each fit is linear in the features), so the
-        model predicts from the pool's basis alone; their weights are kept as
+        features' coefficients (each fit is linear in the centred features), so the model
+        predicts from the pool's basis alone; their weights are kept as
         ``prior_fit_weights_``."""
         coef = self.coef_proxy_[own:]
         self.prior_fit_weights_ = self.proxy_weights_[own:]
         if not len(coef):
             return
-        weights, mean, std = self.pool_.prior_fit_map()
-        scaled = coef / std
+        fit_map = self.pool_.prior_fit_map()
         self.proxy_weights_ = self.proxy_weights_[:own]
         self.coef_proxy_ = self.coef_proxy_[:own]
-        self.coef_features_ = self.coef_features_ + scaled @ weights
-        self.intercept_ = float(self.intercept_ - mean @ scaled)
+        self.coef_features_ = self.coef_features_ + coef @ fit_map
         if self.coef_cov_ is not None:  # [intercept, basis, fits, features] -> without fits
-            n_fit, n_feat = len(coef), weights.shape[1]
+            n_fit, n_feat = fit_map.shape
             fold = np.zeros((1 + own + n_feat, 1 + own + n_fit + n_feat))
             fold[:1 + own, :1 + own] = np.eye(1 + own)
-            fold[0, 1 + own:1 + own + n_fit] = -mean / std
-            fold[1 + own:, 1 + own:1 + own + n_fit] = (weights / std[:, None]).T
+            fold[1 + own:, 1 + own:1 + own + n_fit] = fit_map.T
             fold[1 + own:, 1 + own + n_fit:] = np.eye(n_feat)
             self.coef_cov_ = fold @ self.coef_cov_ @ fold.T
 

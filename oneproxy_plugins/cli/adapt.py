@@ -331,16 +331,21 @@ def _companions(space: Any, paths: tuple[str, ...], own: str | None
     return out
 
 
+def _scale_fits(model: Any) -> list[tuple[float, Any]]:
+    """``(share, fit)`` of each fit a model averages: with ``scale="both"`` its two
+    components and their ``scale_weights_``, else the model itself with share 1."""
+    fits = getattr(model, "components_", None) or [model]
+    scale_weights = getattr(model, "scale_weights_", None)
+    return list(zip([1.0] if scale_weights is None else scale_weights, fits))
+
+
 def _live_prior(model: Any) -> dict[str, list[float]] | None:
     """The live-path prior's candidates and their weights in the adapter's average, where
     it averaged more than one (``None`` otherwise). With ``scale="both"`` the two fits may
     differ in their candidates (``live_boost="auto"`` asks each scale's pool): a candidate's
     weight is its share of the average of both."""
-    fits = getattr(model, "components_", None) or [model]
-    scale_weights = getattr(model, "scale_weights_", None)
-    scale_weights = [1.0] if scale_weights is None else scale_weights
     weights: dict[float, float] = {}
-    for share, fit in zip(scale_weights, fits):
+    for share, fit in _scale_fits(model):
         for boost, weight in zip(getattr(fit, "live_candidates_", ()),
                                  getattr(fit, "live_weights_", ())):
             weights[float(boost)] = weights.get(float(boost), 0.0) + float(share * weight)
@@ -353,12 +358,9 @@ def _prior_fit_weights(model: Any, pool: Any) -> dict[str, float] | None:
     """Each prior device's fit's weight in the adapter's proxy average (with
     ``scale="both"``, its share of both fits' average), heaviest first; ``None`` where they
     were not weighed."""
-    fits = getattr(model, "components_", None) or [model]
-    scale_weights = getattr(model, "scale_weights_", None)
-    scale_weights = [1.0] if scale_weights is None else scale_weights
     total = [0.0] * len(pool.prior_devices)
     seen = False
-    for share, fit in zip(scale_weights, fits):
+    for share, fit in _scale_fits(model):
         weights = getattr(fit, "prior_fit_weights_", ())
         if len(weights):
             seen = True
@@ -448,10 +450,9 @@ def _sample_copies(table: Any, space: Any, path: str | None, devices: list[str])
     except (click.ClickException, ValueError, OSError):
         return []
     try:
-        rows = table.rows_of(archs)
+        values = table.select(devices, archs).values
     except KeyError:  # a sample outside the data: no column holds them all
         return []
-    values = table.select(devices).values[rows]
     # to a thousandth: published tables round what a results file holds in full
     same = np.isclose(values, np.asarray(ms)[:, None], rtol=1e-3, atol=0.0).all(axis=0)
     return [d for d, hit in zip(devices, same) if hit]
