@@ -1,7 +1,7 @@
 """Which ten cells to measure for a one-proxy search? Variants of the front chooser, scored as
 `benchmarks/search_guard.py` scores the default (`oneproxy bench search --optimizer exhaustive`,
 NAS-Bench-201, CIFAR-10, pixel3, the same 32 targets, K=10, the default adapter, each target
-adapted from its own samples: `--alone`).
+adapted from its own samples under the proxy's prior alone: `--alone --prior-devices none`).
 
 Usage: python benchmarks/search_chooser.py DATA_DIR OUT_DIR [--seeds 0-9]
            [--chooser JSON] [--two-rounds K1 [--second-share 0.1]] [--tag NAME]
@@ -14,9 +14,9 @@ Usage: python benchmarks/search_chooser.py DATA_DIR OUT_DIR [--seeds 0-9]
   first K1, the chooser's greedy rule) among the best ``--second-share`` of them, above the
   metric's floor.
 
-Without a variant it reproduces `search_guard.py --alone`'s default line exactly. Each seed's
-result is written to OUT_DIR/<tag>_s<seed>.json and reused when present (resumable); prints
-the `search_guard.py` summary line.
+Without a variant it reproduces `search_guard.py --alone --prior-devices none`'s default line
+exactly. Each seed's result is written to OUT_DIR/<tag>_s<seed>.json and reused when present
+(resumable); prints the `search_guard.py` summary line.
 """
 
 from __future__ import annotations

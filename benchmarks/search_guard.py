@@ -14,7 +14,9 @@ Results are written to OUT_DIR/<guard>_s<seed>.json and reused when present (res
 The targets are adapted together (the bench's default); --alone adapts each from its own
 samples only (`oneproxy bench search --alone`, every search table measured before that default;
 files <guard>-alone_s<seed>.json). --targets scores those devices instead of the 32 (a user's
-handful: the targets are then adapted together with each other only).
+handful: the targets are then adapted together with each other only). --prior-devices is
+`oneproxy bench search`'s: every other device of the data in each target's prior by default
+(``none``: the search tables before that default; give each choice its own OUT_DIR).
 """
 
 from __future__ import annotations
@@ -44,9 +46,15 @@ def seeds_of(text: str) -> list[int]:
     return [int(s) for s in text.split(",")]
 
 
+def prior_of(text: str) -> str | list[str]:
+    """``--prior-devices``: ``"none"``, ``"others"`` or a comma-separated list of devices."""
+    return text if text in ("none", "others") else text.split(",")
+
+
 def main(data: str, out: str, guards: list[str], seeds: list[int],
          params: dict | None = None, tag: str | None = None, proxy: str = "pixel3",
-         joint: bool = True, targets: list[str] | None = None) -> None:
+         joint: bool = True, targets: list[str] | None = None,
+         prior_devices: str | list[str] = "others") -> None:
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     space = get_space("nasbench201")
@@ -56,7 +64,7 @@ def main(data: str, out: str, guards: list[str], seeds: list[int],
     full = [t for t in chosen if t in full]
     table, accuracy = load_tabular(space, [data], [proxy, *chosen], "cifar10")
     kw = dict(accuracy="cifar10", proxy=proxy, targets=chosen, table=table,
-              accuracy_table=accuracy)
+              accuracy_table=accuracy, prior_devices=prior_devices)
     prefix = "" if proxy == "pixel3" else f"{proxy}-"
 
     def run(name: str, **args):
@@ -105,7 +113,12 @@ if __name__ == "__main__":
                         help="each target adapted from its own samples only")
     parser.add_argument("--targets", default=None,
                         help="comma-separated targets instead of the 32 (OUT_DIR per set)")
+    parser.add_argument("--prior-devices", default="others",
+                        help="others (default: every other device of the data, each target "
+                             "the one left out), none (every search table before this "
+                             "default), or a comma-separated list (OUT_DIR per choice)")
     args = parser.parse_args()
     main(args.data, args.out, args.guards, seeds_of(args.seeds), args.params,
          args.tag if args.params else None, args.proxy, joint=not args.alone,
-         targets=args.targets.split(",") if args.targets else None)
+         targets=args.targets.split(",") if args.targets else None,
+         prior_devices=prior_of(args.prior_devices))

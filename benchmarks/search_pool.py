@@ -9,12 +9,13 @@ front_recall over the targets measured on every cell and over the 1,999-cell sub
 for each setting and seed S:
     oneproxy bench search --space nasbench201 --data DATA_DIR --accuracy cifar10 \
         --proxy pixel3 --adapt-with <the other eight> --targets <the 24 below> \
-        --samples 10 --seed S --json OUT.json
+        --samples 10 --seed S --prior-devices none --json OUT.json
 
 Usage: python benchmarks/search_pool.py DATA_DIR [--seeds 0-9] [--settings JSON] [--alone]
 (default settings: '{"live_boost=0": {"live_boost": 0}, "default": {}}'; --alone: each
 target adapted from its own samples only, `oneproxy bench search --alone`, as before the
-targets were adapted together)
+targets were adapted together). Every table it made has the pool's prior alone
+(`--prior-devices none`, its default here); `--prior-devices others` adds every other device)
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ import numpy as np
 from oneproxy_plugins.bench.search import run_search_bench
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.spaces import get_space
-from search_guard import FULL, SUBSET, seeds_of
+from search_guard import FULL, SUBSET, prior_of, seeds_of
 
 ADAPT_WITH = ("1080ti_1,1080ti_32,1080ti_256,silver_4114,silver_4210r,samsung_a50,"
               "essential_ph_1,samsung_s7").split(",")
 
 
-def main(data: str, seeds: list[int], settings: dict[str, dict], joint: bool = True) -> None:
+def main(data: str, seeds: list[int], settings: dict[str, dict], joint: bool = True,
+         prior_devices: str | list[str] = "none") -> None:
     pool = ["pixel3", *ADAPT_WITH]
     full = [t for t in FULL if t not in pool]
     table, accuracy = load_tabular(get_space("nasbench201"), [data], pool + full + SUBSET,
@@ -45,7 +47,8 @@ def main(data: str, seeds: list[int], settings: dict[str, dict], joint: bool = T
         runs = [run_search_bench("nasbench201", [data], accuracy="cifar10", proxy="pixel3",
                                  adapt_with=ADAPT_WITH, targets=full + SUBSET, samples=10,
                                  seed=seed, table=table, accuracy_table=accuracy,
-                                 adapter_params=params, joint=joint)["targets"]
+                                 adapter_params=params, joint=joint,
+                                 prior_devices=prior_devices)["targets"]
                 for seed in seeds]
 
         def summary(group: list[str]) -> str:
@@ -64,5 +67,8 @@ if __name__ == "__main__":
                         default={"live_boost=0": {"live_boost": 0}, "default": {}})
     parser.add_argument("--alone", action="store_true",
                         help="each target adapted from its own samples only")
+    parser.add_argument("--prior-devices", default="none",
+                        help="none (default here), others, or a comma-separated list")
     args = parser.parse_args()
-    main(args.data, seeds_of(args.seeds), args.settings, joint=not args.alone)
+    main(args.data, seeds_of(args.seeds), args.settings, joint=not args.alone,
+         prior_devices=prior_of(args.prior_devices))

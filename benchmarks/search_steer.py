@@ -36,7 +36,7 @@ from oneproxy_plugins._io import cached_json
 from oneproxy_plugins.bench.search import run_search_bench
 from oneproxy_plugins.latency import load_tabular
 from oneproxy_plugins.spaces import get_space
-from search_guard import seeds_of
+from search_guard import prior_of, seeds_of
 
 PROXY = "pixel3"
 SETTINGS = {
@@ -56,6 +56,9 @@ def main() -> None:
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--trials", type=int, default=500)
+    parser.add_argument("--prior-devices", default="others",
+                        help="others (default, every other device of the data: each target "
+                             "the one left out), none, or a comma-separated list")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -65,6 +68,7 @@ def main() -> None:
     table, accuracy = load_tabular(space, [args.data], [PROXY], "cifar10")
     full = [d for d in table.devices
             if d != PROXY and np.isfinite(table.column(d)).all()]
+    prior = prior_of(args.prior_devices)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print(f"{len(full)} targets measured on every cell: {', '.join(full)}")
@@ -76,7 +80,7 @@ def main() -> None:
             result = cached_json(out / f"{name}_s{seed}.json", lambda: run_search_bench(
                 "nasbench201", [], accuracy="cifar10", proxy=PROXY, targets=full,
                 samples=args.samples, optimizer="nsga2", trials=args.trials, seed=seed,
-                table=table, accuracy_table=accuracy, **SETTINGS[name]))
+                table=table, accuracy_table=accuracy, prior_devices=prior, **SETTINGS[name]))
             mins.append(result["hv_ratio_min"])
             means.append(result["hv_ratio_mean"])
             recalls.append(result["front_recall_mean"])

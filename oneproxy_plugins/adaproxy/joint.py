@@ -71,6 +71,7 @@ SELF_NAME = "~self"
 def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], Any]], *,
                   companions: int | None = None, targets: Sequence[str] | None = None,
                   own: bool = True, keep_raw: bool = True,
+                  pools: Mapping[str, ProxyPool] | None = None,
                   **params: Any) -> dict[str, AdaProxyPredictor]:
     """Adapt every target of ``samples`` with its own and the others' first fits as extra
     proxies (see the module docstring).
@@ -93,6 +94,10 @@ def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], An
             (default). On the one-proxy search it took the fronts more than 0.01 below the
             proxy's from 3 to 1 of 320 (seeds 10-19: 3 to 2), the mean and the recall level.
             ``False`` refits it with the companions like the others.
+        pools: A target's own pool where it is not ``pool``: the same proxies on the same
+            architectures, with other prior devices (the benchmarks': every other device of
+            the data, less the target scored). Both of that target's fits use it; the
+            companions' columns are the same for every target.
         **params: :class:`AdaProxyPredictor` arguments, for both stages.
 
     Returns:
@@ -101,7 +106,8 @@ def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], An
     Raises:
         ValueError: ``samples`` is empty, ``companions`` is not an int >= 0, a name of
             ``targets`` is not in ``samples``, or (with ``own``) a target is named ``self``,
-            the own column's name.
+            the own column's name; a pool of ``pools`` has other proxies or architectures
+            than ``pool``, or is for a target without samples.
     """
     if not samples:
         raise ValueError("adapt_jointly needs at least one target's samples.")
@@ -114,7 +120,9 @@ def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], An
     if own and "self" in samples:
         raise ValueError("A target named 'self' would share its column's name with the own "
                          "column (~self); rename it, or pass own=False.")
-    first = {t: AdaProxyPredictor(pool, **params).fit(a, y) for t, (a, y) in samples.items()}
+    own_pool = _own_pools(pool, samples, pools)
+    first = {t: AdaProxyPredictor(own_pool(t), **params).fit(a, y)
+             for t, (a, y) in samples.items()}
     if len(first) == 1 or companions == 0:
         return {t: first[t] for t in samples if t in wanted}
     archs = pool.archs
@@ -130,15 +138,31 @@ def adapt_jointly(pool: ProxyPool, samples: Mapping[str, tuple[Sequence[Any], An
         others = [u for u in first if u != target]
         if companions is not None and companions < len(others):
             others = _closest(first, others, a, y, companions)
-        mine = [_stacked(first[target], pool, columns[target], a, y)] if own else []
+        mine = [_stacked(first[target], own_pool(target), columns[target], a, y)] if own else []
         values = np.column_stack([proxies, *mine, *(columns[u] for u in others)])
         names = [*pool.devices, *([SELF_NAME] if own else []),
                  *(COMPANION_PREFIX + u for u in others)]
         table = LatencyTable(archs, names, values, space=pool.space.name)
-        joint = pool.derived(table)
+        joint = own_pool(target).derived(table)  # with that target's prior devices
         fitted[target] = _no_surer(AdaProxyPredictor(joint, **params).fit(a, y), first[target],
                                    archs)
     return fitted
+
+
+def _own_pools(pool: ProxyPool, samples: Mapping[str, Any],
+               pools: Mapping[str, ProxyPool] | None) -> Any:
+    """``target -> its pool``: ``pools``' where given, else ``pool``; each checked to have
+    ``pool``'s proxies on ``pool``'s architectures (the companions' columns are shared)."""
+    pools = dict(pools or {})
+    for target, other in pools.items():
+        if target not in samples:
+            raise ValueError(f"pools has a pool for {target!r}, which has no samples; the "
+                             f"targets with samples are {list(samples)}.")
+        if list(other.devices) != list(pool.devices) or other.archs != pool.archs:
+            raise ValueError(f"The pool for {target!r} must have the proxies "
+                             f"{list(pool.devices)} on the pool's architectures; it has "
+                             f"{list(other.devices)} on {len(other.archs)} architectures.")
+    return lambda target: pools.get(target, pool)
 
 
 def _kept_raw(fit: AdaProxyPredictor) -> bool:

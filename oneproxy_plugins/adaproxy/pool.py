@@ -32,7 +32,7 @@ from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
-__all__ = ["ProxyPool", "FEATURE_SETS", "ANALYTIC_PROXIES"]
+__all__ = ["ProxyPool", "PriorPools", "FEATURE_SETS", "ANALYTIC_PROXIES", "PRIOR_DEVICES"]
 
 FEATURE_SETS = ("latency", "encoding")
 """Feature sets a :class:`ProxyPool` models latency on (its ``feature_set`` argument)."""
@@ -670,3 +670,55 @@ class ProxyPool:
         if len(self._weight_priors) < 64:
             self._weight_priors[args] = prior
         return prior
+
+
+PRIOR_DEVICES = ("none", "others")
+"""The named choices of a benchmark's ``prior_devices`` (:class:`PriorPools`); a list of
+devices is the third."""
+
+
+class PriorPools:
+    """One pool with the prior devices a rule names, each use leaving out the devices it must
+    not see (the target scored, and any device left out with it).
+
+    What the benchmarks adapt with: a device scored must not be in its own prior, so every
+    target gets the pool's proxies with the prior devices less itself (one
+    :meth:`ProxyPool.derived` per distinct set, built once).
+
+    Args:
+        pool: The proxies, without prior devices.
+        table: The table the prior devices' latencies are read from.
+        rule: ``"others"`` (every device of ``table`` that is not a proxy and is measured on
+            more of the pool's architectures than there are features; the others are in
+            :attr:`skipped` with their counts), ``"none"``, or a list of devices.
+
+    Raises:
+        ValueError: ``rule`` is a str other than those of :data:`PRIOR_DEVICES`.
+        UnknownDeviceError: A listed device is not in ``table``.
+    """
+
+    def __init__(self, pool: ProxyPool, table: LatencyTable,
+                 rule: str | Sequence[str]) -> None:
+        self.pool, self.table = pool, table
+        self.skipped: dict[str, int] = {}
+        if isinstance(rule, str):
+            check_choice("prior_devices", rule, PRIOR_DEVICES)
+            names = pool.prior_candidates(table) if rule == "others" else ([], {})
+            self.names, self.skipped = names
+        else:
+            self.names = list(rule)
+            for device in self.names:
+                if device not in table:
+                    raise UnknownDeviceError(device, table.devices)
+        self._pools: dict[tuple[str, ...], ProxyPool] = {}
+
+    def without(self, exclude: Sequence[str]) -> ProxyPool:
+        """The pool with the prior devices less ``exclude`` and the proxies (the pool itself
+        where none is left)."""
+        prior = tuple(d for d in self.names if d not in exclude and d not in self.pool.devices)
+        if not prior:
+            return self.pool
+        if prior not in self._pools:
+            self._pools[prior] = self.pool.derived(self.table, self.pool.devices,
+                                                   prior_devices=prior)
+        return self._pools[prior]

@@ -38,6 +38,7 @@ import numpy as np
 
 from oneproxy_plugins._checks import check_choice, check_int
 from oneproxy_plugins.adaproxy import FEATURE_SETS, ProxyPool, get_adapter
+from oneproxy_plugins.adaproxy.pool import PRIOR_DEVICES, PriorPools
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable, load_data_dir
 from oneproxy_plugins.monotonicity import srcc
@@ -48,9 +49,6 @@ __all__ = ["run_fewshot", "run_lodo", "protocol_split", "interval_scores", "PROT
            "PRIOR_DEVICES", "HELP_SPLITS", "LODO_GRIDS"]
 
 PROTOCOLS = ("all", "help", "lodo", "lodo-help")
-PRIOR_DEVICES = ("none", "others")
-"""The named choices of ``prior_devices`` (:func:`run_fewshot`); a list of devices is the
-third, and ``None`` the default: ``"others"``, or ``"none"`` for a joint run."""
 LODO_GRIDS: dict[str, list[dict[str, Any]]] = {
     "adaproxy": [{"guard": "loo"}, {"guard": "none"}],
 }
@@ -131,10 +129,9 @@ class _Runner:
                                                                     adapter)
         self.prior_devices = prior_devices
         self.prior_skipped: dict[str, int] = {}  # "others" measured on too few of a pool
-        self._others: dict[tuple[str, ...], list[str]] = {}  # "others" usable, by pool
         self.archs = table.archs  # a copy per access: take it once
         self._pools: dict[tuple[str, ...], tuple[ProxyPool, np.ndarray]] = {}
-        self._model_pools: dict[tuple[tuple[str, ...], tuple[str, ...]], ProxyPool] = {}
+        self._priors: dict[tuple[str, ...], PriorPools] = {}  # by proxies
         self._splits: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._chosen: dict[tuple[Any, ...], list[str]] = {}
 
@@ -148,26 +145,14 @@ class _Runner:
 
     def model_pool(self, proxies: Sequence[str], exclude: Sequence[str]) -> ProxyPool:
         """The pool the method adapts with: :meth:`pool`, with the prior devices
-        (``prior_devices``: ``"none"``, ``"others"`` for every device of the table measured
-        on more of the pool's architectures than there are features, the others noted in
-        ``prior_skipped``, or a list) less ``exclude`` (the target, and any device left out)
-        and the proxies."""
-        pool, _ = self.pool(proxies)
-        rule = self.prior_devices
-        names = [] if rule == "none" else rule
-        if rule == "others":  # every other device measured on enough of the pool
-            key = tuple(proxies)
-            if key not in self._others:
-                self._others[key], few = pool.prior_candidates(self.table)
-                self.prior_skipped.update(few)
-            names = self._others[key]
-        prior = tuple(d for d in names if d not in exclude and d not in proxies)
-        if not prior:
-            return pool
-        key = (tuple(proxies), prior)
-        if key not in self._model_pools:
-            self._model_pools[key] = pool.derived(self.table, list(proxies), prior_devices=prior)
-        return self._model_pools[key]
+        (``prior_devices``, :class:`~oneproxy_plugins.adaproxy.pool.PriorPools`; those
+        ``"others"`` skips noted in ``prior_skipped``) less ``exclude`` (the target, and any
+        device left out) and the proxies."""
+        key = tuple(proxies)
+        if key not in self._priors:
+            self._priors[key] = PriorPools(self.pool(proxies)[0], self.table, self.prior_devices)
+            self.prior_skipped.update(self._priors[key].skipped)
+        return self._priors[key].without(exclude)
 
     def split(self, proxies: Sequence[str], target: str) -> tuple[np.ndarray, np.ndarray]:
         key = (tuple(proxies), target)

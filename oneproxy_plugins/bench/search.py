@@ -47,6 +47,7 @@ import numpy as np
 from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.adaproxy.joint import adapt_jointly
+from oneproxy_plugins.adaproxy.pool import PriorPools
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.fronts import hypervolume_2d, pareto_mask
 from oneproxy_plugins.latency import LatencyTable, TableLatency, load_tabular
@@ -163,7 +164,8 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                      population: int | None = None, table: LatencyTable | None = None,
                      accuracy_table: LatencyTable | None = None,
                      adapter_params: Mapping[str, Any] | None = None,
-                     adapt_with: Sequence[str] = (), joint: bool = True) -> dict[str, Any]:
+                     adapt_with: Sequence[str] = (), joint: bool = True,
+                     prior_devices: str | Sequence[str] = "others") -> dict[str, Any]:
     """Run the search benchmark and return the JSON-able result of the CLI contract.
 
     Args:
@@ -206,10 +208,20 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
             alone (the benchmark before this default). Applies where two targets or more are
             adapted (not with ``samples=0``, nor ranked with the truth); the result's
             ``"joint"`` says whether it did.
+        prior_devices: Devices whose linear latency weights and fits join the proxies' in
+            each target's adapter (:class:`~oneproxy_plugins.adaproxy.ProxyPool`'s
+            ``prior_devices``), as ``oneproxy adapt --prior-devices`` gives a user:
+            ``"others"`` (default: every device of the data but the proxies and the target
+            adapted, measured on more of the pool's architectures than there are features;
+            the others are listed in ``"prior_devices_skipped"``), ``"none"``, or a list
+            (less the target). The other targets' tables are in a target's prior, as with
+            ``oneproxy bench fewshot``: each target is the one device left out. The samples
+            are chosen with the proxies alone either way.
 
     Returns:
         ``{"space", "proxy", "adapt_with", "accuracy", "samples", "sampler", "optimizer",
-        "seed", "oracle", "adapter_params", "joint", "targets": {T:
+        "seed", "oracle", "adapter_params", "joint", "prior_devices",
+        "prior_devices_skipped", "targets": {T:
         {"hv_ratio", "front_recall", "measurements", "set_size", "front_size", "scored"}},
         "hv_ratio_min", "hv_ratio_mean", "front_recall_mean", "seconds"}``; ``nsga2`` adds
         ``"trials"``, ``"steer"``, ``"population"``, ``"evaluations"`` (architectures the
@@ -219,12 +231,12 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         measurement, the only ones its set can hold (all of them on a device measured in full).
 
     Raises:
-        UnknownDeviceError: The proxy or a target is not in the data.
+        UnknownDeviceError: The proxy, a target or a listed prior device is not in the data.
         UnknownNameError: Unknown optimizer or accuracy column.
-        ValueError: Bad ``samples``/``trials``, a target that is also the proxy or in
-            ``adapt_with``, ``adapt_with`` with ``samples=0`` or with a device not measured
-            on every architecture a target is scored on, or a target with fewer than 3
-            scored architectures.
+        ValueError: Bad ``samples``/``trials``/``prior_devices``, a target that is also the
+            proxy or in ``adapt_with``, ``adapt_with`` with ``samples=0`` or with a device
+            not measured on every architecture a target is scored on, or a target with fewer
+            than 3 scored architectures.
     """
     start = time.perf_counter()
     space_obj = get_space(space)
@@ -244,12 +256,16 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     acc = np.array([acc_of.get(a, np.nan) for a in archs])
     proxy_ms = table.column(proxy)
     pool = ProxyPool(table, [proxy, *adapt_with], space=space_obj) if samples else None
+    priors = PriorPools(pool, table, prior_devices) if samples else None
 
     result: dict[str, Any] = {"space": space_obj.name, "proxy": proxy,
                               "adapt_with": adapt_with, "accuracy": accuracy,
                               "samples": samples, "sampler": sampler,
                               "optimizer": optimizer, "seed": seed,
-                              "oracle": bool(oracle), "adapter_params": params}
+                              "oracle": bool(oracle), "adapter_params": params,
+                              "prior_devices": (prior_devices if isinstance(prior_devices, str)
+                                                else list(prior_devices)),
+                              "prior_devices_skipped": priors.skipped if priors else {}}
     rows_of: dict[str, tuple[np.ndarray, list[str]]] = {}  # scored rows, their ids
     predictors: dict[str, Any] = {}
     measured: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -279,8 +295,9 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
 
     result["joint"] = joint = bool(joint) and len(measured) > 1
     if measured:  # each from its own K, and together: with the others' fits (0: alone)
+        pools = {t: priors.without([t]) for t in measured}
         predictors.update(adapt_jointly(pool, measured, companions=None if joint else 0,
-                                        **params))
+                                        pools=pools, **params))
 
     study = None
     if optimizer == "nsga2":

@@ -56,6 +56,13 @@ __all__ = ["search"]
               help="Adapt the targets together: each target's pool gains the other targets' "
                    "own fits (oneproxy_plugins.adaproxy.joint; K measurements per target "
                    "either way); --alone: each target from its own K only.")
+@click.option("--prior-devices", default="others", show_default=True,
+              help="Devices whose linear latency weights and fits join the proxy's in each "
+                   "target's adapter, as oneproxy adapt gives a user: others (every device of "
+                   "the data but the proxy, --adapt-with and the target adapted; the other "
+                   "targets included, each target the one left out), none, or a "
+                   "comma-separated list (less the target). The samples are chosen with the "
+                   "proxy alone either way.")
 @click.option("--oracle", is_flag=True,
               help="Rank with the targets' true latency: the best the optimizer's evaluated set "
                    "allows (a diagnostic; --samples then only steers an nsga2 study).")
@@ -64,7 +71,8 @@ __all__ = ["search"]
 def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
            adapt_with: str | None, targets: str, samples: int, optimizer: str, trials: int,
            steer: str, population: int | None, seed: int, sampler: str, guard: str,
-           params_text: str | None, joint: bool, oracle: bool, json_out: str) -> None:
+           params_text: str | None, joint: bool, prior_devices: str, oracle: bool,
+           json_out: str) -> None:
     """One-proxy search: the Pareto set found with the proxy, scored on each target.
 
     \b
@@ -89,6 +97,7 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
             --proxy pixel3 --targets samsung_s7 --samples 10 --params scale=log \\
             --json search.json
     """
+    from oneproxy_plugins.adaproxy.pool import PRIOR_DEVICES
     from oneproxy_plugins.bench.search import run_search_bench
 
     params = adapter_params("adaproxy", params_text, "scale=log,live_boost=0")
@@ -104,7 +113,9 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
                               optimizer=optimizer, trials=trials, seed=seed, oracle=oracle,
                               sampler=sampler, steer=steer, population=population,
                               adapter_params={"guard": guard, **params},
-                              adapt_with=split_list(adapt_with, "devices"), joint=joint)
+                              adapt_with=split_list(adapt_with, "devices"), joint=joint,
+                              prior_devices=(prior_devices if prior_devices in PRIOR_DEVICES
+                                             else split_list(prior_devices, "devices")))
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
@@ -123,6 +134,8 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
         k += f", adapted from a pool of {len(result['adapt_with']) + 1} devices"
     if result["joint"]:
         k += ", the targets adapted together"
+    if samples and result["prior_devices"] != "none":
+        k += ", other devices' tables in the adapter's prior"
     click.echo(f"hv_ratio min {result['hv_ratio_min']:.4f} mean {result['hv_ratio_mean']:.4f}, "
                f"front_recall mean {result['front_recall_mean']:.2f} ({optimizer}, {k}"
                f"{extra}) -> {json_out}")

@@ -168,6 +168,36 @@ def test_targets_picks_which_get_the_second_stage(cpu_pool, synthetic_nb201):
         adapt_jointly(cpu_pool, samples, targets=["cpu_b"])
 
 
+def test_a_target_adapts_with_its_own_pool_in_both_fits(cpu_pool, synthetic_nb201):
+    """``pools``: a target's own pool (here prior devices without that target, as the
+    benchmarks give each target scored) is the one both of its fits use; the others keep
+    ``pool``, and the companions' columns are the same."""
+    table = synthetic_nb201[0]
+    samples = {t: _samples(table, t, seed) for seed, t in enumerate(["gpu_a", "gpu_b", "odd"])}
+    own = cpu_pool.derived(table, ["cpu_a"], prior_devices=["gpu_b", "cpu_b", "mix"])
+    fits = adapt_jointly(cpu_pool, samples, pools={"gpu_a": own})
+    plain = adapt_jointly(cpu_pool, samples)
+    assert fits["gpu_a"].pool_.prior_devices == ["gpu_b", "cpu_b", "mix"]
+    assert fits["gpu_b"].pool_.prior_devices == plain["gpu_b"].pool_.prior_devices == []
+    np.testing.assert_array_equal(fits["gpu_a"].pool_.latency(table.archs[:50])[:, 2:],
+                                  plain["gpu_a"].pool_.latency(table.archs[:50])[:, 2:])
+    # gpu_b's fit in gpu_a's prior: gpu_a ranks better than with the CPU proxy's prior alone
+    assert _score(fits["gpu_a"], table, "gpu_a") > _score(plain["gpu_a"], table, "gpu_a")
+    first = adapt_jointly(cpu_pool, samples, companions=0, pools={"gpu_a": own})
+    assert first["gpu_a"].pool_ is own and first["odd"].pool_ is cpu_pool
+
+
+def test_a_targets_pool_must_share_the_proxies(cpu_pool, synthetic_nb201):
+    table = synthetic_nb201[0]
+    samples = {t: _samples(table, t, seed) for seed, t in enumerate(["gpu_a", "odd"])}
+    other = ProxyPool(table, ["cpu_b"])
+    with pytest.raises(ValueError, match=r"The pool for 'gpu_a' must have the proxies "
+                                         r"\['cpu_a'\] .* it has \['cpu_b'\]"):
+        adapt_jointly(cpu_pool, samples, pools={"gpu_a": other})
+    with pytest.raises(ValueError, match="pools has a pool for 'mix', which has no samples"):
+        adapt_jointly(cpu_pool, samples, pools={"mix": cpu_pool})
+
+
 @pytest.mark.parametrize(("samples", "companions", "match"), [
     ({}, None, "at least one target"),
     (None, -1, "'companions' argument must be"),
