@@ -354,6 +354,32 @@ class TestPriorDevices:
         with pytest.raises(TypeError, match="sequence of device names; got the str 'mix'"):
             ProxyPool(table, PROXIES, prior_devices="mix")
 
+    def test_devices_measured_alike_share_a_solve_with_the_same_weights(self, synthetic_nb201):
+        """Devices are fitted in groups of those measured on the same architectures; each one's
+        weights are those it gets alone, and a pool derived with the same prior devices in the
+        same scale has the same fits (shared, not refitted)."""
+        table, _ = synthetic_nb201
+        values = table.values.copy()
+        for device in ("cpu_b", "odd"):  # two devices on the same 1,200 architectures
+            values[1200:, table.devices.index(device)] = np.nan
+        partial = LatencyTable(table.archs, table.devices, values, space="nasbench201")
+        names = ["cpu_b", "mix", "odd", "gpu_b"]
+        pool = ProxyPool(partial, ["gpu_a", "cpu_a"], prior_devices=names)
+        for j, device in enumerate(names):
+            alone = ProxyPool(partial, ["gpu_a", "cpu_a"], prior_devices=[device])
+            np.testing.assert_allclose(pool._prior_weights()[j], alone._prior_weights()[0],
+                                       rtol=1e-7, atol=1e-10)
+        extra = LatencyTable(pool.archs, [*pool.devices, "twin"],
+                             np.c_[pool.latency(pool.archs), partial.column("mix")[
+                                 partial.rows_of(pool.archs)]], space="nasbench201")
+        derived = pool.derived(extra)
+        np.testing.assert_array_equal(derived.prior_fit_map(), pool.prior_fit_map())
+        fresh = ProxyPool(extra, prior_devices=names, _prior_ms=(pool.archs, pool._prior_ms))
+        np.testing.assert_allclose(fresh.prior_fit_map(), pool.prior_fit_map(), rtol=1e-9,
+                                   atol=1e-12)
+        other_scale = pool.derived(extra, log=False)
+        assert not np.allclose(other_scale.prior_fit_map(), pool.prior_fit_map())
+
     def test_their_fits_are_known_everywhere(self, synthetic_nb201):
         """``prior_fits``: each prior device's linear fit, standardised over the pool, also on
         the architectures the device is not measured on and on those outside the table;
