@@ -250,13 +250,9 @@ def _prepare(space: str, data_dirs: Sequence[str | os.PathLike], *, devices: Seq
     return space_obj, adapter, table, samples, repeats
 
 
-def _default_prior(prior_devices: str | Sequence[str] | None, joint: bool = False
-                   ) -> str | Sequence[str]:
-    """``prior_devices`` as given, or (``None``) the default: ``"others"``, and ``"none"``
-    for a joint run, whose targets learn from each other's fits instead."""
-    if prior_devices is None:
-        return "none" if joint else "others"
-    return prior_devices
+def _default_prior(prior_devices: str | Sequence[str] | None) -> str | Sequence[str]:
+    """``prior_devices`` as given, or (``None``) the default: ``"others"``."""
+    return "others" if prior_devices is None else prior_devices
 
 
 def _prior_json(prior_devices: str | Sequence[str]) -> str | list[str]:
@@ -305,8 +301,9 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
             and, with ``lodo``, the devices left out; one measured on no more of the
             proxies' architectures than there are features is left out and named in
             ``"prior_devices_skipped"``), ``"none"``, or a list (less those). The samples are
-            chosen with the proxies alone either way. Default (``None``): ``"others"``, and
-            ``"none"`` with ``joint``, which takes no other.
+            chosen with the proxies alone either way. Default (``None``): ``"others"``. With
+            ``joint``, each target's two fits have the prior devices less itself (the other
+            targets' tables included: each target is the one left out).
 
     Returns:
         ``{"space", "samples", "repeats", "method", "sampler", "protocol", "proxies", "seed",
@@ -336,10 +333,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
     if joint and protocol in ("lodo", "lodo-help"):
         raise ValueError(f"joint is a protocol of its own; it does not nest in {protocol!r} "
                          "(use 'all' or 'help').")
-    prior_devices = _default_prior(prior_devices, joint)
-    if joint and prior_devices != "none":
-        raise ValueError("joint adapts the targets with each other's fits as proxies; it "
-                         f"takes no prior_devices (got {prior_devices!r}).")
+    prior_devices = _default_prior(prior_devices)
     if protocol in ("lodo", "lodo-help"):
         grid = [dict(adapter_params)] if adapter_params else None
         return run_lodo(space, data_dirs, proxies=proxies, targets=targets, samples=samples,
@@ -416,7 +410,8 @@ def _run_joint(runner: _Runner, proxies: Sequence[str], targets: Sequence[str], 
     for r in iterator:
         measured = {t: runner.measured(proxies, t, i, r) for i, t in enumerate(targets)}
         start = time.perf_counter()
-        fits = adapt_jointly(pool, measured, **params)
+        pools = {t: runner.model_pool(proxies, (t,)) for t in targets}
+        fits = adapt_jointly(pool, measured, pools=pools, **params)
         fit_ms.append(1e3 * (time.perf_counter() - start) / len(targets))
         for target in targets:
             score, predict, interval = runner.evaluate(fits[target], proxies, target,

@@ -57,7 +57,8 @@ def _attach_search() -> None:
                    "architectures are listed in the JSON's prior_devices_skipped), none, or a "
                    "comma-separated list (less those). "
                    "The samples are chosen with the proxies alone either way. "
-                   "[default: others; none with --joint]")
+                   "With --joint, each target's prior has the others, never itself. "
+                   "[default: others]")
 @click.option("--json", "json_out", required=True, type=click.Path(dir_okay=False),
               help="Write the result (JSON) here; - prints it instead.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
@@ -88,9 +89,6 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
                                f"got --method {method} --protocol {protocol}.")
     prior: str | list[str] | None = (prior_devices if prior_devices in (None, *PRIOR_DEVICES)
                                      else split_list(prior_devices, "devices"))
-    if joint and prior not in (None, "none"):
-        raise click.UsageError("--joint adapts the targets with each other's fits as proxies; "
-                               "it takes no --prior-devices.")
     if lodo:
         if device_list == ["all"]:
             device_list = _all_devices(space, data_dirs)

@@ -156,8 +156,8 @@ class TestRunFewshot:
         from oneproxy_plugins.sampling import select_samples
 
         kw = dict(proxies=["cpu_a"], targets=["gpu_a", "gpu_b", "mix"], samples=10, repeats=1)
-        alone = run_fewshot("nasbench201", [data_dir], **kw)
-        joint = run_fewshot("nasbench201", [data_dir], joint=True, **kw)
+        alone = run_fewshot("nasbench201", [data_dir], prior_devices="none", **kw)
+        joint = run_fewshot("nasbench201", [data_dir], joint=True, prior_devices="none", **kw)
         assert alone["joint"] is False and joint["joint"] is True
         table = load_data_dir([data_dir], "nasbench201")
         pool = ProxyPool(table, ["cpu_a"])
@@ -166,12 +166,18 @@ class TestRunFewshot:
             chosen = select_samples(pool, 10, candidates=table.archs,
                                     random_state=np.random.default_rng(1000 * i))
             measured[target] = chosen, table.column(target)[table.rows_of(chosen)]
-        fits = adapt_jointly(pool, measured)
-        for target, fit in fits.items():
-            y = table.column(target)
-            assert joint["targets"][target]["srcc_mean"] == pytest.approx(
-                srcc(fit.predict(table.archs), y))
+        others = [d for d in table.devices if d != "cpu_a"]
+        pools = {t: pool.derived(table, ["cpu_a"], prior_devices=[d for d in others if d != t])
+                 for t in measured}
+        with_prior = run_fewshot("nasbench201", [data_dir], joint=True, **kw)  # the default
+        for result, fits in ((joint, adapt_jointly(pool, measured)),
+                             (with_prior, adapt_jointly(pool, measured, pools=pools))):
+            for target, fit in fits.items():
+                y = table.column(target)
+                assert result["targets"][target]["srcc_mean"] == pytest.approx(
+                    srcc(fit.predict(table.archs), y))
         assert joint["srcc_mean"] != pytest.approx(alone["srcc_mean"])
+        assert with_prior["srcc_mean"] != pytest.approx(joint["srcc_mean"])
         with pytest.raises(ValueError, match="joint adapts with adaproxy"):
             run_fewshot("nasbench201", [data_dir], joint=True, method="proxy", **kw)
         with pytest.raises(ValueError, match="does not nest in 'lodo'"):
@@ -601,8 +607,8 @@ class TestPriorDevices:
         assert listed["targets"] == without["targets"] != none["targets"]
         assert listed["prior_devices"] == ["gpu_b", "cpu_b"] and none["prior_devices"] == "none"
 
-    def test_the_default_is_others_and_none_for_a_joint_run(self, synthetic_nb201, data_dir,
-                                                            tmp_path):
+    def test_the_default_is_others_also_for_a_joint_run(self, synthetic_nb201, data_dir,
+                                                        tmp_path):
         table, _ = synthetic_nb201
         kw = dict(proxies=["gpu_a", "cpu_a", "odd"], targets=["gpu_b", "mix"], samples=10,
                   repeats=2, table=table)
@@ -611,12 +617,14 @@ class TestPriorDevices:
         assert default["targets"] == run_fewshot("nasbench201", [], prior_devices="others",
                                                  **kw)["targets"]
         joint = run_fewshot("nasbench201", [], joint=True, **kw)
-        assert joint["prior_devices"] == "none" and joint["joint"]
+        assert joint["prior_devices"] == "others" and joint["joint"]
+        assert joint["targets"] == run_fewshot("nasbench201", [], joint=True,
+                                               prior_devices="others", **kw)["targets"]
         lodo = run_lodo("nasbench201", [], proxies=self.DEVICES[:3], targets=self.DEVICES[3:],
                         samples=10, repeats=1, inner_repeats=1, table=table, grid=[{}])
         assert lodo["prior_devices"] == "others"
         out = tmp_path / "o.json"
-        for extra, expected in (((), "others"), (("--joint",), "none")):
+        for extra, expected in (((), "others"), (("--joint",), "others")):
             result = CliRunner().invoke(main, _args(data_dir, out, *extra))
             assert result.exit_code == 0, result.output
             assert json.loads(out.read_text())["prior_devices"] == expected
@@ -641,12 +649,39 @@ class TestPriorDevices:
             run_fewshot("nasbench201", [], prior_devices=["ghost"], **kw)
         with pytest.raises(ValueError, match="'prior_devices' argument must be one of"):
             run_fewshot("nasbench201", [], prior_devices="all", **kw)
-        with pytest.raises(ValueError, match="takes no prior_devices"):
-            run_fewshot("nasbench201", [], prior_devices="others", joint=True, **kw)
         out = tmp_path / "o.json"
         result = CliRunner().invoke(main, _args(data_dir, out, "--prior-devices", "cpu_b"))
         assert result.exit_code == 0, result.output
         assert json.loads(out.read_text())["prior_devices"] == ["cpu_b"]
+
+    def test_targets_adapted_together_each_without_itself(self, synthetic_nb201, data_dir,
+                                                          tmp_path, monkeypatch):
+        """``joint`` with prior devices: every target's two fits have the others in the prior
+        and never itself (adapt_jointly's ``pools``); the scores differ from no prior devices
+        and are seeded alike."""
+        import oneproxy_plugins.adaproxy.joint as joint_module
+
+        table, _ = synthetic_nb201
+        seen = []
+        adapt = joint_module.adapt_jointly
+
+        def spy(pool, measured, **kw):
+            seen.append({t: list(p.prior_devices) for t, p in kw["pools"].items()})
+            return adapt(pool, measured, **kw)
+
+        monkeypatch.setattr(joint_module, "adapt_jointly", spy)
+        kw = dict(proxies=["gpu_a", "cpu_a"], targets=["gpu_b", "mix", "odd"], samples=10,
+                  repeats=2, table=table, joint=True)
+        others = run_fewshot("nasbench201", [], prior_devices="others", **kw)
+        assert others["prior_devices"] == "others" and others["joint"]
+        assert len(seen) == 2 and all(s == seen[0] for s in seen)
+        devices = {"gpu_b", "mix", "odd", "cpu_b"}
+        assert {t: set(p) for t, p in seen[0].items()} == {t: devices - {t} for t in seen[0]}
+        none = run_fewshot("nasbench201", [], prior_devices="none", **kw)
+        assert seen[-1] == {t: [] for t in kw["targets"]}
+        assert others["targets"] != none["targets"]
+        out = tmp_path / "o.json"
         result = CliRunner().invoke(main, _args(data_dir, out, "--prior-devices", "others",
                                                 "--joint"))
-        assert result.exit_code == 2 and "takes no --prior-devices" in result.output
+        assert result.exit_code == 0, result.output
+        assert json.loads(out.read_text())["prior_devices"] == "others"
