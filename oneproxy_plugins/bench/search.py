@@ -234,9 +234,9 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         UnknownDeviceError: The proxy, a target or a listed prior device is not in the data.
         UnknownNameError: Unknown optimizer or accuracy column.
         ValueError: Bad ``samples``/``trials``/``prior_devices``, a target that is also the
-            proxy or in ``adapt_with``, ``adapt_with`` with ``samples=0`` or with a device
-            not measured on every architecture a target is scored on, or a target with fewer
-            than 3 scored architectures.
+            proxy or in ``adapt_with``, ``adapt_with`` or listed ``prior_devices`` with
+            ``samples=0``, ``adapt_with`` with a device not measured on every architecture a
+            target is scored on, or a target with fewer than 3 scored architectures.
     """
     start = time.perf_counter()
     space_obj = get_space(space)
@@ -249,6 +249,9 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
     _check_args(optimizer, samples, trials, proxy, targets, sampler, population, adapt_with)
     if steer not in STEERS:
         raise UnknownNameError("steer", steer, STEERS)
+    if not samples and not isinstance(prior_devices, str) and len(prior_devices):
+        raise ValueError("The 'prior_devices' listed shape the adapter's prior; with samples=0 "
+                         "nothing is adapted: drop them or give samples >= 3.")
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *adapt_with, *targets],
                                          accuracy, table=table, accuracy_table=accuracy_table)
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))

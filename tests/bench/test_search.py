@@ -295,6 +295,9 @@ class TestPriorDevices:
             _run(data_dir, samples=5, prior_devices="all")
         with pytest.raises(UnknownDeviceError, match="Unknown device 'ghost'"):
             _run(data_dir, samples=5, prior_devices=["ghost"])
+        with pytest.raises(ValueError, match="with samples=0 nothing is adapted"):
+            _run(data_dir, samples=0, prior_devices=["same"])
+        assert _run(data_dir, samples=0, prior_devices="none")["prior_devices"] == "none"
 
     def test_cli(self, data_dir, tmp_path):
         out = tmp_path / "x.json"
