@@ -112,7 +112,7 @@ def score_set(accuracy: np.ndarray, latency_ms: np.ndarray, in_set: np.ndarray
 
 def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
                 targets: Sequence[str], sampler: str, population: int | None,
-                adapt_with: Sequence[str]) -> None:
+                adapt_with: Sequence[str], prior_devices: str | Sequence[str]) -> None:
     if optimizer not in OPTIMIZERS:
         raise UnknownNameError("optimizer", optimizer, OPTIMIZERS)
     if sampler not in SAMPLE_CHOOSERS:
@@ -133,6 +133,9 @@ def _check_args(optimizer: str, samples: int, trials: int, proxy: str,
         raise ValueError("The 'adapt_with' devices pool with the proxy to adapt from K target "
                          "measurements; with samples=0 nothing is adapted: drop them or give "
                          "samples >= 3.")
+    if not samples and not isinstance(prior_devices, str) and len(prior_devices):
+        raise ValueError("The 'prior_devices' listed shape the adapter's prior; with samples=0 "
+                         "nothing is adapted: drop them or give samples >= 3.")
     for device in adapt_with:
         if device == proxy or device in targets:
             role = "the proxy" if device == proxy else "a target"
@@ -246,12 +249,10 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
         raise TypeError(f"The 'adapt_with' argument must be a list of device names; got the "
                         f"string {adapt_with!r}.")
     adapt_with = list(adapt_with)
-    _check_args(optimizer, samples, trials, proxy, targets, sampler, population, adapt_with)
+    _check_args(optimizer, samples, trials, proxy, targets, sampler, population, adapt_with,
+                prior_devices)
     if steer not in STEERS:
         raise UnknownNameError("steer", steer, STEERS)
-    if not samples and not isinstance(prior_devices, str) and len(prior_devices):
-        raise ValueError("The 'prior_devices' listed shape the adapter's prior; with samples=0 "
-                         "nothing is adapted: drop them or give samples >= 3.")
     table, accuracy_table = load_tabular(space_obj, data_dirs, [proxy, *adapt_with, *targets],
                                          accuracy, table=table, accuracy_table=accuracy_table)
     acc_of = dict(zip(accuracy_table.archs, accuracy_table.column(accuracy)))

@@ -58,6 +58,14 @@ def split_list(value: str | None, what: str) -> list[str]:
     return items
 
 
+def prior_devices_option(value: str | None) -> str | list[str] | None:
+    """``--prior-devices``: a named rule (``none``, ``others``) as is, else a comma-separated
+    list of devices (``None``, not given, stays ``None``: the command's default)."""
+    from oneproxy_plugins.adaproxy.pool import PRIOR_DEVICES
+
+    return value if value in (None, *PRIOR_DEVICES) else split_list(value, "devices")
+
+
 def echo_json(payload: Any) -> None:
     """Print a JSON document on stdout."""
     click.echo(json.dumps(payload, indent=2, sort_keys=False))

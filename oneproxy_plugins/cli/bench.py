@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from oneproxy_plugins.cli._common import RegistryChoice, adapter_names, split_list, write_json
+from oneproxy_plugins.cli._common import (RegistryChoice, adapter_names, prior_devices_option,
+                                          split_list, write_json)
 
 
 @click.group()
@@ -77,7 +78,7 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
             --proxies 1080ti_1,1080ti_32,1080ti_64,silver_4114,silver_4210r,samsung_a50,pixel3,essential_ph_1,samsung_s7 \
             --targets all --samples 10 --json lodo.json
     """
-    from oneproxy_plugins.bench.fewshot import PRIOR_DEVICES, run_fewshot, run_lodo
+    from oneproxy_plugins.bench.fewshot import run_fewshot, run_lodo
 
     device_list = split_list(targets, "devices")
     lodo = protocol.startswith("lodo")
@@ -87,8 +88,7 @@ def fewshot(space: str, data_dirs: tuple[str, ...], proxies: str, targets: str, 
     if joint and (lodo or method != "adaproxy"):
         raise click.UsageError(f"--joint goes with --method adaproxy and --protocol all or help; "
                                f"got --method {method} --protocol {protocol}.")
-    prior: str | list[str] | None = (prior_devices if prior_devices in (None, *PRIOR_DEVICES)
-                                     else split_list(prior_devices, "devices"))
+    prior = prior_devices_option(prior_devices)
     if lodo:
         if device_list == ["all"]:
             device_list = _all_devices(space, data_dirs)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import click
 
-from oneproxy_plugins.cli._common import adapter_params, quiet_optuna, split_list, write_json
+from oneproxy_plugins.cli._common import (adapter_params, prior_devices_option, quiet_optuna,
+                                          split_list, write_json)
 
 __all__ = ["search"]
 
@@ -97,7 +98,6 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
             --proxy pixel3 --targets samsung_s7 --samples 10 --params scale=log \\
             --json search.json
     """
-    from oneproxy_plugins.adaproxy.pool import PRIOR_DEVICES
     from oneproxy_plugins.bench.search import run_search_bench
 
     params = adapter_params("adaproxy", params_text, "scale=log,live_boost=0")
@@ -114,8 +114,7 @@ def search(space: str, data_dirs: tuple[str, ...], accuracy: str, proxy: str,
                               sampler=sampler, steer=steer, population=population,
                               adapter_params={"guard": guard, **params},
                               adapt_with=split_list(adapt_with, "devices"), joint=joint,
-                              prior_devices=(prior_devices if prior_devices in PRIOR_DEVICES
-                                             else split_list(prior_devices, "devices")))
+                              prior_devices=prior_devices_option(prior_devices))
     if write_json(json_out, result):
         return
     for target, score in result["targets"].items():
