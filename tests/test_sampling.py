@@ -65,13 +65,15 @@ class TestSelectSamples:
             assert integrated[0] == widest[0]  # the same random first pick
             assert _summed_variance(pool, integrated) < _summed_variance(pool, widest)
 
-    def test_greedy_is_integrated_with_a_pool_and_ten_samples(self, pool, synthetic_nb201):
+    def test_greedy_is_integrated_with_a_pool_and_five_samples(self, pool, synthetic_nb201):
         def pick(p, k, method):
             return select_samples(p, k, method=method, random_state=1)
 
         assert pick(pool, 10, "greedy") == pick(pool, 10, "integrated")
         assert pick(pool, 10, "greedy") != pick(pool, 10, "max-variance")
-        assert pick(pool, 9, "greedy") == pick(pool, 9, "max-variance")  # fewer samples
+        assert pick(pool, 5, "greedy") == pick(pool, 5, "integrated")
+        assert pick(pool, 5, "greedy") != pick(pool, 5, "max-variance")
+        assert pick(pool, 4, "greedy") == pick(pool, 4, "max-variance")  # fewer samples
         two = ProxyPool(synthetic_nb201[0], ["gpu_a", "cpu_a"])  # fewer proxies
         assert pick(two, 10, "greedy") == pick(two, 10, "max-variance")
 
@@ -104,7 +106,7 @@ class TestSelectFrontSamples:
         metric = np.arange(len(pool), dtype=float)
         assert select_front_samples(pool, 6, metric, share=1.0, random_state=2,
                                     floor_samples=None) == \
-            select_samples(pool, 6, method="greedy", random_state=2)
+            select_samples(pool, 6, method="max-variance", random_state=2)
         # whatever the pool and K: the front's extremes decide its hypervolume
         assert select_front_samples(pool, 12, metric, share=1.0, random_state=2,
                                     floor_samples=None) == \
@@ -112,7 +114,7 @@ class TestSelectFrontSamples:
         # with the metric constant nothing is at its floor
         assert select_front_samples(pool, 6, np.ones(len(pool)), share=1.0,
                                     random_state=2) == \
-            select_samples(pool, 6, method="greedy", random_state=2)
+            select_samples(pool, 6, method="max-variance", random_state=2)
 
     def test_few_samples_at_the_metric_floor(self, pool):
         # the least accurate tenth of the range holds 40 % of the cells, and the proxy pool is

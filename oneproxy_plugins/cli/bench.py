@@ -34,7 +34,7 @@ def _attach_search() -> None:
               help="Adaptation method (plugins add theirs).")
 @click.option("--sampler", default="greedy", show_default=True,
               help="How the K samples are chosen: greedy (integrated with three proxies or more "
-                   "and K >= 10, else max-variance), max-variance, integrated or random.")
+                   "and K >= 5, else max-variance), max-variance, integrated or random.")
 @click.option("--protocol", type=click.Choice(["all", "help", "lodo", "lodo-help"]), default="all",
               show_default=True,
               help="all: score every architecture; help: HELP's meta-test split; lodo / "
