@@ -58,10 +58,11 @@ SAMPLERS = {
 _INTEGRATED_MIN_PROXIES = 3
 _INTEGRATED_MIN_K = 5
 """``"greedy"`` is ``"integrated"`` from this many proxies and samples on (the pool's prior is
-then learned, and the proxies' slopes need fewer extremes). Ten until the adapter had the
-prior devices' fits and both scales below ten samples; with them, left one device out,
-NAS-Bench-201 at K=5 0.9324 -> 0.9361 (mean of three seeds), HELP's split at K=5 0.886 ->
-0.893; at K=4 the worst device and repeat fall, at K=3 the mean."""
+then learned, and the proxies' slopes need fewer extremes). It was ten while the adapter had
+one scale and the proxies' prior alone; with both scales below ten samples and the prior
+devices' fits, left one device out, NAS-Bench-201 at K=5 rises 0.9324 -> 0.9361 (mean of three
+seeds) and HELP's split at K=5 0.886 -> 0.893; at K=4 the worst device and repeat fall, at
+K=3 the mean."""
 
 _MAX_CANDIDATES = 4000
 
