@@ -32,7 +32,8 @@ from oneproxy_plugins.exceptions import DataFormatError, UnknownDeviceError
 from oneproxy_plugins.latency.table import LatencyTable
 from oneproxy_plugins.spaces import BaseSpace, get_space
 
-__all__ = ["ProxyPool", "PriorPools", "FEATURE_SETS", "ANALYTIC_PROXIES", "PRIOR_DEVICES"]
+__all__ = ["ProxyPool", "PriorPools", "FEATURE_SETS", "ANALYTIC_PROXIES", "PRIOR_DEVICES",
+           "prior_devices_json"]
 
 FEATURE_SETS = ("latency", "encoding")
 """Feature sets a :class:`ProxyPool` models latency on (its ``feature_set`` argument)."""
@@ -682,6 +683,12 @@ class ProxyPool:
 PRIOR_DEVICES = ("none", "others")
 """The named choices of a benchmark's ``prior_devices`` (:class:`PriorPools`); a list of
 devices is the third."""
+
+
+def prior_devices_json(rule: str | Sequence[str]) -> str | list[str]:
+    """A ``prior_devices`` rule as a benchmark's JSON records it: a named rule as is, a list
+    of devices as a list."""
+    return rule if isinstance(rule, str) else list(rule)
 
 
 class PriorPools:

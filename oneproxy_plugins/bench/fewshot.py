@@ -38,7 +38,7 @@ import numpy as np
 
 from oneproxy_plugins._checks import check_choice, check_int
 from oneproxy_plugins.adaproxy import FEATURE_SETS, ProxyPool, get_adapter
-from oneproxy_plugins.adaproxy.pool import PRIOR_DEVICES, PriorPools
+from oneproxy_plugins.adaproxy.pool import PRIOR_DEVICES, PriorPools, prior_devices_json
 from oneproxy_plugins.exceptions import UnknownDeviceError, UnknownNameError
 from oneproxy_plugins.latency import LatencyTable, load_data_dir
 from oneproxy_plugins.monotonicity import srcc
@@ -255,10 +255,6 @@ def _default_prior(prior_devices: str | Sequence[str] | None) -> str | Sequence[
     return "others" if prior_devices is None else prior_devices
 
 
-def _prior_json(prior_devices: str | Sequence[str]) -> str | list[str]:
-    return prior_devices if isinstance(prior_devices, str) else list(prior_devices)
-
-
 def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Sequence[str],
                 targets: Sequence[str], samples: int, repeats: int = 30, seed: int = 0,
                 method: str = "adaproxy", sampler: str = "greedy", protocol: str = "all",
@@ -385,7 +381,7 @@ def run_fewshot(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: 
         "space": space_obj.name, "samples": samples, "repeats": repeats, "method": method,
         "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
         "feature_set": feature_set, "adapter_params": params, "joint": bool(joint),
-        "prior_devices": _prior_json(prior_devices),
+        "prior_devices": prior_devices_json(prior_devices),
         "prior_devices_skipped": runner.prior_skipped, "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
         **_coverage_summary(per_target),
@@ -593,7 +589,7 @@ def run_lodo(space: str, data_dirs: Sequence[str | os.PathLike], *, proxies: Seq
         "sampler": sampler, "protocol": protocol, "proxies": list(proxies), "seed": seed,
         "feature_set": feature_set, "adapter_params": grid[0] if len(grid) == 1 else None,
         "grid": grid, "inner_repeats": inner_repeats,
-        "prior_devices": _prior_json(prior_devices),
+        "prior_devices": prior_devices_json(prior_devices),
         "prior_devices_skipped": runner.prior_skipped, "targets": per_target,
         "srcc_mean": float(np.mean([v["srcc_mean"] for v in per_target.values()])),
         "srcc_worst_device": per_target[worst]["srcc_mean"], "worst_device": worst,

@@ -47,7 +47,7 @@ import numpy as np
 from oneproxy_plugins._checks import check_int
 from oneproxy_plugins.adaproxy import ProxyPool
 from oneproxy_plugins.adaproxy.joint import adapt_jointly
-from oneproxy_plugins.adaproxy.pool import PriorPools
+from oneproxy_plugins.adaproxy.pool import PriorPools, prior_devices_json
 from oneproxy_plugins.exceptions import UnknownNameError
 from oneproxy_plugins.fronts import hypervolume_2d, pareto_mask
 from oneproxy_plugins.latency import LatencyTable, TableLatency, load_tabular
@@ -267,8 +267,7 @@ def run_search_bench(space: str, data_dirs: Sequence[str | os.PathLike], *, accu
                               "samples": samples, "sampler": sampler,
                               "optimizer": optimizer, "seed": seed,
                               "oracle": bool(oracle), "adapter_params": params,
-                              "prior_devices": (prior_devices if isinstance(prior_devices, str)
-                                                else list(prior_devices)),
+                              "prior_devices": prior_devices_json(prior_devices),
                               "prior_devices_skipped": priors.skipped if priors else {}}
     rows_of: dict[str, tuple[np.ndarray, list[str]]] = {}  # scored rows, their ids
     predictors: dict[str, Any] = {}
